@@ -1,0 +1,147 @@
+//! The command line: commands and options with their help. No logic lives here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::format::{Format, Layout, TextEncoding};
+use crate::lead::Rules;
+
+const ABOUT: &str = "Turns Bachata webhook files into CSV or XML files that 1C:Enterprise imports.";
+
+const LONG_ABOUT: &str = "\
+Turns Bachata webhook files (JSON saved from the «Диалог завершен» webhook and other events)
+into files that 1C:Enterprise imports: CSV for «Загрузка данных из файла» or a plain XML for a
+small 1C processing. Only clients with a phone are exported; every client left out is reported
+with the reason.";
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0  every input was converted (inputs without a qualifying client count as converted)
+  1  some inputs were refused; the others were still converted
+  2  usage error, or the output folder cannot be used";
+
+#[derive(Debug, Parser)]
+#[command(name = "bachata1c", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Convert webhook files into 1C import files in an output folder.
+    #[command(
+        long_about = "\
+Convert saved Bachata webhook files into 1C import files.
+
+Each input file gives one output file of the same name (hook-42.json → hook-42.csv) holding
+all of its qualifying clients; an input without any gives no file. Inputs are only read.
+Output files appear atomically: they are written under a hidden temporary name first.",
+        after_help = "\
+Examples:
+  Convert every *.json in a folder to windows-1251 CSV:
+    bachata1c convert inbox/ --out outbox/
+  Convert two files to UTF-8 XML:
+    bachata1c convert hook-1.json hook-2.json --out outbox/ --format xml
+  Export only clients whose phone is a valid number and who left an e-mail:
+    bachata1c convert inbox/ --out outbox/ --require-valid-phone --require-email
+
+Exit status: 0 all converted, 1 some inputs refused (the rest converted), 2 usage error."
+    )]
+    Convert(ConvertArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Webhook JSON files, or folders whose *.json files are converted (hidden files skipped).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Folder to write the 1C files into; created if missing.
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    /// Print only refused files and the summary, not a line per converted file or skipped client.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Options that shape the output files.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// File format: csv for «Загрузка данных из файла», xml for a 1C processing.
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+
+    /// Text encoding of the output [default: windows-1251 for csv, utf-8 for xml].
+    #[arg(long, value_enum)]
+    pub encoding: Option<TextEncoding>,
+
+    /// CSV: keep `;`, `"` and line breaks in values and quote them, for 1C code that reads CSV
+    /// with a real parser. By default they are replaced, because «Загрузка данных из файла»
+    /// splits lines on `;` without honouring quotes.
+    #[arg(long)]
+    pub csv_quote: bool,
+
+    /// Event name for webhooks that do not name their event.
+    #[arg(long, value_name = "NAME", default_value = "dialog_completed")]
+    pub event: String,
+}
+
+impl OutputArgs {
+    pub fn layout(&self) -> Layout {
+        Layout {
+            format: self.format,
+            encoding: self.encoding.unwrap_or(self.format.default_encoding()),
+            csv_quote: self.csv_quote,
+        }
+    }
+}
+
+/// Which clients are exported. The defaults follow the integration note: phone not empty.
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// Export clients without any phone too.
+    #[arg(long)]
+    pub no_require_phone: bool,
+
+    /// Export only clients whose phone is a valid number by libphonenumber (default region RU).
+    #[arg(long)]
+    pub require_valid_phone: bool,
+
+    /// Export only clients with an e-mail address.
+    #[arg(long)]
+    pub require_email: bool,
+
+    /// Export only webhooks of this event; repeat for several. Default: every event.
+    #[arg(long, value_name = "NAME")]
+    pub only_event: Vec<String>,
+}
+
+impl RuleArgs {
+    pub fn rules(&self) -> Rules {
+        Rules {
+            require_phone: !self.no_require_phone,
+            require_valid_phone: self.require_valid_phone,
+            require_email: self.require_email,
+            allowed_events: self.only_event.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,17 @@
+//! One module per subcommand, each ending in a `run` that returns the exit status.
+
+pub mod convert;
+
+use std::process::ExitCode;
+
+/// Exit statuses, as documented in `--help`.
+pub const SUCCESS: u8 = 0;
+pub const SOME_REFUSED: u8 = 1;
+pub const UNUSABLE: u8 = 2;
+
+pub fn run(cli: crate::cli::Cli) -> ExitCode {
+    let status = match cli.command {
+        crate::cli::Command::Convert(args) => convert::run(&args),
+    };
+    ExitCode::from(status)
+}

@@ -1,0 +1,80 @@
+//! CSV for 1C's «Загрузка данных из файла»: `;`-separated, CRLF, a header row.
+//!
+//! That loader splits each line on `;` without honouring quotes, so by default values are made
+//! safe for a naive split: `;` → `,`, `"` → `'`, line breaks and tabs → one space. With
+//! `csv_quote` the values keep those characters and are quoted per RFC 4180 instead.
+
+use std::borrow::Cow;
+
+use super::encoding::{self, TextEncoding, Unmappable};
+use super::{Field, Layout, Rendered};
+use crate::lead::Lead;
+
+pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(if layout.csv_quote {
+            csv::QuoteStyle::Necessary
+        } else {
+            csv::QuoteStyle::Never
+        })
+        .from_writer(Vec::new());
+    let header = Field::ALL.map(Field::title);
+    // Writing to a Vec cannot fail; `into_inner` below flushes and would report it.
+    writer.write_record(header).expect("writing to memory");
+    for lead in leads {
+        let record = Field::ALL.map(|field| {
+            let value = field.text(lead);
+            if layout.csv_quote {
+                value
+            } else {
+                naive_safe(value)
+            }
+        });
+        writer
+            .write_record(record.iter().map(|v| v.as_bytes()))
+            .expect("writing to memory");
+    }
+    let text = String::from_utf8(writer.into_inner().expect("flushing to memory"))
+        .expect("csv writes the UTF-8 it was given");
+    let (mut bytes, replaced_chars) =
+        encoding::encode(&text, layout.encoding, Unmappable::QuestionMark);
+    if layout.encoding == TextEncoding::Utf8 {
+        bytes.splice(0..0, [0xEF, 0xBB, 0xBF]);
+    }
+    Rendered {
+        bytes,
+        replaced_chars,
+    }
+}
+
+/// Makes a value survive a naive split on `;` and on line breaks.
+fn naive_safe(value: Cow<'_, str>) -> Cow<'_, str> {
+    if !value.contains([';', '"', '\r', '\n', '\t']) {
+        return value;
+    }
+    let replaced = value.replace("\r\n", " ");
+    Cow::Owned(
+        replaced
+            .chars()
+            .map(|c| match c {
+                ';' => ',',
+                '"' => '\'',
+                '\r' | '\n' | '\t' => ' ',
+                other => other,
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn naive_safe_replaces_exactly_the_dangerous_characters() {
+        assert_eq!(naive_safe("a;b\"c\r\nd\ne\tf".into()), "a,b'c d e f");
+        assert_eq!(naive_safe("Ёлка, 5".into()), "Ёлка, 5");
+    }
+}

@@ -1,0 +1,125 @@
+//! Text encodings of output files and what happens to characters they cannot hold.
+//!
+//! windows-1251 has no emoji, no Latin letters with accents beyond a few, no CJK. Such a
+//! character never aborts a file:
+//! - in CSV it becomes `?` (1C would show an entity as literal text);
+//! - in XML it becomes a numeric character reference (`&#128663;`), which every XML reader,
+//!   1C's ЧтениеXML included, turns back into the character: nothing is lost.
+//!
+//! Both are counted and reported in the summary. `ё`/`Ё`, `№`, `«»` and dashes exist in
+//! windows-1251 and pass unchanged.
+
+use encoding_rs::{EncoderResult, WINDOWS_1251};
+
+/// The text encoding of an output file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+pub enum TextEncoding {
+    /// Cyrillic Windows code page; what old 1C setups expect.
+    #[value(name = "windows-1251", alias = "cp1251")]
+    #[serde(rename = "windows-1251", alias = "cp1251")]
+    Windows1251,
+    /// UTF-8 (CSV gets a byte-order mark so that 1C and Excel recognise it).
+    #[value(name = "utf-8", alias = "utf8")]
+    #[serde(rename = "utf-8", alias = "utf8")]
+    Utf8,
+}
+
+impl TextEncoding {
+    /// The name used in an XML declaration.
+    pub fn xml_name(self) -> &'static str {
+        match self {
+            TextEncoding::Windows1251 => "windows-1251",
+            TextEncoding::Utf8 => "UTF-8",
+        }
+    }
+}
+
+/// What to write instead of a character the encoding cannot hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unmappable {
+    QuestionMark,
+    XmlCharRef,
+}
+
+/// Encodes `text`, returning the bytes and how many characters had to be replaced.
+pub fn encode(text: &str, target: TextEncoding, unmappable: Unmappable) -> (Vec<u8>, usize) {
+    match target {
+        TextEncoding::Utf8 => (text.as_bytes().to_vec(), 0),
+        TextEncoding::Windows1251 => encode_1251(text, unmappable),
+    }
+}
+
+fn encode_1251(text: &str, unmappable: Unmappable) -> (Vec<u8>, usize) {
+    // encoding_rs's `Encoding::encode` would silently write `&#N;` and only raise a flag;
+    // driving the encoder ourselves lets each format choose its replacement and count it.
+    let mut encoder = WINDOWS_1251.new_encoder();
+    let mut out = Vec::with_capacity(text.len());
+    let mut replaced = 0;
+    let mut rest = text;
+    loop {
+        let needed = encoder
+            .max_buffer_length_from_utf8_without_replacement(rest.len())
+            .unwrap_or(rest.len() * 4 + 16);
+        out.reserve(needed);
+        let (result, read) =
+            encoder.encode_from_utf8_to_vec_without_replacement(rest, &mut out, true);
+        rest = &rest[read..];
+        match result {
+            EncoderResult::InputEmpty => return (out, replaced),
+            EncoderResult::OutputFull => {}
+            EncoderResult::Unmappable(c) => {
+                replaced += 1;
+                match unmappable {
+                    Unmappable::QuestionMark => out.push(b'?'),
+                    Unmappable::XmlCharRef => {
+                        out.extend_from_slice(format!("&#{};", u32::from(c)).as_bytes())
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cyrillic_with_yo_survives_windows_1251() {
+        let (bytes, replaced) = encode(
+            "Ёлкин ёж №5 «да»",
+            TextEncoding::Windows1251,
+            Unmappable::QuestionMark,
+        );
+        assert_eq!(replaced, 0);
+        let (back, _, errors) = WINDOWS_1251.decode(&bytes);
+        assert!(!errors);
+        assert_eq!(back, "Ёлкин ёж №5 «да»");
+    }
+
+    #[test]
+    fn emoji_become_question_marks_in_csv_and_char_refs_in_xml() {
+        let (bytes, replaced) = encode(
+            "да🚗👍",
+            TextEncoding::Windows1251,
+            Unmappable::QuestionMark,
+        );
+        assert_eq!(
+            (WINDOWS_1251.decode(&bytes).0.as_ref(), replaced),
+            ("да??", 2)
+        );
+        let (bytes, replaced) = encode("да🚗", TextEncoding::Windows1251, Unmappable::XmlCharRef);
+        assert_eq!(
+            (WINDOWS_1251.decode(&bytes).0.as_ref(), replaced),
+            ("да&#128663;", 1)
+        );
+    }
+
+    #[test]
+    fn utf8_passes_everything() {
+        assert_eq!(
+            encode("🚗", TextEncoding::Utf8, Unmappable::QuestionMark),
+            ("🚗".as_bytes().to_vec(), 0)
+        );
+    }
+}

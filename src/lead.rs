@@ -1,0 +1,449 @@
+//! Leads: clients normalised for 1C (phone in E.164, name split into parts, text cleaned of
+//! characters XML cannot carry) and the rules that decide which clients qualify.
+
+use chrono::NaiveDateTime;
+use phonenumber::country::Id as Country;
+use uuid::Uuid;
+
+use crate::payload::{Client, ClientEntry, Payload};
+
+/// A qualifying client, ready for any output format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lead {
+    /// Stable 1C identifier: the same Bachata client always gets the same one.
+    pub id: Uuid,
+    pub event: String,
+    pub client_id: String,
+    pub search_id: String,
+    pub login: String,
+    pub name: String,
+    pub full_name: Option<FullName>,
+    /// E.164 (`+79165551234`) when the number is recognised, else its digits as typed.
+    pub phone: String,
+    pub phone_raw: String,
+    pub phone_valid: bool,
+    pub email: String,
+    pub dialog_id: String,
+    pub custom_data: Vec<(String, String)>,
+    pub source_file: String,
+    pub received_at: NaiveDateTime,
+}
+
+/// Surname, first name and patronymic of a Russian full name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FullName {
+    pub surname: String,
+    pub first_name: String,
+    pub patronymic: String,
+}
+
+/// Which clients become leads. The defaults follow the integration note: «Мобильный телефон: не пустое».
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rules {
+    pub require_phone: bool,
+    pub require_valid_phone: bool,
+    pub require_email: bool,
+    /// Events that are exported; empty means every event.
+    pub allowed_events: Vec<String>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            require_phone: true,
+            require_valid_phone: false,
+            require_email: false,
+            allowed_events: Vec::new(),
+        }
+    }
+}
+
+/// Why a client did not become a lead.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SkipReason {
+    NoPhone,
+    InvalidPhone,
+    NoEmail,
+    EventNotAllowed(String),
+    NotAnObject(&'static str),
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::NoPhone => f.write_str("no phone"),
+            SkipReason::InvalidPhone => f.write_str("phone not a valid number"),
+            SkipReason::NoEmail => f.write_str("no e-mail"),
+            SkipReason::EventNotAllowed(event) => write!(f, "event {event} not allowed"),
+            SkipReason::NotAnObject(kind) => write!(f, "entry is {kind}, not a client object"),
+        }
+    }
+}
+
+/// A client that did not qualify, with what is needed to find it in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Position in `clients`, counted from 1 as a person would.
+    pub position: usize,
+    pub client_id: Option<String>,
+    pub reason: SkipReason,
+}
+
+impl Skipped {
+    /// `client 3f69…` or `client #2` where the client has no id.
+    pub fn label(&self) -> String {
+        match &self.client_id {
+            Some(id) => format!("client {id}"),
+            None => format!("client #{}", self.position),
+        }
+    }
+}
+
+/// What is known about a payload besides its content.
+#[derive(Debug, Clone)]
+pub struct Origin<'a> {
+    pub source_file: &'a str,
+    pub received_at: NaiveDateTime,
+    /// The event name for payloads that carry none.
+    pub default_event: &'a str,
+}
+
+/// Splits a payload's clients into leads and skipped clients, in file order.
+pub fn qualify(payload: &Payload, rules: &Rules, origin: &Origin) -> (Vec<Lead>, Vec<Skipped>) {
+    let event = clean(payload.event.as_deref().unwrap_or(origin.default_event));
+    let mut leads = Vec::new();
+    let mut skipped = Vec::new();
+    for (index, entry) in payload.clients.iter().enumerate() {
+        let skip = |client_id: Option<&String>, reason| Skipped {
+            position: index + 1,
+            client_id: client_id.map(|id| clean(id)),
+            reason,
+        };
+        match entry {
+            ClientEntry::NotAnObject(kind) => {
+                skipped.push(skip(None, SkipReason::NotAnObject(kind)))
+            }
+            ClientEntry::Client(client) => match to_lead(client, payload, &event, rules, origin) {
+                Ok(lead) => leads.push(lead),
+                Err(reason) => skipped.push(skip(client.client_id.as_ref(), reason)),
+            },
+        }
+    }
+    (leads, skipped)
+}
+
+fn to_lead(
+    client: &Client,
+    payload: &Payload,
+    event: &str,
+    rules: &Rules,
+    origin: &Origin,
+) -> Result<Lead, SkipReason> {
+    if !rules.allowed_events.is_empty() && !rules.allowed_events.iter().any(|e| e == event) {
+        return Err(SkipReason::EventNotAllowed(event.to_string()));
+    }
+    let phone_raw = clean(client.phone.as_deref().unwrap_or(""));
+    let phone = normalize_phone(&phone_raw);
+    match &phone {
+        None if rules.require_phone || rules.require_valid_phone => {
+            return Err(SkipReason::NoPhone);
+        }
+        Some(p) if rules.require_valid_phone && !p.valid => return Err(SkipReason::InvalidPhone),
+        _ => {}
+    }
+    let email = clean(client.email.as_deref().unwrap_or(""));
+    if rules.require_email && !email.contains('@') {
+        return Err(SkipReason::NoEmail);
+    }
+    let text = |field: &Option<String>| clean(field.as_deref().unwrap_or(""));
+    let name = text(&client.name);
+    let client_id = text(&client.client_id);
+    let phone = phone.unwrap_or_default();
+    Ok(Lead {
+        id: stable_id(&client_id, &phone.number),
+        event: event.to_string(),
+        search_id: text(&client.search_id),
+        login: text(&client.login),
+        full_name: split_full_name(&name),
+        name,
+        client_id,
+        phone: phone.number,
+        phone_raw,
+        phone_valid: phone.valid,
+        email,
+        dialog_id: text(&payload.dialog_id),
+        custom_data: client
+            .custom_data
+            .iter()
+            .map(|(k, v)| (clean(k), clean(v)))
+            .collect(),
+        source_file: clean(origin.source_file),
+        received_at: origin.received_at,
+    })
+}
+
+/// A phone number as 1C should store it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Phone {
+    /// E.164 when valid; otherwise the digits as typed, with `+` if it had one.
+    pub number: String,
+    pub valid: bool,
+}
+
+/// Normalises a phone with libphonenumber's metadata, Russia as the default region.
+/// Returns `None` when there is no digit at all (`""`, `" - "`).
+pub fn normalize_phone(raw: &str) -> Option<Phone> {
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return None;
+    }
+    match phonenumber::parse(Some(Country::RU), raw) {
+        Ok(number) if phonenumber::is_valid(&number) => Some(Phone {
+            number: number.format().mode(phonenumber::Mode::E164).to_string(),
+            valid: true,
+        }),
+        // The library's formatting of numbers it cannot validate is not trustworthy
+        // (it turns `8 800 …` into `+7005…`), so keep what the client typed.
+        _ => {
+            let plus = if raw.trim_start().starts_with('+') {
+                "+"
+            } else {
+                ""
+            };
+            Some(Phone {
+                number: format!("{plus}{digits}"),
+                valid: false,
+            })
+        }
+    }
+}
+
+/// Namespace of bachata1c's name-based UUIDs (itself UUIDv5 of the project URL in the URL namespace).
+const ID_NAMESPACE: Uuid = Uuid::from_u128(0x6a1f_3b9e_0c5d_5e4a_9f7b_2d8c_41e6_b0a3);
+
+/// The same Bachata client gets the same identifier in every file and format, so importing
+/// twice updates one 1C counterparty instead of creating two.
+pub fn stable_id(client_id: &str, phone: &str) -> Uuid {
+    let key = if client_id.is_empty() {
+        format!("phone:{phone}")
+    } else {
+        format!("client:{client_id}")
+    };
+    Uuid::new_v5(&ID_NAMESPACE, key.as_bytes())
+}
+
+/// Splits «Фамилия Имя Отчество» (or «Имя Отчество Фамилия», «Имя Отчество») when the name is
+/// recognisably a Russian full name: Cyrillic words and a patronymic ending. Anything else is
+/// left whole in `name`, because guessing wrong would misfile a surname.
+pub fn split_full_name(name: &str) -> Option<FullName> {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    if !words.iter().all(|w| is_cyrillic_word(w)) {
+        return None;
+    }
+    let full = |surname: &str, first: &str, patronymic: String| {
+        Some(FullName {
+            surname: surname.to_string(),
+            first_name: first.to_string(),
+            patronymic,
+        })
+    };
+    match words.as_slice() {
+        [s, f, p] if is_patronymic(p) => full(s, f, p.to_string()),
+        [f, p, s] if is_patronymic(p) => full(s, f, p.to_string()),
+        [f, p] if is_patronymic(p) => full("", f, p.to_string()),
+        // «Алиев Рашид Ахмед оглы»: Turkic patronymics are two words.
+        [s, f, p, suffix] if is_turkic_suffix(suffix) => full(s, f, format!("{p} {suffix}")),
+        _ => None,
+    }
+}
+
+fn is_cyrillic_word(word: &str) -> bool {
+    word.chars()
+        .all(|c| c == '-' || matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё'))
+}
+
+fn is_patronymic(word: &str) -> bool {
+    let word = word.to_lowercase();
+    word.chars().count() > 4
+        && ["ич", "овна", "евна", "ична"]
+            .iter()
+            .any(|ending| word.ends_with(ending))
+}
+
+fn is_turkic_suffix(word: &str) -> bool {
+    matches!(word.to_lowercase().as_str(), "оглы" | "кызы")
+}
+
+/// Removes what no output can carry: control characters other than tab and line breaks
+/// (XML 1.0 forbids them) and the non-characters U+FFFE/U+FFFF. Done once here so that
+/// no writer has to remember it. Leading and trailing whitespace goes too.
+pub fn clean(text: &str) -> String {
+    let keeps = |c: char| {
+        (!c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+            && !matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    };
+    text.chars()
+        .filter(|&c| keeps(c))
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn russian_numbers_in_every_usual_spelling_become_e164() {
+        for raw in [
+            "8 (916) 555-12-34",
+            "79165551234",
+            "9165551234",
+            "+7 916 555 12 34",
+        ] {
+            let phone = normalize_phone(raw).unwrap();
+            assert_eq!(phone.number, "+79165551234", "{raw}");
+            assert!(phone.valid);
+        }
+    }
+
+    #[test]
+    fn foreign_numbers_keep_their_country() {
+        assert_eq!(
+            normalize_phone("+375 29 123-45-67").unwrap().number,
+            "+375291234567"
+        );
+    }
+
+    #[test]
+    fn a_phone_without_digits_is_no_phone() {
+        for raw in ["", " - ", "нет", "+"] {
+            assert_eq!(normalize_phone(raw), None, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn an_unrecognised_number_keeps_its_digits() {
+        let phone = normalize_phone("8 800 555-35-35 доб. 1").unwrap();
+        assert_eq!(phone.number, "880055535351");
+        assert!(!phone.valid);
+    }
+
+    #[test]
+    fn full_names_are_split_only_when_recognisably_russian() {
+        let n = split_full_name("Иванов Иван Иванович").unwrap();
+        assert_eq!(
+            (
+                n.surname.as_str(),
+                n.first_name.as_str(),
+                n.patronymic.as_str()
+            ),
+            ("Иванов", "Иван", "Иванович")
+        );
+        let n = split_full_name("Анна Сергеевна Петрова").unwrap();
+        assert_eq!(
+            (n.surname.as_str(), n.first_name.as_str()),
+            ("Петрова", "Анна")
+        );
+        let n = split_full_name("Алёна Ильинична").unwrap();
+        assert_eq!(
+            (n.surname.as_str(), n.patronymic.as_str()),
+            ("", "Ильинична")
+        );
+        let n = split_full_name("Алиев Рашид Ахмед оглы").unwrap();
+        assert_eq!(n.patronymic, "Ахмед оглы");
+        for name in [
+            "Yvan",
+            "Иван",
+            "Иванов Иван",
+            "John Smith Jr",
+            "Иван Петров Сидоров",
+            "",
+        ] {
+            assert_eq!(split_full_name(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn clean_strips_what_xml_cannot_carry_and_keeps_the_rest() {
+        assert_eq!(clean(" a\u{0}b\u{1b}c\td\ne\u{FFFF} "), "abc\td\ne");
+        assert_eq!(clean("Ёж 🚗"), "Ёж 🚗");
+    }
+
+    #[test]
+    fn stable_id_depends_on_client_id_first_then_phone() {
+        assert_eq!(stable_id("abc", "+7"), stable_id("abc", "+8"));
+        assert_ne!(stable_id("abc", "+7"), stable_id("abd", "+7"));
+        assert_eq!(stable_id("", "+79165551234"), stable_id("", "+79165551234"));
+        assert_ne!(stable_id("", "+79165551234"), stable_id("", "+79165551235"));
+    }
+
+    fn payload(json: &str) -> Payload {
+        crate::payload::read(json.as_bytes()).unwrap()
+    }
+
+    fn origin() -> Origin<'static> {
+        Origin {
+            source_file: "hook.json",
+            received_at: NaiveDateTime::default(),
+            default_event: "dialog_completed",
+        }
+    }
+
+    #[test]
+    fn default_rules_skip_clients_without_a_phone_and_say_why() {
+        let p = payload(
+            r#"{"clients":[{"clientId":"a","phone":""},{"clientId":"b","phone":"89161234567"},{"phone":" - "},7]}"#,
+        );
+        let (leads, skipped) = qualify(&p, &Rules::default(), &origin());
+        assert_eq!(leads.len(), 1);
+        assert_eq!(leads[0].client_id, "b");
+        let reasons: Vec<String> = skipped
+            .iter()
+            .map(|s| format!("{}: {}", s.label(), s.reason))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                "client a: no phone",
+                "client #3: no phone",
+                "client #4: entry is a number, not a client object"
+            ]
+        );
+    }
+
+    #[test]
+    fn stricter_rules_are_applied_in_order() {
+        let p = payload(
+            r#"{"event":"chat_started","clients":[{"phone":"12345"},{"phone":"89161234567"}]}"#,
+        );
+        let rules = Rules {
+            require_valid_phone: true,
+            require_email: true,
+            ..Rules::default()
+        };
+        let (leads, skipped) = qualify(&p, &rules, &origin());
+        assert!(leads.is_empty());
+        assert_eq!(skipped[0].reason, SkipReason::InvalidPhone);
+        assert_eq!(skipped[1].reason, SkipReason::NoEmail);
+        let rules = Rules {
+            allowed_events: vec!["dialog_completed".into()],
+            ..Rules::default()
+        };
+        let (_, skipped) = qualify(&p, &rules, &origin());
+        assert_eq!(
+            skipped[0].reason,
+            SkipReason::EventNotAllowed("chat_started".into())
+        );
+    }
+
+    #[test]
+    fn the_event_comes_from_the_payload_or_the_default() {
+        let (leads, _) = qualify(
+            &payload(r#"{"clients":[{"phone":"89161234567"}]}"#),
+            &Rules::default(),
+            &origin(),
+        );
+        assert_eq!(leads[0].event, "dialog_completed");
+    }
+}
