@@ -1,0 +1,96 @@
+//! The TOML configuration file: folders, output, qualifying rules, watch settings, the
+//! per-dealer mapping and the HTTP receiver. Every section is optional; command-line options
+//! override what the file says. Unknown keys are errors that name the key, because a typo in
+//! a config that is silently ignored loses leads.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::format::{Format, TextEncoding};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub output: OutputConfig,
+    pub rules: RulesConfig,
+    // The sections below are filled in by the features that own them (exchange folder,
+    // mapping, HTTP receiver); until then they are read as plain tables.
+    pub folders: Option<toml::Table>,
+    pub watch: Option<toml::Table>,
+    pub mapping: Option<toml::Table>,
+    pub serve: Option<toml::Table>,
+}
+
+/// `[output]`: how files for 1C are written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutputConfig {
+    pub format: Option<Format>,
+    pub encoding: Option<TextEncoding>,
+    pub csv_quote: Option<bool>,
+    /// Event name for webhooks that do not name their event.
+    pub event: Option<String>,
+}
+
+/// `[rules]`: which clients are exported.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RulesConfig {
+    pub require_phone: Option<bool>,
+    pub require_valid_phone: Option<bool>,
+    pub require_email: Option<bool>,
+    pub allowed_events: Option<Vec<String>>,
+}
+
+/// A config file that cannot be used, with the file and (from toml) the line and key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config {}: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text).map_err(|message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    /// Parses config text; the error names the line, the key and the reason.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        // A UTF-8 BOM, as Windows Notepad writes, is not TOML.
+        let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+        toml::from_str(text).map_err(|err| err.to_string().trim_end().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_config_is_valid_and_crlf_is_fine() {
+        Config::parse("").unwrap();
+        let c = Config::parse("[output]\r\nformat = \"xml\"\r\nencoding = \"utf-8\"\r\n").unwrap();
+        assert_eq!(c.output.format, Some(Format::Xml));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let err = Config::parse("[output]\nformt = \"xml\"\n").unwrap_err();
+        assert!(err.contains("formt"), "{err}");
+        let err = Config::parse("[output]\nencoding = \"koi8\"\n").unwrap_err();
+        assert!(err.contains("koi8") && err.contains("line 2"), "{err}");
+    }
+}
