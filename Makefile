@@ -1,7 +1,7 @@
 # bachata1c — the commands a newcomer needs. `make help` lists them.
 CARGO ?= cargo
 EXAMPLE_OUT := example-outbox
-BIN := target/release/bachata1c
+BIN := $(or $(CARGO_TARGET_DIR),target)/release/bachata1c
 
 .PHONY: help run test lint build clean
 
