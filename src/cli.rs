@@ -16,6 +16,12 @@ small 1C processing. Only clients with a phone are exported; every client left o
 with the reason.";
 
 const EXIT_CODES: &str = "\
+Examples:
+  Convert the webhooks saved in inbox/ into windows-1251 CSV files in outbox/:
+    bachata1c convert inbox/ --out outbox/
+  The same as XML for a 1C processing:
+    bachata1c convert inbox/ --out outbox/ --format xml
+
 Exit status:
   0  every input was converted (inputs without a qualifying client count as converted)
   1  some inputs were refused; the others were still converted

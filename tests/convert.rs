@@ -490,3 +490,44 @@ fn help_explains_the_options_with_examples() {
             .contains("convert")
     );
 }
+
+/// Whole outputs as reviewed snapshots: any change to a column, an element or an encoding shows
+/// up as a diff in `tests/snapshots/`. The file time is pinned so `ВремяПолучения` is stable.
+#[test]
+fn whole_outputs_of_the_example_inbox_match_the_reviewed_snapshots() {
+    let w = Workdir::new();
+    let pinned = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_000_000);
+    for name in [
+        "note-example",
+        "dialog-2026-11-26-service",
+        "dialog-2026-11-26-sales",
+    ] {
+        let path = w.fixture(&format!("inbox/{name}.json"), &format!("in/{name}.json"));
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(pinned)
+            .unwrap();
+    }
+    for format in ["csv", "xml"] {
+        let (code, stderr) = run(w
+            .bachata1c(&["convert", "in", "--out", format, "--format", format])
+            .env("TZ", "UTC"));
+        assert_eq!(code, 0, "{stderr}");
+    }
+    for name in [
+        "note-example",
+        "dialog-2026-11-26-service",
+        "dialog-2026-11-26-sales",
+    ] {
+        let csv = w.read(&format!("csv/{name}.csv"));
+        let csv = encoding_rs::WINDOWS_1251
+            .decode(&csv)
+            .0
+            .replace("\r\n", "⏎\n");
+        insta::assert_snapshot!(format!("{name}.csv"), csv);
+        let xml = String::from_utf8(w.read(&format!("xml/{name}.xml"))).unwrap();
+        insta::assert_snapshot!(format!("{name}.xml"), xml);
+    }
+}
