@@ -92,6 +92,24 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_in_the_1c_import_guide_is_valid() {
+        let guide = include_str!("../docs/1c-import.md");
+        let example = guide
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("a toml block in docs/1c-import.md");
+        let config = Config::parse(example).unwrap();
+        assert_eq!(config.output.format, Some(Format::Commerceml));
+        let columns = config.mapping.csv.columns();
+        assert_eq!(columns[2].1, "Мобильный телефон");
+        assert_eq!(
+            config.mapping.enterprisedata.organisation.as_deref(),
+            Some("ООО «Автодилер»")
+        );
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_named() {
         let err = Config::parse("[output]\nformt = \"xml\"\n").unwrap_err();
         assert!(err.contains("formt"), "{err}");

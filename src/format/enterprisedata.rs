@@ -261,11 +261,12 @@ pub struct PhoneParts {
     pub presentation: String,
 }
 
-/// Splits a lead's phone. For a valid number the area code is the first group of
-/// libphonenumber's international format (`+7 916 555-12-34` → 7, 916, 5551234), which follows
-/// each country's numbering plan (4- and 5-digit Russian area codes included). A number that
-/// is not valid keeps its digits in `number` and leaves the codes empty, as 1C does for a
-/// number typed without codes.
+/// Splits a lead's phone. For a valid number the area code is the first group of the
+/// phonenumber crate's international format (`+7 916 555-12-34` → 7, 916, 5551234;
+/// `+375 29 123-45-67` → 375, 29, 1234567). For Russia that is always three digits: right for
+/// mobile DEF codes and most cities, while a 4-digit city code (Izhevsk 3412) is split 341 +
+/// 2123456 — the same number, grouped differently. A number that is not valid keeps its digits
+/// in `number` and leaves the codes empty, as 1C does for a number typed without codes.
 pub fn phone_parts(phone: &str, valid: bool) -> PhoneParts {
     let digits = |text: &str| {
         text.chars()
@@ -350,6 +351,10 @@ mod tests {
         assert_eq!(split("+79165551234"), s("7", "916", "5551234"));
         assert_eq!(split("+74951234567"), s("7", "495", "1234567"));
         assert_eq!(split("+375291234567"), s("375", "29", "1234567"));
+        assert_eq!(split("+380441234567"), s("380", "44", "1234567"));
+        // The crate formats every Russian number 3+7, 4-digit city codes too (Izhevsk 3412);
+        // docs/1c-import.md says so.
+        assert_eq!(split("+73412123456"), s("7", "341", "2123456"));
         assert_eq!(
             phone_parts("+79165551234", true).presentation,
             "+7 916 555-12-34"
