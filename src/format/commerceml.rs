@@ -186,3 +186,91 @@ fn requisite(writer: &mut Xml, name: &str, value: &str) -> std::io::Result<()> {
         })?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDateTime;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::format::{CmlVersion, Format};
+    use crate::lead::{self, clean};
+
+    fn lead(name: &str, key: &str, value: &str) -> Lead {
+        let name = clean(name);
+        Lead {
+            id: lead::stable_id("c-1", ""),
+            event: "dialog_completed".into(),
+            client_id: "c-1".into(),
+            search_id: "1/1".into(),
+            login: String::new(),
+            full_name: lead::split_full_name(&name),
+            name,
+            phone: "+79165551234".into(),
+            phone_raw: "8 916 555-12-34".into(),
+            phone_valid: true,
+            email: clean(value),
+            dialog_id: String::new(),
+            custom_data: vec![(clean(key), clean(value))],
+            source_file: "hook.json".into(),
+            received_at: NaiveDateTime::default(),
+        }
+    }
+
+    /// What an XML reader gives back for text we wrote: line ends are normalised to LF.
+    fn as_read(text: &str) -> String {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    }
+
+    fn decoded(bytes: &[u8], target: TextEncoding) -> String {
+        match target {
+            TextEncoding::Utf8 => String::from_utf8(bytes[3..].to_vec()).unwrap(),
+            TextEncoding::Windows1251 => encoding_rs::WINDOWS_1251
+                .decode_without_bom_handling_and_without_replacement(bytes)
+                .unwrap()
+                .into_owned(),
+        }
+    }
+
+    proptest! {
+        /// Any text a webhook can carry gives a well-formed document within the XSD lengths,
+        /// and a customData value comes back whole, in either encoding.
+        #[test]
+        fn any_text_gives_a_well_formed_order_within_the_schema_lengths(
+            name in "\\PC{0,300}",
+            key in "\\PC{0,300}",
+            value in "(\\PC|[\r\n\t<>&'\"]){0,1200}",
+            windows in any::<bool>(),
+        ) {
+            let target = if windows { TextEncoding::Windows1251 } else { TextEncoding::Utf8 };
+            let mut layout = Layout::new(Format::Commerceml);
+            layout.encoding = target;
+            layout.cml_version = CmlVersion::V2_08;
+            let lead = lead(&name, &key, &value);
+            let rendered = render(std::slice::from_ref(&lead), &layout);
+            let text = decoded(&rendered.bytes, target);
+            let doc = roxmltree::Document::parse(&text).unwrap();
+            for node in doc.descendants().filter(|n| n.is_element()) {
+                let len = node.text().unwrap_or("").chars().count();
+                let max = match node.tag_name().name() {
+                    "Наименование" | "ПолноеНаименование" | "Фамилия" | "Имя" | "Отчество" => NAME_MAX,
+                    "Значение" => VALUE_MAX,
+                    "Комментарий" => COMMENT_MAX,
+                    _ => usize::MAX,
+                };
+                prop_assert!(len <= max, "{} has {len} characters", node.tag_name().name());
+            }
+            let custom: String = doc
+                .descendants()
+                .filter(|n| n.has_tag_name((NAMESPACE, "ЗначениеРеквизита")))
+                .last()
+                .unwrap()
+                .children()
+                .filter(|n| n.has_tag_name((NAMESPACE, "Значение")))
+                .map(|n| n.text().unwrap_or(""))
+                .collect();
+            // XML readers turn CR into LF (1C's too); roxmltree does it only outside references.
+            prop_assert_eq!(as_read(&custom), as_read(&lead.custom_data[0].1));
+        }
+    }
+}

@@ -338,7 +338,69 @@ fn email_value(email: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDateTime;
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::format::{Format, TextEncoding};
+    use crate::lead::{self, clean};
+
+    proptest! {
+        /// Any text gives a well-formed message whose contact values are well-formed XML too,
+        /// with the e-mail back as written (attribute whitespace aside), in either encoding.
+        #[test]
+        fn any_text_gives_well_formed_contact_values(
+            name in "\\PC{0,50}",
+            email in "(\\PC|[<>&'\"]){1,80}",
+            windows in any::<bool>(),
+        ) {
+            let email = clean(&email);
+            prop_assume!(!email.is_empty());
+            let lead = Lead {
+                id: lead::stable_id("c-1", ""),
+                event: "dialog_completed".into(),
+                client_id: "c-1".into(),
+                search_id: String::new(),
+                login: String::new(),
+                name: clean(&name),
+                full_name: None,
+                phone: "+79165551234".into(),
+                phone_raw: String::new(),
+                phone_valid: true,
+                email: email.clone(),
+                dialog_id: String::new(),
+                custom_data: vec![("k".into(), clean(&name))],
+                source_file: "hook.json".into(),
+                received_at: NaiveDateTime::default(),
+            };
+            let mut layout = Layout::new(Format::Enterprisedata);
+            if windows {
+                layout.encoding = TextEncoding::Windows1251;
+            }
+            let bytes = render(&[lead], &layout).bytes;
+            let text = if windows {
+                encoding_rs::WINDOWS_1251.decode(&bytes).0.into_owned()
+            } else {
+                String::from_utf8(bytes).unwrap()
+            };
+            let doc = roxmltree::Document::parse(&text).unwrap();
+            let values: Vec<&str> = doc
+                .descendants()
+                .filter(|n| n.has_tag_name((NAMESPACE, "ЗначенияПолей")))
+                .map(|n| n.text().unwrap())
+                .collect();
+            prop_assert_eq!(values.len(), 2);
+            let inner = roxmltree::Document::parse(values[1]).unwrap();
+            let written = inner
+                .descendants()
+                .find(|n| n.tag_name().name() == "Состав")
+                .and_then(|n| n.attribute("Значение"))
+                .unwrap()
+                .to_string();
+            let spaced = |t: &str| t.replace(['\t', '\n', '\r'], " ");
+            prop_assert_eq!(spaced(&written), spaced(&email));
+        }
+    }
 
     fn split(phone: &str) -> (String, String, String) {
         let p = phone_parts(phone, true);
