@@ -262,8 +262,7 @@ mod tests {
             }
             let custom: String = doc
                 .descendants()
-                .filter(|n| n.has_tag_name((NAMESPACE, "ЗначениеРеквизита")))
-                .last()
+                .rfind(|n| n.has_tag_name((NAMESPACE, "ЗначениеРеквизита")))
                 .unwrap()
                 .children()
                 .filter(|n| n.has_tag_name((NAMESPACE, "Значение")))
