@@ -6,7 +6,7 @@ BIN := $(or $(CARGO_TARGET_DIR),target)/release/bachata1c
 .PHONY: help run test lint build clean
 
 help:
-	@echo "make run    convert fixtures/inbox into $(EXAMPLE_OUT)/ (CSV and XML)"
+	@echo "make run    convert fixtures/inbox into $(EXAMPLE_OUT)/ (CSV, XML, CommerceML, EnterpriseData)"
 	@echo "make test   formatting, clippy and every test"
 	@echo "make build  release binary in $(BIN)"
 
@@ -17,8 +17,11 @@ run: build
 	rm -rf $(EXAMPLE_OUT)
 	$(BIN) convert fixtures/inbox --out $(EXAMPLE_OUT)/csv
 	$(BIN) convert fixtures/inbox --out $(EXAMPLE_OUT)/xml --format xml --quiet
+	$(BIN) convert fixtures/inbox --out $(EXAMPLE_OUT)/commerceml --format commerceml --quiet
+	$(BIN) convert fixtures/inbox --out $(EXAMPLE_OUT)/enterprisedata --format enterprisedata --quiet
 	@echo
-	@echo "Done. Look in $(EXAMPLE_OUT)/csv (windows-1251 CSV) and $(EXAMPLE_OUT)/xml (UTF-8 XML)."
+	@echo "Done. Look in $(EXAMPLE_OUT)/csv (windows-1251 CSV), $(EXAMPLE_OUT)/xml (UTF-8 XML),"
+	@echo "$(EXAMPLE_OUT)/commerceml (CommerceML 2.10) and $(EXAMPLE_OUT)/enterprisedata (EnterpriseData 1.8)."
 
 lint:
 	$(CARGO) fmt --all -- --check
