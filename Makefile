@@ -3,12 +3,15 @@ CARGO ?= cargo
 EXAMPLE_OUT := example-outbox
 BIN := target/release/bachata1c
 
-.PHONY: help run test lint build clean
+WINDOWS_TARGET := x86_64-pc-windows-gnu
+
+.PHONY: help run test lint build clean windows
 
 help:
 	@echo "make run    convert fixtures/inbox into $(EXAMPLE_OUT)/ (CSV and XML)"
 	@echo "make test   formatting, clippy and every test"
 	@echo "make build  release binary in $(BIN)"
+	@echo "make windows  cross-build bachata1c.exe for $(WINDOWS_TARGET) (needs gcc-mingw-w64-x86-64)"
 
 build:
 	$(CARGO) build --release --locked
@@ -30,3 +33,10 @@ test: lint
 clean:
 	rm -rf $(EXAMPLE_OUT)
 	$(CARGO) clean
+
+# The Windows binary dealers run; needs `rustup target add $(WINDOWS_TARGET)` and Debian's
+# gcc-mingw-w64-x86-64 for linking (.ci/run installs both).
+windows:
+	$(CARGO) clippy --all-targets --locked --target $(WINDOWS_TARGET) -- -D warnings
+	$(CARGO) build --release --locked --target $(WINDOWS_TARGET)
+	@echo "Built $${CARGO_TARGET_DIR:-target}/$(WINDOWS_TARGET)/release/bachata1c.exe"
