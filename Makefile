@@ -5,13 +5,14 @@ BIN := target/release/bachata1c
 
 WINDOWS_TARGET := x86_64-pc-windows-gnu
 
-.PHONY: help run test lint build clean windows
+.PHONY: help run test lint build clean windows windows-e2e
 
 help:
 	@echo "make run    convert fixtures/inbox into $(EXAMPLE_OUT)/ (CSV and XML)"
 	@echo "make test   formatting, clippy and every test"
 	@echo "make build  release binary in $(BIN)"
 	@echo "make windows  cross-build bachata1c.exe for $(WINDOWS_TARGET) (needs gcc-mingw-w64-x86-64)"
+	@echo "make windows-e2e  bachata1c.exe under wine vs the Linux binary, byte for byte (~4 min)"
 
 build:
 	$(CARGO) build --release --locked
@@ -40,3 +41,8 @@ windows:
 	$(CARGO) clippy --all-targets --locked --target $(WINDOWS_TARGET) -- -D warnings
 	$(CARGO) build --release --locked --target $(WINDOWS_TARGET)
 	@echo "Built $${CARGO_TARGET_DIR:-target}/$(WINDOWS_TARGET)/release/bachata1c.exe"
+
+# The Windows binary under wine on folders with Cyrillic names, compared byte for byte with
+# the Linux binary; then the unit tests as Windows programs. Installs wine64 when missing.
+windows-e2e:
+	bash scripts/windows-e2e.sh
