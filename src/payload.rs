@@ -180,7 +180,11 @@ fn decode_legacy(
 }
 
 fn parse_json(text: &str) -> Result<Value, ReadError> {
-    let mut de = serde_json_lenient::Deserializer::from_str(text);
+    // A lone UTF-16 surrogate (`"\ud83d"`, what JavaScript leaves when it cuts an emoji in
+    // half) becomes U+FFFD instead of costing the whole file: found by the hostile-input tests.
+    let read =
+        serde_json_lenient::de::SliceRead::new(text.as_bytes(), true, false, false, false, false);
+    let mut de = serde_json_lenient::Deserializer::new(read);
     // The integration note's own example ends `clients` with `],` before `}`.
     de.set_ignore_trailing_commas(true);
     let value = Value::deserialize(&mut de)
