@@ -269,6 +269,9 @@ fn the_windows_scripts_use_crlf_and_register_valid_commands() {
     assert_eq!(words[1], "/Create");
     assert_eq!(option("/SC"), "MINUTE");
     assert_eq!(option("/RU"), "SYSTEM");
+    // schtasks refuses a /TR longer than 261 characters; %~dp0 becomes the install folder.
+    let tr = option("/TR").replace("%~dp0", r"C:\Program Files\bachata1c\");
+    assert!(tr.chars().count() <= 261, "/TR is {} characters", tr.len());
     assert_command_line(
         "install-run-task.cmd",
         &bachata1c_args(&split_words(&option("/TR"))),
