@@ -249,4 +249,28 @@ mod tests {
         assert_eq!(written, dir.path().join("a.xml"));
         assert_eq!(fs::read(&written).unwrap(), b"new");
     }
+
+    /// 1C reading the old output holds it open without delete sharing: the replace fails,
+    /// the error names the file, the old file is intact and no temporary file is left behind.
+    #[cfg(windows)]
+    #[test]
+    fn write_atomic_over_a_file_held_open_by_a_reader_fails_cleanly() {
+        use std::os::windows::fs::OpenOptionsExt;
+        const FILE_SHARE_READ: u32 = 1;
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.csv"), b"old").unwrap();
+        let reader = fs::OpenOptions::new()
+            .read(true)
+            .share_mode(FILE_SHARE_READ)
+            .open(dir.path().join("a.csv"))
+            .unwrap();
+        let err = write_atomic(dir.path(), "a.csv", b"new").unwrap_err();
+        assert!(
+            err.to_string().starts_with("cannot rename into place "),
+            "{err}"
+        );
+        drop(reader);
+        assert_eq!(fs::read(dir.path().join("a.csv")).unwrap(), b"old");
+        assert_eq!(read_dir(dir.path()).unwrap().len(), 1);
+    }
 }
