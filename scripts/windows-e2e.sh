@@ -82,7 +82,7 @@ case_() {
   [ "$linux_status" = "$windows_status" ] ||
     problems+=("exit status $linux_status on Linux, $windows_status on Windows")
   cmp -s "$linux.err" "$windows.err" || problems+=("messages differ: $(diff "$linux.err" "$windows.err" | head -5)")
-  diff -r "$linux" "$windows" >"$work/$name.diff" 2>&1 || problems+=("files differ: $(head -5 "$work/$name.diff")")
+  diff -r -x state "$linux" "$windows" >"$work/$name.diff" 2>&1 || problems+=("files differ: $(head -5 "$work/$name.diff")")
   local files
   files=$(find "$linux" -type f | wc -l)
   if [ ${#problems[@]} -eq 0 ]; then
@@ -101,7 +101,8 @@ case_ convert-csv-quoted convert "$inbox/note-example.json" "$inbox/saved-by-win
 case_ convert-limits convert "$inbox" --out "$outbox" --max-input-size 900 --max-clients 2
 case_ convert-refused convert "$inbox" "$inbox/missing.json" --out "$outbox"
 # `run` lands with the exchange folder: one line per layout, e.g.
-# case_ run-csv-1251 run --config "Обмен 1С/bachata1c.toml"
+# case_ run-csv-1251 run --dir "Обмен 1С" --inbox "$inbox" --outbox "$outbox"
+# (the ledger under state/ holds times and is not compared; see the diff below).
 
 # --- the unit tests and tests/windows.rs as Windows programs ---------------------------------
 tests_started=$(date +%s)
