@@ -75,18 +75,30 @@ case_() {
   (cd "$windows" && wine "$work/bin/bachata1c.exe" "$@") >"$windows.out" 2>"$windows.err" ||
     windows_status=$?
   # Windows prints its own separator; wine adds `\r` before `\n` on the console.
-  sed -i 's/\r$//; s#\\#/#g' "$windows.out" "$windows.err"
+  # clap names the program as it was started: `bachata1c.exe` in usage lines.
+  sed -i 's/\r$//; s#\\#/#g; s/bachata1c\.exe/bachata1c/g' "$windows.out" "$windows.err"
   # The operating systems word their errors differently; the code is what must match.
   sed -i 's/: [^:]*(os error \([0-9]*\))/: os error \1/' "$linux.err" "$windows.err"
   local problems=()
   [ "$linux_status" = "$windows_status" ] ||
     problems+=("exit status $linux_status on Linux, $windows_status on Windows")
-  cmp -s "$linux.err" "$windows.err" || problems+=("messages differ: $(diff "$linux.err" "$windows.err" | head -5)")
-  diff -r -x state "$linux" "$windows" >"$work/$name.diff" 2>&1 || problems+=("files differ: $(head -5 "$work/$name.diff")")
+  # `|| true` inside: under `set -e` a failing substitution would end the script unreported.
+  local note=""
+  if ! cmp -s "$linux.err" "$windows.err"; then
+    # Files of equal time may be listed in another order on Windows: the same messages in
+    # another order are reported, not failed.
+    if cmp -s <(sort "$linux.err") <(sort "$windows.err"); then
+      note=" (messages in another order)"
+    else
+      problems+=("messages differ: $(diff "$linux.err" "$windows.err" | head -5 || true)")
+    fi
+  fi
+  diff -r -x state "$linux" "$windows" >"$work/$name.diff" 2>&1 ||
+    problems+=("files differ: $(head -5 "$work/$name.diff" || true)")
   local files
   files=$(find "$linux" -type f | wc -l)
   if [ ${#problems[@]} -eq 0 ]; then
-    echo "windows-e2e: $name: same exit status ($linux_status), messages and $files files"
+    echo "windows-e2e: $name: same exit status ($linux_status), messages and $files files$note"
   else
     failures=$((failures + 1))
     printf 'windows-e2e: %s: FAILED\n' "$name"
@@ -100,9 +112,10 @@ case_ convert-xml-utf8 convert "$inbox" --out "$outbox" --format xml
 case_ convert-csv-quoted convert "$inbox/note-example.json" "$inbox/saved-by-windows-1251.json" --out "$outbox" --csv-quote
 case_ convert-limits convert "$inbox" --out "$outbox" --max-input-size 900 --max-clients 2
 case_ convert-refused convert "$inbox" "$inbox/missing.json" --out "$outbox"
-# `run` lands with the exchange folder: one line per layout, e.g.
+# `run` lands with the exchange folder: uncomment these once it is merged (both passed on the
+# exchange branch at 5d0d2ef; the ledger under state/ holds times and is not compared).
 # case_ run-csv-1251 run --dir "Обмен 1С" --inbox "$inbox" --outbox "$outbox"
-# (the ledger under state/ holds times and is not compared; see the diff below).
+# case_ run-xml-1251 run --dir "Обмен 1С" --inbox "$inbox" --outbox "$outbox" --format xml --encoding windows-1251
 
 # --- the unit tests and tests/windows.rs as Windows programs ---------------------------------
 tests_started=$(date +%s)
