@@ -24,9 +24,9 @@ pub fn check(bytes: &[u8]) {
         for encoding in TextEncoding::value_variants() {
             for csv_quote in [false, true] {
                 let layout = Layout {
-                    format: *format,
                     encoding: *encoding,
                     csv_quote,
+                    ..Layout::new(*format)
                 };
                 let settings = Settings {
                     // Export every client, phone or not, so the writers see as much as possible.
