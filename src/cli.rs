@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::Config;
+use crate::config::{Config, LimitsConfig};
 use crate::format::{CmlVersion, Format, Layout, TextEncoding};
 use crate::lead::Rules;
+use crate::limits::{ByteSize, Limits};
 
 const ABOUT: &str = "Turns Bachata webhook files into CSV or XML files that 1C:Enterprise imports.";
 
@@ -84,6 +85,9 @@ pub struct ConvertArgs {
     /// command line win over it.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
 
     /// Print only refused files and the summary, not a line per converted file or skipped client.
     #[arg(long, short)]
@@ -191,6 +195,33 @@ impl RuleArgs {
             } else {
                 self.only_event.clone()
             },
+        }
+    }
+}
+
+/// The most one input file may hold; a file over a limit is refused with the reason and the
+/// other files are still converted.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Refuse input files larger than this, before reading them: bytes or a size like 16MiB,
+    /// 512K [default: 16MiB].
+    #[arg(long, value_name = "SIZE")]
+    pub max_input_size: Option<ByteSize>,
+
+    /// Refuse input files whose `clients` array has more entries than this [default: 100000].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_clients: Option<u64>,
+}
+
+impl LimitArgs {
+    /// These options over the config file's `[limits]` over the defaults.
+    pub fn limits(&self, config: &LimitsConfig) -> Limits {
+        let base = config.apply(Limits::default());
+        Limits {
+            max_input_bytes: self.max_input_size.map_or(base.max_input_bytes, |s| s.0),
+            max_clients: self.max_clients.map_or(base.max_clients, |n| {
+                usize::try_from(n).unwrap_or(usize::MAX)
+            }),
         }
     }
 }

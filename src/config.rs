@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::format::{CmlVersion, Format, Mapping, TextEncoding};
+use crate::limits::{ByteSize, Limits};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -15,6 +16,7 @@ pub struct Config {
     pub output: OutputConfig,
     pub rules: RulesConfig,
     pub mapping: Mapping,
+    pub limits: LimitsConfig,
     // The sections below are filled in by the features that own them (exchange folder,
     // HTTP receiver); until then they are read as plain tables.
     pub folders: Option<toml::Table>,
@@ -43,6 +45,25 @@ pub struct RulesConfig {
     pub require_valid_phone: Option<bool>,
     pub require_email: Option<bool>,
     pub allowed_events: Option<Vec<String>>,
+}
+
+/// `[limits]`: the most one input file may hold; see `limits.rs` for the defaults.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Bytes, or a size with a unit: `max_input_size = "16MiB"`.
+    pub max_input_size: Option<ByteSize>,
+    pub max_clients: Option<usize>,
+}
+
+impl LimitsConfig {
+    /// These settings over `base` (the defaults, or what the command line already set).
+    pub fn apply(&self, base: Limits) -> Limits {
+        Limits {
+            max_input_bytes: self.max_input_size.map_or(base.max_input_bytes, |s| s.0),
+            max_clients: self.max_clients.unwrap_or(base.max_clients),
+        }
+    }
 }
 
 /// A config file that cannot be used, with the file and (from toml) the line and key.
@@ -115,5 +136,31 @@ mod tests {
         assert!(err.contains("formt"), "{err}");
         let err = Config::parse("[output]\nencoding = \"koi8\"\n").unwrap_err();
         assert!(err.contains("koi8") && err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn limits_read_with_crlf_and_units_and_keep_defaults_for_the_rest() {
+        let c = Config::parse("\u{FEFF}[limits]\r\nmax_input_size = \"2 MiB\"\r\n").unwrap();
+        let limits = c.limits.apply(Limits::default());
+        assert_eq!(limits.max_input_bytes, 2 << 20);
+        assert_eq!(limits.max_clients, crate::limits::DEFAULT_MAX_CLIENTS);
+        let c = Config::parse("[limits]\nmax_input_size = 1000\nmax_clients = 5\n").unwrap();
+        assert_eq!(
+            c.limits.apply(Limits::default()),
+            Limits {
+                max_input_bytes: 1000,
+                max_clients: 5
+            }
+        );
+    }
+
+    #[test]
+    fn bad_limits_are_named() {
+        let err = Config::parse("[limits]\nmax_input_size = \"16 TB\"\n").unwrap_err();
+        assert!(err.contains("16 TB") && err.contains("line 2"), "{err}");
+        let err = Config::parse("[limits]\nmax_input_size = 0\n").unwrap_err();
+        assert!(err.contains("more than 0"), "{err}");
+        let err = Config::parse("[limits]\nmax_client = 5\n").unwrap_err();
+        assert!(err.contains("max_client"), "{err}");
     }
 }

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 
 use crate::format::{self, Layout, Rendered};
 use crate::lead::{self, Lead, Origin, Rules, Skipped};
+use crate::limits::Limits;
 use crate::payload::{self, ReadError, SourceEncoding};
 
 /// Everything that decides what a conversion produces.
@@ -36,13 +37,31 @@ pub struct Conversion {
     pub source_encoding: SourceEncoding,
 }
 
+/// Converts one input within the default [`Limits`].
 pub fn convert(
     bytes: &[u8],
     source_file: &str,
     received_at: NaiveDateTime,
     settings: &Settings,
 ) -> Result<Conversion, ReadError> {
-    let payload = payload::read(bytes)?;
+    convert_limited(
+        bytes,
+        source_file,
+        received_at,
+        settings,
+        &Limits::default(),
+    )
+}
+
+/// Converts one input, refusing it when it breaks one of `limits`.
+pub fn convert_limited(
+    bytes: &[u8],
+    source_file: &str,
+    received_at: NaiveDateTime,
+    settings: &Settings,
+    limits: &Limits,
+) -> Result<Conversion, ReadError> {
+    let payload = payload::read_limited(bytes, limits)?;
     let origin = Origin {
         source_file,
         received_at,

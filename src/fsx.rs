@@ -3,7 +3,7 @@
 //! make it durable, then rename it into place.
 
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Local, NaiveDateTime};
@@ -36,6 +36,58 @@ fn context<T>(action: &'static str, path: &Path, result: io::Result<T>) -> Resul
 
 pub fn read(path: &Path) -> Result<Vec<u8>> {
     context("read", path, fs::read(path))
+}
+
+/// Reads a whole file of at most `max_bytes`. A larger file is refused from its size on disk,
+/// before anything is read, and again while reading in case it grew meanwhile, so a huge or
+/// endless input never fills memory. The refusal has kind [`io::ErrorKind::FileTooLarge`].
+pub fn read_at_most(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
+    context("read", path, read_bounded(path, max_bytes))
+}
+
+fn read_bounded(path: &Path, max_bytes: u64) -> io::Result<Vec<u8>> {
+    let file = File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > max_bytes {
+        return Err(too_large(Some(size), max_bytes));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    // One byte more than allowed tells a file that grew past the limit from one that did not.
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_large(None, max_bytes));
+    }
+    Ok(bytes)
+}
+
+/// `size` is `None` when the file grew past the limit while being read.
+fn too_large(size: Option<u64>, max_bytes: u64) -> io::Error {
+    let limit = crate::limits::human_size(max_bytes);
+    let message = match size {
+        Some(size) => format!(
+            "the file is {}, over the limit of {limit} (--max-input-size, [limits] max_input_size)",
+            crate::limits::human_size(size)
+        ),
+        None => format!("the file grew past the limit of {limit} while being read"),
+    };
+    io::Error::new(io::ErrorKind::FileTooLarge, message)
+}
+
+/// True when `err` says that another program holds the file open without sharing it: on
+/// Windows a webhook receiver still writing the file (ERROR_SHARING_VIOLATION = 32,
+/// ERROR_LOCK_VIOLATION = 33). Such a file is not ready yet: leave it for the next pass
+/// instead of refusing it. Unix has no mandatory sharing modes, so this is never true there.
+pub fn is_sharing_violation(err: &io::Error) -> bool {
+    #[cfg(windows)]
+    {
+        matches!(err.raw_os_error(), Some(32 | 33))
+    }
+    #[cfg(not(windows))]
+    {
+        let _ = err;
+        false
+    }
 }
 
 pub fn create_dir_all(path: &Path) -> Result<()> {
@@ -137,5 +189,88 @@ mod tests {
     fn temporary_names_match_no_import_mask() {
         let name = temporary_name("hook.csv");
         assert!(name.starts_with('.') && name.ends_with(".tmp"));
+    }
+
+    #[test]
+    fn read_at_most_reads_up_to_the_limit_and_refuses_beyond_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hook.json");
+        fs::write(&path, b"0123456789").unwrap();
+        assert_eq!(read_at_most(&path, 10).unwrap(), b"0123456789");
+        let err = read_at_most(&path, 9).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
+        assert!(
+            err.to_string()
+                .ends_with("hook.json: the file is 10 bytes, over the limit of 9 bytes (--max-input-size, [limits] max_input_size)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn sharing_violation_codes_mean_not_ready_only_on_windows() {
+        // 32 and 33 are ERROR_SHARING_VIOLATION and ERROR_LOCK_VIOLATION on Windows, but
+        // EPIPE and EDOM on Unix, where they must not be mistaken for a busy file.
+        for code in [32, 33] {
+            let err = io::Error::from_raw_os_error(code);
+            assert_eq!(is_sharing_violation(&err), cfg!(windows), "{code}");
+        }
+        assert!(!is_sharing_violation(&io::Error::from_raw_os_error(5)));
+        assert!(!is_sharing_violation(&io::Error::other("x")));
+    }
+
+    /// A real sharing violation: the file is held open without sharing, as a writer that has
+    /// not finished holds it. Runs on Windows (and under wine: `make windows-e2e`).
+    #[cfg(windows)]
+    #[test]
+    fn a_file_held_open_without_sharing_is_a_sharing_violation() {
+        use std::os::windows::fs::OpenOptionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hook.json");
+        let writer = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .share_mode(0)
+            .open(&path)
+            .unwrap();
+        let err = read_at_most(&path, 1024).unwrap_err();
+        assert!(is_sharing_violation(&err.source), "{err}");
+        drop(writer);
+        assert_eq!(read_at_most(&path, 1024).unwrap(), b"");
+    }
+
+    /// `std::fs::rename` replaces an existing file on Windows too (MoveFileExW with
+    /// MOVEFILE_REPLACE_EXISTING); a second publish of the same name must not fail.
+    #[test]
+    fn write_atomic_replaces_a_file_that_exists_and_is_not_open() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.xml"), b"old, longer content").unwrap();
+        let written = write_atomic(dir.path(), "a.xml", b"new").unwrap();
+        assert_eq!(written, dir.path().join("a.xml"));
+        assert_eq!(fs::read(&written).unwrap(), b"new");
+    }
+
+    /// 1C reading the old output holds it open without delete sharing: the replace fails,
+    /// the error names the file, the old file is intact and no temporary file is left behind.
+    #[cfg(windows)]
+    #[test]
+    fn write_atomic_over_a_file_held_open_by_a_reader_fails_cleanly() {
+        use std::os::windows::fs::OpenOptionsExt;
+        const FILE_SHARE_READ: u32 = 1;
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.csv"), b"old").unwrap();
+        let reader = fs::OpenOptions::new()
+            .read(true)
+            .share_mode(FILE_SHARE_READ)
+            .open(dir.path().join("a.csv"))
+            .unwrap();
+        let err = write_atomic(dir.path(), "a.csv", b"new").unwrap_err();
+        assert!(
+            err.to_string().starts_with("cannot rename into place "),
+            "{err}"
+        );
+        drop(reader);
+        assert_eq!(fs::read(dir.path().join("a.csv")).unwrap(), b"old");
+        assert_eq!(read_dir(dir.path()).unwrap().len(), 1);
     }
 }

@@ -12,5 +12,6 @@ pub mod convert;
 pub mod format;
 pub mod fsx;
 pub mod lead;
+pub mod limits;
 pub mod payload;
 pub mod report;

@@ -10,6 +10,8 @@ use encoding_rs::{Encoding, UTF_8, WINDOWS_1251};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::limits::Limits;
+
 /// Why a file is not a readable payload. Each message is one line meant for the administrator.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
@@ -45,6 +47,15 @@ pub enum ReadError {
     NoClients,
     #[error("`clients` must be an array of client objects, found {0}")]
     ClientsNotArray(&'static str),
+    #[error(
+        "the input is {}, over the limit of {} (--max-input-size, [limits] max_input_size)",
+        crate::limits::human_size(*size), crate::limits::human_size(*limit)
+    )]
+    TooLarge { size: u64, limit: u64 },
+    #[error(
+        "`clients` has {count} entries, over the limit of {limit} (--max-clients, [limits] max_clients)"
+    )]
+    TooManyClients { count: usize, limit: usize },
 }
 
 /// The text encoding a payload arrived in; reported so that a dealer can fix the sender.
@@ -86,11 +97,23 @@ pub struct Client {
     pub custom_data: Vec<(String, String)>,
 }
 
-/// Reads a payload from the raw bytes of a saved webhook.
+/// Reads a payload from the raw bytes of a saved webhook, within the default [`Limits`].
 pub fn read(bytes: &[u8]) -> Result<Payload, ReadError> {
+    read_limited(bytes, &Limits::default())
+}
+
+/// Reads a payload, refusing it before any client is built when it breaks a limit.
+pub fn read_limited(bytes: &[u8], limits: &Limits) -> Result<Payload, ReadError> {
+    let size = bytes.len() as u64;
+    if size > limits.max_input_bytes {
+        return Err(ReadError::TooLarge {
+            size,
+            limit: limits.max_input_bytes,
+        });
+    }
     let (text, encoding) = decode(bytes)?;
     let value = parse_json(&text)?;
-    from_value(value, encoding)
+    from_value(value, encoding, limits.max_clients)
 }
 
 fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, SourceEncoding), ReadError> {
@@ -157,7 +180,11 @@ fn decode_legacy(
 }
 
 fn parse_json(text: &str) -> Result<Value, ReadError> {
-    let mut de = serde_json_lenient::Deserializer::from_str(text);
+    // A lone UTF-16 surrogate (`"\ud83d"`, what JavaScript leaves when it cuts an emoji in
+    // half) becomes U+FFFD instead of costing the whole file: found by the hostile-input tests.
+    let read =
+        serde_json_lenient::de::SliceRead::new(text.as_bytes(), true, false, false, false, false);
+    let mut de = serde_json_lenient::Deserializer::new(read);
     // The integration note's own example ends `clients` with `],` before `}`.
     de.set_ignore_trailing_commas(true);
     let value = Value::deserialize(&mut de)
@@ -187,12 +214,23 @@ fn json_error(err: serde_json_lenient::Error) -> ReadError {
     }
 }
 
-fn from_value(value: Value, encoding: SourceEncoding) -> Result<Payload, ReadError> {
+fn from_value(
+    value: Value,
+    encoding: SourceEncoding,
+    max_clients: usize,
+) -> Result<Payload, ReadError> {
     let Value::Object(object) = value else {
         return Err(ReadError::NotAnObject(kind(&value)));
     };
     let clients = match field(&object, &["clients", "Clients"]) {
         None | Some(Value::Null) => return Err(ReadError::NoClients),
+        // A client costs several times its JSON tree node: count before building any.
+        Some(Value::Array(items)) if items.len() > max_clients => {
+            return Err(ReadError::TooManyClients {
+                count: items.len(),
+                limit: max_clients,
+            });
+        }
         Some(Value::Array(items)) => items.iter().map(client_entry).collect(),
         Some(other) => return Err(ReadError::ClientsNotArray(kind(other))),
     };
@@ -446,5 +484,50 @@ mod tests {
     fn a_client_that_is_not_an_object_is_kept_for_reporting() {
         let payload = read(br#"{"clients":["x",{"phone":"1"}]}"#).unwrap();
         assert_eq!(payload.clients[0], ClientEntry::NotAnObject("a string"));
+    }
+
+    #[test]
+    fn limits_refuse_before_any_client_is_built() {
+        let limits = Limits {
+            max_input_bytes: 64,
+            max_clients: 2,
+        };
+        let three = br#"{"clients":[{},{},{}]}"#;
+        assert_eq!(
+            read_limited(three, &limits),
+            Err(ReadError::TooManyClients { count: 3, limit: 2 })
+        );
+        assert_eq!(
+            read_limited(br#"{"clients":[{},{}]}"#, &limits)
+                .unwrap()
+                .clients
+                .len(),
+            2
+        );
+        let big = format!(r#"{{"clients":[],"pad":"{}"}}"#, "x".repeat(64));
+        let err = read_limited(big.as_bytes(), &limits).unwrap_err();
+        assert_eq!(
+            err,
+            ReadError::TooLarge {
+                size: 87,
+                limit: 64
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "the input is 87 bytes, over the limit of 64 bytes (--max-input-size, [limits] max_input_size)"
+        );
+    }
+
+    #[test]
+    fn crlf_line_ends_and_escaped_crlf_in_values_are_read() {
+        // Saved by Notepad on Windows: CRLF between tokens, and an operator's two-line comment.
+        let json = "{\r\n  \"clients\": [\r\n    {\"name\": \"Иван\",\r\n     \"phone\": \"89161234567\",\r\n     \"customData\": {\"comment\": \"line 1\\r\\nline 2\"}}\r\n  ],\r\n}\r\n";
+        let c = client(json);
+        assert_eq!(c.name.as_deref(), Some("Иван"));
+        assert_eq!(
+            c.custom_data,
+            vec![("comment".into(), "line 1\r\nline 2".into())]
+        );
     }
 }

@@ -7,6 +7,7 @@ use crate::cli::ConvertArgs;
 use crate::config::Config;
 use crate::convert::{self, Settings};
 use crate::fsx;
+use crate::limits::Limits;
 use crate::report::{self, Tally};
 
 pub fn run(args: &ConvertArgs) -> u8 {
@@ -25,6 +26,7 @@ pub fn run(args: &ConvertArgs) -> u8 {
         rules: args.rules.rules_with(&config),
         default_event: args.output.event_with(&config),
     };
+    let limits = args.limits.limits(&Default::default());
     if let Err(err) = fsx::create_dir_all(&args.out) {
         eprintln!("bachata1c: {err}");
         return super::UNUSABLE;
@@ -32,7 +34,14 @@ pub fn run(args: &ConvertArgs) -> u8 {
     let mut tally = Tally::default();
     let mut produced: HashMap<String, PathBuf> = HashMap::new();
     for input in collect_inputs(&args.inputs, &mut tally) {
-        match convert_one(&input, &settings, &args.out, &mut produced, args.quiet) {
+        match convert_one(
+            &input,
+            &settings,
+            &limits,
+            &args.out,
+            &mut produced,
+            args.quiet,
+        ) {
             Ok(conversion) => tally.add_converted(&conversion),
             Err(reason) => {
                 report::line(&input, format_args!("refused: {reason}"));
@@ -84,18 +93,27 @@ fn is_webhook_file(path: &Path) -> bool {
 fn convert_one(
     input: &Path,
     settings: &Settings,
+    limits: &Limits,
     out: &Path,
     produced: &mut HashMap<String, PathBuf>,
     quiet: bool,
 ) -> Result<convert::Conversion, String> {
-    let bytes = fsx::read(input).map_err(|err| err.source.to_string())?;
+    let bytes = fsx::read_at_most(input, limits.max_input_bytes).map_err(|err| {
+        if fsx::is_sharing_violation(&err.source) {
+            // The webhook receiver is still writing it: not broken, just not ready.
+            "another program still has it open (still being written?); convert it again later"
+                .to_string()
+        } else {
+            err.source.to_string()
+        }
+    })?;
     let received_at = fsx::modified_local(input).map_err(|err| err.source.to_string())?;
     let source_name = input
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let conversion =
-        convert::convert(&bytes, &source_name, received_at, settings).map_err(|e| e.to_string())?;
+    let conversion = convert::convert_limited(&bytes, &source_name, received_at, settings, limits)
+        .map_err(|e| e.to_string())?;
     if !quiet {
         for skipped in &conversion.skipped {
             report::line(
@@ -132,8 +150,9 @@ fn convert_one(
     Ok(conversion)
 }
 
-/// `hook-42.json` → `hook-42.csv`: only the input's own name, never a payload field.
-fn output_name(input: &Path, extension: &str) -> String {
+/// `hook-42.json` → `hook-42.csv`: only the input's own name, never a payload field, so an
+/// output always lands inside the output folder.
+pub fn output_name(input: &Path, extension: &str) -> String {
     let stem = input
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

@@ -1,0 +1,90 @@
+//! What must hold for any input bytes, checked by the fuzz target (fuzz/, nightly) and by the
+//! stable mutation harness (tests/fuzz_stable.rs): reading and converting to every format,
+//! encoding and CSV style never panics, and whatever is produced is readable by 1C's rules.
+#![allow(dead_code)]
+
+use bachata1c::convert::{self, Settings};
+use bachata1c::format::{Format, Layout, TextEncoding};
+use bachata1c::lead::Rules;
+use bachata1c::limits::Limits;
+use clap::ValueEnum;
+use encoding_rs::WINDOWS_1251;
+
+/// Panics (so the fuzzer or the test reports it) when an invariant is broken.
+pub fn check(bytes: &[u8]) {
+    let received = chrono::NaiveDate::from_ymd_opt(2026, 11, 26)
+        .and_then(|d| d.and_hms_opt(9, 15, 0))
+        .expect("a valid time");
+    // Small limits keep each run quick; the limit checks themselves are on the path too.
+    let limits = Limits {
+        max_input_bytes: 1 << 20,
+        max_clients: 1000,
+    };
+    for format in Format::value_variants() {
+        for encoding in TextEncoding::value_variants() {
+            for csv_quote in [false, true] {
+                let layout = Layout {
+                    encoding: *encoding,
+                    csv_quote,
+                    ..Layout::new(*format)
+                };
+                let settings = Settings {
+                    // Export every client, phone or not, so the writers see as much as possible.
+                    rules: Rules {
+                        require_phone: false,
+                        ..Rules::default()
+                    },
+                    ..Settings::new(layout.clone())
+                };
+                let Ok(conversion) =
+                    convert::convert_limited(bytes, "fuzz.json", received, &settings, &limits)
+                else {
+                    continue;
+                };
+                if let Some(output) = &conversion.output {
+                    check_output(&output.bytes, &layout, conversion.leads.len());
+                }
+            }
+        }
+    }
+}
+
+fn check_output(bytes: &[u8], layout: &Layout, leads: usize) {
+    let text = match layout.encoding {
+        TextEncoding::Windows1251 => WINDOWS_1251
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .expect("output is valid windows-1251")
+            .into_owned(),
+        TextEncoding::Utf8 => String::from_utf8(bytes.to_vec()).expect("output is valid UTF-8"),
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    match layout.format {
+        Format::Csv if !layout.csv_quote => {
+            // 1C's loader: CRLF lines, `;` fields, no quoting.
+            let body = text.strip_suffix("\r\n").expect("CSV ends with CRLF");
+            let lines: Vec<&str> = body.split("\r\n").collect();
+            assert_eq!(lines.len(), leads + 1, "a line per lead and a header");
+            let columns = lines[0].split(';').count();
+            for line in lines {
+                assert!(!line.contains(['\r', '\n', '"']), "{line:?}");
+                assert_eq!(line.split(';').count(), columns, "{line:?}");
+            }
+        }
+        Format::Csv => {
+            let mut reader = csv::ReaderBuilder::new()
+                .delimiter(b';')
+                .from_reader(text.as_bytes());
+            let columns = reader.headers().expect("a header").len();
+            let mut rows = 0;
+            for record in reader.records() {
+                assert_eq!(record.expect("a CSV record").len(), columns);
+                rows += 1;
+            }
+            assert_eq!(rows, leads);
+        }
+        _ => {
+            let document = roxmltree::Document::parse(text).expect("well-formed XML");
+            assert!(document.root_element().children().any(|n| n.is_element()));
+        }
+    }
+}

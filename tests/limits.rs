@@ -1,0 +1,87 @@
+//! Limits on one input: a file over the size or client limit is refused with the reason and
+//! the limit, and the rest of the inbox is still converted.
+mod common;
+
+use common::{Workdir, run};
+
+fn clients(n: usize) -> String {
+    let one = r#"{"clientId":"c","name":"Иван","phone":"89161234567"}"#;
+    format!(r#"{{"clients":[{}]}}"#, vec![one; n].join(","))
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_and_the_others_converted() {
+    let wd = Workdir::new();
+    wd.write("inbox/a-small.json", clients(1));
+    wd.write("inbox/b-big.json", clients(50));
+    let (code, stderr) =
+        run(&mut wd.bachata1c(&["convert", "inbox", "--out", "out", "--max-input-size", "1K"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("b-big.json: refused: the file is 2.8 KiB (2863 bytes), over the limit of 1 KiB (--max-input-size, [limits] max_input_size)"),
+        "{stderr}"
+    );
+    assert_eq!(wd.list("out"), ["a-small.csv"]);
+}
+
+#[test]
+fn a_huge_file_is_refused_from_its_size_without_being_read() {
+    let wd = Workdir::new();
+    // 10 GiB, sparse: reading it into memory would take minutes and exhaust the machine.
+    let huge = std::fs::File::create(wd.join("huge.json")).unwrap();
+    huge.set_len(10 << 30).unwrap();
+    wd.write("ok.json", clients(1));
+    let (code, stderr) =
+        run(&mut wd.bachata1c(&["convert", "huge.json", "ok.json", "--out", "out"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("huge.json: refused: the file is 10 GiB, over the limit of 16 MiB"),
+        "{stderr}"
+    );
+    assert_eq!(wd.list("out"), ["ok.csv"]);
+}
+
+#[test]
+fn a_file_with_too_many_clients_is_refused_and_the_limit_is_configurable() {
+    let wd = Workdir::new();
+    wd.write("inbox/many.json", clients(3));
+    let (code, stderr) =
+        run(&mut wd.bachata1c(&["convert", "inbox", "--out", "out", "--max-clients", "2"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("many.json: refused: `clients` has 3 entries, over the limit of 2 (--max-clients, [limits] max_clients)"),
+        "{stderr}"
+    );
+    assert!(wd.list("out").is_empty());
+    let (code, stderr) =
+        run(&mut wd.bachata1c(&["convert", "inbox", "--out", "out", "--max-clients", "3"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(wd.list("out"), ["many.csv"]);
+}
+
+#[test]
+fn the_default_client_limit_is_generous_but_finite() {
+    let wd = Workdir::new();
+    wd.write(
+        "many.json",
+        format!(r#"{{"clients":[{}]}}"#, vec!["{}"; 100_001].join(",")),
+    );
+    let (code, stderr) = run(&mut wd.bachata1c(&["convert", "many.json", "--out", "out"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("has 100001 entries, over the limit of 100000"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_limit_is_a_usage_error() {
+    let wd = Workdir::new();
+    for args in [["--max-input-size", "16TB"], ["--max-clients", "0"]] {
+        let mut full = vec!["convert", "x.json", "--out", "out"];
+        full.extend(args);
+        let (code, stderr) = run(&mut wd.bachata1c(&full));
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains(args[0]), "{stderr}");
+    }
+}
