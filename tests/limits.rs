@@ -85,3 +85,20 @@ fn a_bad_limit_is_a_usage_error() {
         assert!(stderr.contains(args[0]), "{stderr}");
     }
 }
+
+#[test]
+fn the_config_files_limits_apply_to_convert() {
+    let w = Workdir::new();
+    w.fixture("inbox/dialog-2026-11-26-sales.json", "in/sales.json");
+    w.write("bachata1c.toml", "[limits]\nmax_clients = 2\n");
+    let (code, stderr) = run(&mut w.bachata1c(&[
+        "convert",
+        "in",
+        "--out",
+        "out",
+        "--config",
+        "bachata1c.toml",
+    ]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("over the limit of 2"), "{stderr}");
+}

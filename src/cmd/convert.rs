@@ -26,7 +26,7 @@ pub fn run(args: &ConvertArgs) -> u8 {
         rules: args.rules.rules_with(&config),
         default_event: args.output.event_with(&config),
     };
-    let limits = args.limits.limits(&Default::default());
+    let limits = args.limits.limits(&config.limits);
     if let Err(err) = fsx::create_dir_all(&args.out) {
         eprintln!("bachata1c: {err}");
         return super::UNUSABLE;
