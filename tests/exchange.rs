@@ -1,0 +1,364 @@
+//! `init`, `run`, `status`, `retry` on real exchange folders: the contract that every input
+//! ends once in archive/ or failed/ and every qualifying client once in the outbox.
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use common::{Workdir, cell, read_csv_1251, run};
+
+/// A webhook with one client per (clientId, phone); an empty phone does not qualify.
+pub fn webhook(clients: &[(&str, &str)]) -> String {
+    let clients: Vec<String> = clients
+        .iter()
+        .map(|(id, phone)| {
+            format!(
+                r#"{{"searchId":"1/1","login":"v_{id}","clientId":"{id}","name":"Иван Петров","phone":"{phone}","email":"","customData":{{"source":"test"}}}}"#
+            )
+        })
+        .collect();
+    format!(r#"{{"clients":[{}]}}"#, clients.join(","))
+}
+
+/// Every exported client id in the outbox's CSV files, with how often it appears.
+pub fn outbox_clients(wd: &Workdir) -> BTreeMap<String, usize> {
+    let mut seen = BTreeMap::new();
+    for name in wd.list("outbox") {
+        if name.starts_with('.') {
+            continue;
+        }
+        assert!(
+            name.ends_with(".csv"),
+            "unexpected file in the outbox: {name}"
+        );
+        let (header, rows) = read_csv_1251(&wd.read(&format!("outbox/{name}")));
+        for row in rows {
+            *seen
+                .entry(cell(&header, &row, "ИдКлиента").to_string())
+                .or_insert(0) += 1;
+        }
+    }
+    seen
+}
+
+/// Names of the files in archive/'s dated subfolders.
+pub fn archived(wd: &Workdir) -> Vec<String> {
+    let mut names = Vec::new();
+    for day in wd.list("archive") {
+        names.extend(wd.list(&format!("archive/{day}")));
+    }
+    names.sort();
+    names
+}
+
+fn run_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["run", "--dir", ".", "--settle", "0"];
+    args.extend_from_slice(extra);
+    args
+}
+
+#[test]
+fn run_converts_archives_refuses_and_reports() {
+    let wd = Workdir::new();
+    for name in [
+        "dialog-2026-11-26-sales.json",
+        "dialog-2026-11-26-service.json",
+        "chat-started-no-phone.json",
+        "saved-by-windows-1251.json",
+    ] {
+        wd.fixture(&format!("inbox/{name}"), &format!("inbox/{name}"));
+    }
+    wd.fixture("bad/truncated.json", "inbox/truncated.json");
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&["--give-up-after", "0"])));
+    assert_eq!(code, 1, "one input refused:\n{stderr}");
+    assert!(
+        stderr.contains("inbox/truncated.json: refused: truncated JSON"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 clients → "), "{stderr}");
+    assert_eq!(wd.list("inbox"), vec![".bachata1c-work"]);
+    assert_eq!(
+        archived(&wd),
+        vec![
+            "chat-started-no-phone.json",
+            "dialog-2026-11-26-sales.json",
+            "dialog-2026-11-26-service.json",
+            "saved-by-windows-1251.json"
+        ]
+    );
+    assert_eq!(
+        wd.list("failed"),
+        vec!["truncated.json", "truncated.json.reason.txt"]
+    );
+    let reason = String::from_utf8(wd.read("failed/truncated.json.reason.txt")).unwrap();
+    assert!(reason.contains("truncated JSON"), "{reason}");
+    // Three inputs with qualifying clients give three files; the one without gives none.
+    let outputs: Vec<String> = wd
+        .list("outbox")
+        .into_iter()
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    assert_eq!(outputs.len(), 3, "{outputs:?}");
+    assert!(outbox_clients(&wd).values().all(|&n| n == 1));
+
+    let status = wd.bachata1c(&["status", "--dir", "."]).output().unwrap();
+    let text = String::from_utf8(status.stdout).unwrap();
+    assert!(status.status.success());
+    assert!(text.contains("converted:  3"), "{text}");
+    assert!(text.contains("empty:      1"), "{text}");
+    assert!(text.contains("refused:    1"), "{text}");
+    assert!(text.contains("truncated.json: truncated JSON"), "{text}");
+
+    // Fixed by hand, then retried: it is converted and leaves failed/.
+    wd.write(
+        "failed/truncated.json",
+        tests_webhook_one("fixed-1", "+7 916 000-00-01"),
+    );
+    let (code, stderr) = run(&mut wd.bachata1c(&["retry", "--dir", "."]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(wd.list("failed").is_empty());
+    assert_eq!(wd.list("inbox"), vec![".bachata1c-work", "truncated.json"]);
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(outbox_clients(&wd).get("fixed-1"), Some(&1));
+}
+
+fn tests_webhook_one(id: &str, phone: &str) -> String {
+    webhook(&[(id, phone)])
+}
+
+#[test]
+fn init_writes_a_config_that_run_reads_and_the_command_line_overrides() {
+    let wd = Workdir::new();
+    let (code, stderr) = run(&mut wd.bachata1c(&["init", "--dir", "ex"]));
+    assert_eq!(code, 0, "{stderr}");
+    for part in ["inbox", "outbox", "archive", "failed", "state"] {
+        assert!(wd.join("ex").join(part).is_dir(), "{part}");
+    }
+    let config = String::from_utf8(wd.read("ex/bachata1c.toml")).unwrap();
+    assert!(config.contains("# format = \"csv\""));
+    // A second init keeps the administrator's edits.
+    wd.write(
+        "ex/bachata1c.toml",
+        config.replace("# format = \"csv\"", "format = \"xml\""),
+    );
+    let (code, _) = run(&mut wd.bachata1c(&["init", "--dir", "ex"]));
+    assert_eq!(code, 0);
+    assert!(
+        String::from_utf8(wd.read("ex/bachata1c.toml"))
+            .unwrap()
+            .contains("\nformat = \"xml\"")
+    );
+
+    wd.write("ex/inbox/a.json", webhook(&[("a1", "+79160000001")]));
+    let (code, stderr) = run(&mut wd.bachata1c(&["run", "--dir", "ex", "--settle", "0"]));
+    assert_eq!(code, 0, "{stderr}");
+    let outputs = wd.list("ex/outbox");
+    assert!(outputs.iter().any(|n| n.ends_with(".xml")), "{outputs:?}");
+
+    wd.write("ex/inbox/b.json", webhook(&[("b1", "+79160000002")]));
+    let (code, stderr) =
+        run(&mut wd.bachata1c(&["run", "--dir", "ex", "--settle", "0", "--format", "csv"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(wd.list("ex/outbox").iter().any(|n| n.ends_with(".csv")));
+}
+
+#[test]
+fn a_bad_config_or_missing_folder_is_exit_2_naming_the_key() {
+    let wd = Workdir::new();
+    wd.write("ex/bachata1c.toml", "[folders]\ninbx = \"in\"\n");
+    let (code, stderr) = run(&mut wd.bachata1c(&["run", "--dir", "ex"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("inbx"), "{stderr}");
+    wd.write("ex/bachata1c.toml", "[watch]\nsettle_seconds = -2\n");
+    let (code, stderr) = run(&mut wd.bachata1c(&["run", "--dir", "ex"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("settle_seconds"), "{stderr}");
+    let (code, stderr) = run(&mut wd.bachata1c(&["run"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--dir"), "{stderr}");
+}
+
+#[test]
+fn only_json_names_are_taken() {
+    let wd = Workdir::new();
+    let body = webhook(&[("x1", "+79160000001")]);
+    for name in [
+        ".hidden.json",
+        "~lock.json",
+        "a.json.tmp",
+        "a.tmp",
+        "a.part",
+        "a.partial",
+        "a.txt",
+    ] {
+        wd.write(&format!("inbox/{name}"), &body);
+    }
+    wd.write("inbox/real.JSON", &body);
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(archived(&wd), vec!["real.JSON"]);
+    assert_eq!(wd.list("inbox").len(), 8, "{:?}", wd.list("inbox"));
+}
+
+#[test]
+fn a_duplicate_under_a_new_name_is_converted_once() {
+    // Bachata retries a webhook it got no answer for: the same body saved under a new name.
+    let wd = Workdir::new();
+    let body = webhook(&[("d1", "+79160000001"), ("d2", "+79160000002")]);
+    wd.write("inbox/hook-1.json", &body);
+    wd.write("inbox/hook-1-copy.json", &body);
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("same content as"), "{stderr}");
+    // Later, a third copy, in another run.
+    wd.write("inbox/hook-1-retry.json", &body);
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("same content as hook-1"), "{stderr}");
+    assert_eq!(archived(&wd).len(), 3);
+    let clients = outbox_clients(&wd);
+    assert_eq!(clients.len(), 2);
+    assert!(clients.values().all(|&n| n == 1), "{clients:?}");
+}
+
+#[test]
+fn zero_byte_and_truncated_files_wait_until_complete() {
+    let wd = Workdir::new();
+    wd.write("inbox/empty.json", "");
+    let full = webhook(&[("t1", "+79160000001"), ("t2", "+79160000002")]);
+    wd.write("inbox/half.json", &full[..full.len() / 2]);
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 0, "not complete is not refused:\n{stderr}");
+    assert!(stderr.contains("2 files not complete yet"), "{stderr}");
+    assert_eq!(
+        wd.list("inbox"),
+        vec![".bachata1c-work", "empty.json", "half.json"]
+    );
+    assert!(wd.list("failed").is_empty());
+    // The writers finish.
+    wd.write("inbox/empty.json", webhook(&[("e1", "+79160000003")]));
+    wd.write("inbox/half.json", &full);
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(outbox_clients(&wd).len(), 3);
+    assert_eq!(archived(&wd), vec!["empty.json", "half.json"]);
+}
+
+#[test]
+fn a_slow_writer_keeping_the_file_open_loses_nothing() {
+    // A receiver that writes a webhook in pieces through one open handle.
+    let wd = Workdir::new();
+    let full = webhook(&[("s1", "+79160000001"), ("s2", "+79160000002")]);
+    fs::create_dir_all(wd.join("inbox")).unwrap();
+    let mut writer = fs::File::create(wd.join("inbox/slow.json")).unwrap();
+    let (first, rest) = full.split_at(40);
+    writer.write_all(first.as_bytes()).unwrap();
+    writer.flush().unwrap();
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(archived(&wd).is_empty());
+    // The handle still points at the file, wherever run put it: the rest lands there.
+    writer.write_all(rest.as_bytes()).unwrap();
+    drop(writer);
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(archived(&wd), vec!["slow.json"]);
+    assert_eq!(outbox_clients(&wd).len(), 2);
+}
+
+#[test]
+fn a_file_renamed_into_the_inbox_is_taken_whole() {
+    let wd = Workdir::new();
+    wd.write(
+        "inbox/incoming.json.tmp",
+        webhook(&[("r1", "+79160000001")]),
+    );
+    let (code, _) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 0);
+    assert!(archived(&wd).is_empty());
+    fs::rename(
+        wd.join("inbox/incoming.json.tmp"),
+        wd.join("inbox/incoming.json"),
+    )
+    .unwrap();
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(archived(&wd), vec!["incoming.json"]);
+}
+
+fn sha256_prefix(path: &Path) -> String {
+    let out = std::process::Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum (coreutils)");
+    String::from_utf8(out.stdout).unwrap()[..16].to_string()
+}
+
+#[test]
+fn an_outbox_that_cannot_be_written_leaves_inputs_to_retry() {
+    // chmod does not stop root, who runs CI: make the outbox unusable in ways that fail for
+    // root too. First the outbox is a regular file, so no folder can be made there.
+    let wd = Workdir::new();
+    let a = wd.write("inbox/a.json", webhook(&[("o1", "+79160000001")]));
+    wd.write("outbox", "not a folder");
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("outbox"), "{stderr}");
+    assert!(wd.list("inbox").contains(&"a.json".to_string()));
+    assert!(archived(&wd).is_empty());
+
+    // Then the outbox works but the output's name is taken by a non-empty folder, so the
+    // rename that publishes it fails (EISDIR/ENOTEMPTY, for root as for anyone).
+    fs::remove_file(wd.join("outbox")).unwrap();
+    let blocked = format!("outbox/bachata-{}.csv", sha256_prefix(&a));
+    wd.write(&format!("{blocked}/keep"), "");
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("cannot publish the output"), "{stderr}");
+    assert!(
+        stderr.contains("left in the inbox to be retried"),
+        "{stderr}"
+    );
+    assert!(wd.list("inbox").contains(&"a.json".to_string()));
+    assert!(archived(&wd).is_empty());
+
+    // Fixed: the retry converts it, once.
+    fs::remove_dir_all(wd.join(&blocked)).unwrap();
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(archived(&wd), vec!["a.json"]);
+    assert_eq!(outbox_clients(&wd).get("o1"), Some(&1));
+}
+
+#[test]
+fn the_log_file_gets_a_line_per_file_and_quiet_keeps_stderr_short() {
+    let wd = Workdir::new();
+    wd.write("inbox/a.json", webhook(&[("l1", "+79160000001")]));
+    wd.write("inbox/b.json", webhook(&[("l2", "")]));
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&["-q", "--log-file", "run.log"])));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "only the summary:\n{stderr}");
+    let (code, _) = run(&mut wd.bachata1c(&run_args(&["--log-file", "run.log"])));
+    assert_eq!(code, 0);
+    wd.write("inbox/c.json", webhook(&[("l3", "+79160000003")]));
+    let (code, _) = run(&mut wd.bachata1c(&run_args(&["--log-file", "run.log"])));
+    assert_eq!(code, 0);
+    let log = String::from_utf8(wd.read("run.log")).unwrap();
+    assert!(log.contains("inbox/c.json: 1 client → "), "{log}");
+    assert!(
+        log.lines().all(|l| l.as_bytes()[0].is_ascii_digit()),
+        "timestamped:\n{log}"
+    );
+}
+
+#[test]
+fn a_done_marker_follows_the_outputs() {
+    let wd = Workdir::new();
+    wd.write("inbox/a.json", webhook(&[("m1", "+79160000001")]));
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&["--done-marker", "ready.flag"])));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(wd.list("outbox").contains(&"ready.flag".to_string()));
+}
