@@ -2,56 +2,12 @@
 //! ends once in archive/ or failed/ and every qualifying client once in the outbox.
 mod common;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use common::{Workdir, cell, read_csv_1251, run};
-
-/// A webhook with one client per (clientId, phone); an empty phone does not qualify.
-pub fn webhook(clients: &[(&str, &str)]) -> String {
-    let clients: Vec<String> = clients
-        .iter()
-        .map(|(id, phone)| {
-            format!(
-                r#"{{"searchId":"1/1","login":"v_{id}","clientId":"{id}","name":"Иван Петров","phone":"{phone}","email":"","customData":{{"source":"test"}}}}"#
-            )
-        })
-        .collect();
-    format!(r#"{{"clients":[{}]}}"#, clients.join(","))
-}
-
-/// Every exported client id in the outbox's CSV files, with how often it appears.
-pub fn outbox_clients(wd: &Workdir) -> BTreeMap<String, usize> {
-    let mut seen = BTreeMap::new();
-    for name in wd.list("outbox") {
-        if name.starts_with('.') {
-            continue;
-        }
-        assert!(
-            name.ends_with(".csv"),
-            "unexpected file in the outbox: {name}"
-        );
-        let (header, rows) = read_csv_1251(&wd.read(&format!("outbox/{name}")));
-        for row in rows {
-            *seen
-                .entry(cell(&header, &row, "ИдКлиента").to_string())
-                .or_insert(0) += 1;
-        }
-    }
-    seen
-}
-
-/// Names of the files in archive/'s dated subfolders.
-pub fn archived(wd: &Workdir) -> Vec<String> {
-    let mut names = Vec::new();
-    for day in wd.list("archive") {
-        names.extend(wd.list(&format!("archive/{day}")));
-    }
-    names.sort();
-    names
-}
+use common::exchange::{archived, outbox_clients, webhook};
+use common::{Workdir, run};
 
 fn run_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec!["run", "--dir", ".", "--settle", "0"];

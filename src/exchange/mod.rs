@@ -33,8 +33,10 @@ use folders::Folders;
 use publish::Staging;
 use scan::{Candidate, Scanner};
 
-/// Files claimed, converted and published together.
+/// Files claimed, converted and published together: at most this many, and no more than
+/// `BATCH_TIME` of work, so that outputs appear steadily and a crash costs little redoing.
 const BATCH: usize = 256;
+const BATCH_TIME: Duration = Duration::from_millis(500);
 
 /// Everything `run` and `watch` need, merged: command line over config file over defaults.
 #[derive(Debug, Clone)]
@@ -286,7 +288,9 @@ impl<'a> Exchange<'a> {
     fn batch(&mut self, ready: Vec<Candidate>) -> Result<(), Fatal> {
         let mut items: Vec<Item> = Vec::new();
         let mut in_batch: HashMap<String, String> = HashMap::new();
-        for candidate in ready {
+        let started = std::time::Instant::now();
+        let mut ready = ready.into_iter();
+        for candidate in ready.by_ref() {
             if self.stop.load(Ordering::SeqCst) {
                 break;
             }
@@ -312,6 +316,11 @@ impl<'a> Exchange<'a> {
                     self.give_back_all(&items);
                     return Err(fatal);
                 }
+            }
+            if started.elapsed() >= BATCH_TIME {
+                self.commit(std::mem::take(&mut items))?;
+                in_batch.clear();
+                return self.batch(ready.collect());
             }
         }
         self.commit(items)
@@ -435,6 +444,7 @@ impl<'a> Exchange<'a> {
             if let Err(err) = self.staging.sync() {
                 return Err(self.bail(&items, err.to_string()));
             }
+            crash_point("staged");
             let entries: Vec<&Entry> = staged.iter().map(|&i| &items[i].entry).collect();
             let journal = match self.ledger.begin_publishing(&self.claim.id, &entries) {
                 Ok(journal) => journal,
@@ -443,6 +453,7 @@ impl<'a> Exchange<'a> {
                     return Err(self.bail(&items, err));
                 }
             };
+            crash_point("journalled");
             for (&i, result) in staged.iter().zip(journal) {
                 match result {
                     Ok(row) => {
@@ -471,7 +482,10 @@ impl<'a> Exchange<'a> {
                 continue;
             }
             match self.staging.publish(output) {
-                Ok(_) => published.push(row),
+                Ok(_) => {
+                    published.push(row);
+                    crash_point("published-one");
+                }
                 Err(err) => {
                     failure = Some(err.to_string());
                     unpublished.push(row);
@@ -483,6 +497,7 @@ impl<'a> Exchange<'a> {
         {
             return Err(self.bail(&items, err.to_string()));
         }
+        crash_point("published");
         let others: Vec<(Outcome, &Entry)> = items
             .iter()
             .filter_map(|item| {
@@ -502,6 +517,7 @@ impl<'a> Exchange<'a> {
             let err = self.ledger_error(err);
             return Err(self.bail(&items, err));
         }
+        crash_point("recorded");
         if !published.is_empty()
             && let Some(marker) = &self.opts.done_marker
             && let Err(err) = publish::mark_done(&self.opts.folders, marker)
@@ -528,6 +544,7 @@ impl<'a> Exchange<'a> {
                 let _ = self.claim.give_back(&item.entry.name);
                 first_error.get_or_insert(err);
             }
+            crash_point("filed-one");
         }
         if let Some(err) = first_error {
             return Err(err);
@@ -588,8 +605,10 @@ impl<'a> Exchange<'a> {
                             .to_string()
                     }
                 };
-                for (reason, n) in &item.skipped {
-                    *self.summary.skipped.entry(reason.clone()).or_insert(0) += n;
+                if matches!(fate, Fate::Staged(_) | Fate::Empty) {
+                    for (reason, n) in &item.skipped {
+                        *self.summary.skipped.entry(reason.clone()).or_insert(0) += n;
+                    }
                 }
                 self.log.file(Level::File, &shown, message);
             }),
@@ -638,6 +657,19 @@ impl<'a> Exchange<'a> {
 
     fn ledger_error(&self, err: crate::ledger::Error) -> Fatal {
         format!("ledger {}: {err}", self.opts.folders.ledger().display())
+    }
+}
+
+/// Test hook: `BACHATA1C_CRASH_AT=<step>` aborts the process at that step of a batch, as a
+/// power cut would, so that the tests can show every step is safe to interrupt.
+fn crash_point(step: &str) {
+    static AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    if AT
+        .get_or_init(|| std::env::var("BACHATA1C_CRASH_AT").ok())
+        .as_deref()
+        == Some(step)
+    {
+        std::process::abort();
     }
 }
 
