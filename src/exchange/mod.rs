@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use sha2::{Digest, Sha256};
 
@@ -37,6 +37,9 @@ use scan::{Candidate, Scanner};
 /// `BATCH_TIME` of work, so that outputs appear steadily and a crash costs little redoing.
 const BATCH: usize = 256;
 const BATCH_TIME: Duration = Duration::from_millis(500);
+/// A file that did not parse is read again only after this long, unless it changed: `watch`
+/// would otherwise spin on it, woken by the events of its own give-back.
+const RECHECK: Duration = Duration::from_secs(2);
 
 /// Everything `run` and `watch` need, merged: command line over config file over defaults.
 #[derive(Debug, Clone)]
@@ -206,6 +209,8 @@ pub struct Exchange<'a> {
     claim: Claim,
     staging: Staging,
     pub summary: Summary,
+    /// Files that did not parse yet: their size and time then, and when that was seen.
+    deferred: HashMap<String, (Candidate, Instant)>,
 }
 
 /// An error that stops the run: the folders or the ledger cannot be used.
@@ -227,6 +232,7 @@ impl<'a> Exchange<'a> {
             claim,
             staging,
             summary: Summary::default(),
+            deferred: HashMap::new(),
         };
         exchange.recover()?;
         Ok(exchange)
@@ -248,6 +254,9 @@ impl<'a> Exchange<'a> {
     pub fn scan(&mut self) -> Result<(), Fatal> {
         let inbox = &self.opts.folders.inbox;
         let mut scanner = Scanner::open(inbox).map_err(|e| e.to_string())?;
+        let forget_after = self.opts.give_up_after + RECHECK * 10;
+        self.deferred
+            .retain(|_, (_, seen)| seen.elapsed() < forget_after);
         while !self.stop.load(Ordering::SeqCst) {
             let chunk = scanner.next_chunk(BATCH);
             if chunk.is_empty() {
@@ -288,11 +297,14 @@ impl<'a> Exchange<'a> {
     fn batch(&mut self, ready: Vec<Candidate>) -> Result<(), Fatal> {
         let mut items: Vec<Item> = Vec::new();
         let mut in_batch: HashMap<String, String> = HashMap::new();
-        let started = std::time::Instant::now();
-        let mut ready = ready.into_iter();
-        for candidate in ready.by_ref() {
+        let mut started = Instant::now();
+        for candidate in ready {
             if self.stop.load(Ordering::SeqCst) {
                 break;
+            }
+            if self.recently_unparseable(&candidate) {
+                self.summary.waiting += 1;
+                continue;
             }
             let path = match self.claim.take(&candidate.name) {
                 Ok(path) => path,
@@ -320,7 +332,7 @@ impl<'a> Exchange<'a> {
             if started.elapsed() >= BATCH_TIME {
                 self.commit(std::mem::take(&mut items))?;
                 in_batch.clear();
-                return self.batch(ready.collect());
+                started = Instant::now();
             }
         }
         self.commit(items)
@@ -382,6 +394,8 @@ impl<'a> Exchange<'a> {
                     .unwrap_or(Duration::ZERO);
                 if age < self.opts.give_up_after {
                     self.not_ready(&name, &format!("not complete yet? {err}"));
+                    self.deferred
+                        .insert(name, (candidate.clone(), Instant::now()));
                     return Ok(None);
                 }
                 entry.reason = Some(err.to_string());
@@ -615,6 +629,17 @@ impl<'a> Exchange<'a> {
         };
         self.log.tick();
         moved.map_err(|err| err.to_string())
+    }
+
+    /// Whether this file, unchanged, failed to parse moments ago (and may still wait).
+    fn recently_unparseable(&self, candidate: &Candidate) -> bool {
+        let Some((seen, when)) = self.deferred.get(&candidate.name) else {
+            return false;
+        };
+        let age = SystemTime::now()
+            .duration_since(candidate.modified)
+            .unwrap_or(Duration::ZERO);
+        seen == candidate && when.elapsed() < RECHECK && age < self.opts.give_up_after
     }
 
     fn not_ready(&mut self, name: &str, why: &str) {
