@@ -80,7 +80,7 @@ delivered twice (under any names) is converted once: the ledger in state/ rememb
 Examples:
   bachata1c run --dir D:\\Exchange\\Bachata
   bachata1c run --config /etc/bachata1c.toml --log-file /var/log/bachata1c.log -q
-  bachata1c run --dir /srv/bachata --format xml --done-marker ready.flag
+  bachata1c run --dir /srv/bachata --format xml --batch --done-marker ready.flag
 
 Exit status: 0 every input converted, 1 some inputs refused (moved to failed/),
 2 configuration or folder error (e.g. the outbox cannot be written; inputs stay in the inbox)."
@@ -202,6 +202,11 @@ pub struct RunArgs {
     /// machine a dead worker's claim is taken back at once [default: 300].
     #[arg(long, value_name = "SECS")]
     pub lease: Option<f64>,
+
+    /// One outbox file per run (per scan in `watch`) instead of one per input, for 1C
+    /// processings that import one file per exchange (up to 10,000 inputs per file).
+    #[arg(long)]
+    pub batch: bool,
 
     /// After publishing, create this empty file in the outbox (for 1C setups that wait for one).
     #[arg(long, value_name = "NAME")]

@@ -318,3 +318,35 @@ fn a_done_marker_follows_the_outputs() {
     assert_eq!(code, 0, "{stderr}");
     assert!(wd.list("outbox").contains(&"ready.flag".to_string()));
 }
+
+#[test]
+fn batch_writes_one_outbox_file_per_run() {
+    let wd = Workdir::new();
+    let first = webhook(&[("b1", "+79160000001"), ("b2", "+79160000002")]);
+    wd.write("inbox/a.json", &first);
+    wd.write("inbox/a-again.json", &first);
+    wd.write(
+        "inbox/b.json",
+        webhook(&[("b3", "+79160000003"), ("b4", "")]),
+    );
+    wd.write("inbox/c.json", webhook(&[("b5", "")]));
+    wd.fixture("bad/truncated.json", "inbox/d.json");
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&["--batch", "--give-up-after", "0"])));
+    assert_eq!(code, 1, "{stderr}");
+    let outputs: Vec<String> = wd
+        .list("outbox")
+        .into_iter()
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    assert_eq!(outputs.len(), 1, "{outputs:?}");
+    assert!(outputs[0].starts_with("bachata-batch-"), "{outputs:?}");
+    let clients = outbox_clients(&wd);
+    assert_eq!(clients.keys().collect::<Vec<_>>(), ["b1", "b2", "b3"]);
+    assert!(clients.values().all(|&n| n == 1), "{clients:?}");
+    assert_eq!(archived(&wd).len(), 4);
+    assert_eq!(wd.list("failed").len(), 2);
+    assert!(
+        stderr.contains("3 clients exported in 1 output file"),
+        "{stderr}"
+    );
+}

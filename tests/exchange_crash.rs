@@ -41,17 +41,25 @@ fn two_runs_on_one_inbox_never_take_the_same_file() {
 fn a_crash_at_every_step_of_a_batch_is_recovered_by_the_next_run() {
     // Random kills rarely land in the narrow windows between the durable steps; the binary's
     // crash hook aborts exactly there.
-    for step in [
+    let steps = [
         "staged",
         "journalled",
         "published-one",
         "published",
         "recorded",
         "filed-one",
-    ] {
+    ];
+    // Each step with one output per input, and the main ones with one --batch file per run.
+    let per_input = steps.iter().map(|step| (*step, false));
+    let batch = ["journalled", "published-one", "recorded"].map(|step| (step, true));
+    for (step, batch) in per_input.chain(batch) {
         let wd = Workdir::new();
         let expected = fill_inbox(&wd, 12, 3);
-        let mut crashing = wd.bachata1c(&["run", "--dir", ".", "--settle", "0", "-q"]);
+        let mut args = vec!["run", "--dir", ".", "--settle", "0", "-q"];
+        if batch {
+            args.push("--batch");
+        }
+        let mut crashing = wd.bachata1c(&args);
         crashing.env("BACHATA1C_CRASH_AT", step);
         let status = crashing.status().unwrap();
         assert_eq!(
@@ -59,8 +67,9 @@ fn a_crash_at_every_step_of_a_batch_is_recovered_by_the_next_run() {
             None,
             "{step}: the crash hook was not reached"
         );
-        let (code, stderr) = run(&mut wd.bachata1c(&["run", "--dir", ".", "--settle", "0"]));
-        assert_eq!(code, 0, "{step}: {stderr}");
+        args.retain(|a| *a != "-q");
+        let (code, stderr) = run(&mut wd.bachata1c(&args));
+        assert_eq!(code, 0, "{step} (batch: {batch}): {stderr}");
         assert_contract(&wd, &expected, 15);
     }
 }

@@ -24,7 +24,7 @@ use crate::cli::RunArgs;
 use crate::config::Config;
 use crate::convert::{self, Settings};
 use crate::format::{Format, Layout};
-use crate::lead::Rules;
+use crate::lead::{Lead, Rules};
 use crate::ledger::{Entry, Ledger, Outcome};
 use crate::log::{Level, Log};
 use crate::report::plural;
@@ -33,6 +33,9 @@ use folders::Folders;
 use publish::Staging;
 use scan::{Candidate, Scanner};
 
+/// With --batch, at most this many inputs go into one output file (the leads are held in
+/// memory until it is written).
+const BATCH_FILE_INPUTS: usize = 10_000;
 /// Files claimed, converted and published together: at most this many, and no more than
 /// `BATCH_TIME` of work, so that outputs appear steadily and a crash costs little redoing.
 const BATCH: usize = 256;
@@ -50,6 +53,8 @@ pub struct Options {
     pub give_up_after: Duration,
     pub lease: Duration,
     pub done_marker: Option<String>,
+    /// One output file per run (per scan in `watch`) instead of one per input.
+    pub batch: bool,
     pub config: Config,
 }
 
@@ -118,6 +123,7 @@ impl Options {
             )?,
             lease: seconds(args.lease, w.lease_seconds, 300.0, "--lease")?,
             done_marker: args.done_marker.clone(),
+            batch: args.batch,
             folders,
             settings,
             config,
@@ -211,6 +217,11 @@ pub struct Exchange<'a> {
     pub summary: Summary,
     /// Files that did not parse yet: their size and time then, and when that was seen.
     deferred: HashMap<String, (Candidate, Instant)>,
+    /// --batch: inputs converted in this run, and their leads, until the one file is written.
+    held: Vec<Item>,
+    held_leads: Vec<Lead>,
+    /// Contents converted but not yet in the ledger, to catch duplicates among them.
+    uncommitted: HashMap<String, String>,
 }
 
 /// An error that stops the run: the folders or the ledger cannot be used.
@@ -233,6 +244,9 @@ impl<'a> Exchange<'a> {
             staging,
             summary: Summary::default(),
             deferred: HashMap::new(),
+            held: Vec::new(),
+            held_leads: Vec::new(),
+            uncommitted: HashMap::new(),
         };
         exchange.recover()?;
         Ok(exchange)
@@ -272,7 +286,55 @@ impl<'a> Exchange<'a> {
             }
             self.summary.waiting += changing.len();
             self.claim.renew().map_err(|e| e.to_string())?;
-            self.batch(ready)?;
+            if let Err(err) = self.batch(ready) {
+                let held = std::mem::take(&mut self.held);
+                self.held_leads.clear();
+                self.uncommitted.clear();
+                self.give_back_all(&held);
+                return Err(err);
+            }
+        }
+        self.flush()
+    }
+
+    /// --batch: writes the held inputs' leads as one file and commits them together.
+    fn flush(&mut self) -> Result<(), Fatal> {
+        let mut items = std::mem::take(&mut self.held);
+        let leads = std::mem::take(&mut self.held_leads);
+        if !leads.is_empty() {
+            let mut hashes: Vec<&str> = items
+                .iter()
+                .filter(|item| matches!(item.fate, Fate::Staged(_)))
+                .map(|item| item.entry.hash.as_str())
+                .collect();
+            hashes.sort_unstable();
+            let name = format!(
+                "bachata-batch-{}.{}",
+                &hex(&Sha256::digest(hashes.concat().as_bytes()))[..16],
+                self.opts.settings.layout.format.extension()
+            );
+            let rendered = crate::format::render(&leads, &self.opts.settings.layout);
+            if let Err(err) = self.staging.write(&name, &rendered.bytes) {
+                return Err(self.bail(&items, err.to_string()));
+            }
+            for item in &mut items {
+                if let Fate::Staged(output) = &mut item.fate {
+                    output.clone_from(&name);
+                    item.entry.outputs = vec![name.clone()];
+                }
+            }
+        }
+        self.commit(items)
+    }
+
+    /// Commits a batch now, or with --batch holds it for the run's one output file.
+    fn settle_batch(&mut self, items: Vec<Item>) -> Result<(), Fatal> {
+        if !self.opts.batch {
+            return self.commit(items);
+        }
+        self.held.extend(items);
+        if self.held.len() >= BATCH_FILE_INPUTS {
+            self.flush()?;
         }
         Ok(())
     }
@@ -296,7 +358,6 @@ impl<'a> Exchange<'a> {
 
     fn batch(&mut self, ready: Vec<Candidate>) -> Result<(), Fatal> {
         let mut items: Vec<Item> = Vec::new();
-        let mut in_batch: HashMap<String, String> = HashMap::new();
         let mut started = Instant::now();
         for candidate in ready {
             if self.stop.load(Ordering::SeqCst) {
@@ -321,7 +382,7 @@ impl<'a> Exchange<'a> {
                     ));
                 }
             };
-            match self.examine(&candidate, path, &mut in_batch) {
+            match self.examine(&candidate, path) {
                 Ok(Some(item)) => items.push(item),
                 Ok(None) => self.log.tick(),
                 Err(fatal) => {
@@ -330,21 +391,15 @@ impl<'a> Exchange<'a> {
                 }
             }
             if started.elapsed() >= BATCH_TIME {
-                self.commit(std::mem::take(&mut items))?;
-                in_batch.clear();
+                self.settle_batch(std::mem::take(&mut items))?;
                 started = Instant::now();
             }
         }
-        self.commit(items)
+        self.settle_batch(items)
     }
 
     /// Reads, hashes and converts one claimed input; `None` when it went back to the inbox.
-    fn examine(
-        &mut self,
-        candidate: &Candidate,
-        path: PathBuf,
-        in_batch: &mut HashMap<String, String>,
-    ) -> Result<Option<Item>, Fatal> {
+    fn examine(&mut self, candidate: &Candidate, path: PathBuf) -> Result<Option<Item>, Fatal> {
         let name = candidate.name.clone();
         let shown = self.opts.folders.inbox.join(&name);
         // The second look at size and time, now that no one else can take the file.
@@ -371,7 +426,7 @@ impl<'a> Exchange<'a> {
             received_at: received.format("%Y-%m-%d %H:%M:%S").to_string(),
             ..Entry::default()
         };
-        if let Some(earlier) = in_batch.get(&hash) {
+        if let Some(earlier) = self.uncommitted.get(&hash) {
             return Ok(Some(item(path, entry, Fate::Duplicate(earlier.clone()))));
         }
         let done_as = self
@@ -414,7 +469,7 @@ impl<'a> Exchange<'a> {
         entry.exported = conversion.leads.len();
         entry.skipped = conversion.skipped.len();
         entry.skipped_reasons = reasons(&skipped);
-        in_batch.insert(hash.clone(), name.clone());
+        self.uncommitted.insert(hash.clone(), name.clone());
         let Some(output) = conversion.output else {
             return Ok(Some(Item {
                 path,
@@ -423,6 +478,16 @@ impl<'a> Exchange<'a> {
                 skipped,
             }));
         };
+        if self.opts.batch {
+            // The output file's name is known once the run's inputs are.
+            self.held_leads.extend(conversion.leads);
+            return Ok(Some(Item {
+                path,
+                entry,
+                fate: Fate::Staged(String::new()),
+                skipped,
+            }));
+        }
         let output_name = format!(
             "bachata-{}.{}",
             &hash[..16],
@@ -447,6 +512,8 @@ impl<'a> Exchange<'a> {
     /// Journal, publish, record, file away: the batch's durable steps, in the order that keeps
     /// the contract whatever step a crash interrupts.
     fn commit(&mut self, mut items: Vec<Item>) -> Result<(), Fatal> {
+        // From here on the ledger knows these contents (or they go back to the inbox).
+        self.uncommitted.clear();
         if items.is_empty() {
             return Ok(());
         }
@@ -468,6 +535,7 @@ impl<'a> Exchange<'a> {
                 }
             };
             crash_point("journalled");
+            let mut discarded = Vec::new();
             for (&i, result) in staged.iter().zip(journal) {
                 match result {
                     Ok(row) => {
@@ -475,37 +543,59 @@ impl<'a> Exchange<'a> {
                     }
                     Err(earlier) => {
                         if let Fate::Staged(output) = &items[i].fate {
-                            self.staging.discard(output);
+                            discarded.push(output.clone());
                         }
                         items[i].entry.outputs.clear();
                         items[i].fate = Fate::Duplicate(earlier);
                     }
                 }
             }
+            // Another worker took the same content meanwhile: drop its output, unless it is a
+            // --batch file that other inputs need too.
+            for output in discarded {
+                if !rows
+                    .keys()
+                    .any(|&i| matches!(&items[i].fate, Fate::Staged(o) if *o == output))
+                {
+                    self.staging.discard(&output);
+                }
+            }
         }
-        // Publish: the rename is the commit point of each output.
+        // Publish: the rename is the commit point of each output (shared by all the inputs
+        // of a --batch file).
         let mut published = Vec::new();
         let mut unpublished = Vec::new();
         let mut failure: Option<String> = None;
+        let mut outputs: HashMap<String, bool> = HashMap::new();
         for (&i, &row) in &rows {
             let Fate::Staged(output) = &items[i].fate else {
                 continue;
             };
-            if failure.is_some() {
+            let ok = match outputs.get(output) {
+                Some(&ok) => ok,
+                None => {
+                    let ok = failure.is_none()
+                        && match self.staging.publish(output) {
+                            Ok(_) => {
+                                crash_point("published-one");
+                                true
+                            }
+                            Err(err) => {
+                                failure = Some(err.to_string());
+                                false
+                            }
+                        };
+                    outputs.insert(output.clone(), ok);
+                    ok
+                }
+            };
+            if ok {
+                published.push(row);
+            } else {
                 unpublished.push(row);
-                continue;
-            }
-            match self.staging.publish(output) {
-                Ok(_) => {
-                    published.push(row);
-                    crash_point("published-one");
-                }
-                Err(err) => {
-                    failure = Some(err.to_string());
-                    unpublished.push(row);
-                }
             }
         }
+        self.summary.outputs += outputs.values().filter(|&&ok| ok).count();
         if !published.is_empty()
             && let Err(err) = self.staging.sync_outbox()
         {
@@ -593,7 +683,6 @@ impl<'a> Exchange<'a> {
                 let message = match fate {
                     Fate::Staged(output) => {
                         self.summary.converted += 1;
-                        self.summary.outputs += 1;
                         self.summary.exported += e.exported;
                         format!(
                             "{} → {}{}",
