@@ -350,3 +350,28 @@ fn batch_writes_one_outbox_file_per_run() {
         "{stderr}"
     );
 }
+
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    // Under Task Scheduler or systemd stderr is a log: bar characters would garble it.
+    let wd = Workdir::new();
+    for i in 0..60 {
+        wd.write(
+            &format!("inbox/p{i}.json"),
+            webhook(&[(&format!("p{i}"), &format!("+7916{i:07}"))]),
+        );
+    }
+    let (code, stderr) = run(&mut wd.bachata1c(&["convert", "inbox", "--out", "converted"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.lines().all(|l| l.starts_with("bachata1c: ")),
+        "{stderr}"
+    );
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr.lines().count(), 61, "{stderr}");
+    assert!(
+        stderr.lines().all(|l| l.starts_with("bachata1c: ")),
+        "{stderr}"
+    );
+}

@@ -144,3 +144,38 @@ fn kill_minus_9_at_random_moments_loses_and_doubles_nothing() {
     let hidden = wd.list("outbox/.bachata1c-tmp");
     assert!(hidden.is_empty(), "staging left behind: {hidden:?}");
 }
+
+#[test]
+fn sigterm_finishes_the_batch_in_hand_and_exits_cleanly() {
+    let wd = Workdir::new();
+    let expected = fill_inbox(&wd, 800, 0);
+    let child = wd
+        .bachata1c(&["run", "--dir", ".", "--settle", "0", "-q"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while progress(&wd) == 0 {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    // Nothing is left half-done: every input is either untouched in the inbox or archived.
+    assert!(
+        wd.list("inbox/.bachata1c-work").is_empty(),
+        "claim folder left"
+    );
+    let archived = common::exchange::archived(&wd).len();
+    assert_eq!(archived + wd.list("inbox").len() - 1, 800);
+    if archived < 800 {
+        assert!(stderr.contains("stopped by a signal"), "{stderr}");
+    }
+    let (code, stderr) = run(&mut wd.bachata1c(&["run", "--dir", ".", "--settle", "0", "-q"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_contract(&wd, &expected, 800);
+}

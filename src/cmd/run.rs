@@ -3,17 +3,13 @@
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use indicatif::{ProgressBar, ProgressStyle};
-
 use crate::cli::{LogArgs, RunArgs};
 use crate::exchange::{Exchange, Options};
 use crate::log::{Level, Log};
+use crate::report;
 
 /// Set by SIGINT/SIGTERM/Ctrl+C: finish the file in hand, publish the batch, exit.
 pub static STOP: AtomicBool = AtomicBool::new(false);
-
-/// Files from which a progress bar is worth showing.
-const PROGRESS_FROM: usize = 50;
 
 pub fn open_log(args: &LogArgs) -> Option<Log> {
     match Log::open(args.verbose, args.quiet, args.log_file.as_deref()) {
@@ -52,15 +48,9 @@ pub fn run(args: &RunArgs) -> u8 {
             return super::UNUSABLE;
         }
     };
-    if std::io::stderr().is_terminal() && !args.log.quiet {
-        let files = exchange.count_inbox();
-        if files >= PROGRESS_FROM {
-            let bar = ProgressBar::new(files as u64);
-            if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} files {eta}") {
-                bar.set_style(style);
-            }
-            log.set_bar(Some(bar));
-        }
+    if !args.log.quiet && std::io::stderr().is_terminal() {
+        // Counting is cheap and keeps no names; a bar only on a terminal with many files.
+        log.set_bar(report::progress_bar(exchange.count_inbox()));
     }
     let result = exchange.scan();
     log.set_bar(None);
