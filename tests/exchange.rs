@@ -375,3 +375,29 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_live_workers_claim_is_left_alone_and_a_dead_ones_is_taken_back() {
+    // A worker on another machine of the share: its folder, its claimed file, its lease.
+    let wd = Workdir::new();
+    let folder = "inbox/.bachata1c-work/other-host_4242_1";
+    wd.write(
+        &format!("{folder}/claimed.json"),
+        webhook(&[("k1", "+79160000001")]),
+    );
+    let lease = wd.write(&format!("{folder}/.lease"), "other-host_4242_1");
+    // While it holds its lease lock it is alive, whatever its host or pid.
+    let held = fs::File::options().write(true).open(&lease).unwrap();
+    held.lock().unwrap();
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(archived(&wd).is_empty(), "a live worker's file was taken");
+    assert!(wd.join(&format!("{folder}/claimed.json")).exists());
+    // It dies: the lock goes with it, and the next run takes the file back and converts it.
+    drop(held);
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("took back 1 claimed file"), "{stderr}");
+    assert_eq!(archived(&wd), vec!["claimed.json"]);
+    assert_eq!(outbox_clients(&wd).get("k1"), Some(&1));
+}

@@ -1,11 +1,13 @@
 //! Claiming inbox files: each worker renames the files it takes into its own folder in the
 //! inbox's work area, named `<host>_<pid>_<start>`, so a rename that succeeds means the file is
-//! ours alone, on one machine or many sharing a folder. A `lease` file in that folder is
-//! rewritten while the worker lives; a worker whose lease is old (or, on our own machine,
-//! whose process is gone) is dead, and its files are taken back.
+//! ours alone, on one machine or many sharing a folder. The worker holds an exclusive lock on
+//! the `.lease` file in that folder and rewrites it while it lives. A worker is dead when its
+//! lease can be locked (the system dropped the lock with the process, also on SMB shares), or,
+//! where locks say nothing, when its process is gone (same machine) or its lease is old; its
+//! files are then taken back.
 
-use std::fs;
-use std::io;
+use std::fs::{self, File, TryLockError};
+use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -18,6 +20,14 @@ pub struct Claim {
     pub id: String,
     pub dir: PathBuf,
     inbox: PathBuf,
+    /// Open and locked for the worker's life.
+    lease: File,
+}
+
+/// A dead worker's folder, locked by us while we take its files back.
+pub struct DeadWorker {
+    pub id: String,
+    _lock: Option<File>,
 }
 
 /// Why a file could not be claimed; neither is an error of the run.
@@ -56,10 +66,32 @@ impl Claim {
         let id = format!("{}_{}_{:x}", host(), std::process::id(), start);
         let dir = folders.work_root().join(&id);
         fsx::create_dir_all(&dir)?;
+        let path = dir.join(LEASE);
+        let lease = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .and_then(|file| match file.try_lock() {
+                Ok(()) => Ok(file),
+                // Some network file systems have no locks: the lease time still works.
+                Err(TryLockError::Error(err)) if err.kind() == io::ErrorKind::Unsupported => {
+                    Ok(file)
+                }
+                Err(TryLockError::Error(err)) => Err(err),
+                Err(TryLockError::WouldBlock) => Err(io::Error::other("locked by another worker")),
+            })
+            .map_err(|source| fsx::Error {
+                action: "create the claim lease",
+                path,
+                source,
+            })?;
         let claim = Claim {
             id,
             dir,
             inbox: folders.inbox.clone(),
+            lease,
         };
         claim.renew()?;
         Ok(claim)
@@ -68,12 +100,15 @@ impl Claim {
     /// Rewrites the lease: its modification time, set by the file system holding the inbox,
     /// says «alive» to every machine without comparing their clocks.
     pub fn renew(&self) -> fsx::Result<()> {
-        let path = self.dir.join(LEASE);
-        fs::write(&path, self.id.as_bytes()).map_err(|source| fsx::Error {
-            action: "renew the claim lease",
-            path,
-            source,
-        })
+        let mut lease = &self.lease;
+        lease
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| lease.write_all(self.id.as_bytes()))
+            .map_err(|source| fsx::Error {
+                action: "renew the claim lease",
+                path: self.dir.join(LEASE),
+                source,
+            })
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -83,6 +118,11 @@ impl Claim {
     /// Renames `inbox/name` into this worker's folder.
     pub fn take(&self, name: &str) -> Result<PathBuf, Result<Missed, io::Error>> {
         let target = self.path(name);
+        // A file of that name is in hand already (a new one arrived under the same name while
+        // we list): never rename over it; the newcomer waits for the next scan.
+        if target.symlink_metadata().is_ok() {
+            return Err(Ok(Missed::Busy));
+        }
         match fs::rename(self.inbox.join(name), &target) {
             Ok(()) => Ok(target),
             Err(err) if err.kind() == io::ErrorKind::NotFound => Err(Ok(Missed::Gone)),
@@ -97,14 +137,15 @@ impl Claim {
     }
 
     /// Removes the (empty) worker folder at a clean exit.
-    pub fn finish(&self) {
+    pub fn finish(self) {
+        drop(self.lease);
         let _ = fs::remove_file(self.dir.join(LEASE));
         let _ = fs::remove_dir(&self.dir);
     }
 
     /// The other workers' folders that are dead: their process is gone (same machine), or their
     /// lease was not renewed for `lease` as the shared file system's clock counts.
-    pub fn dead_workers(&self, folders: &Folders, lease: Duration) -> Vec<String> {
+    pub fn dead_workers(&self, folders: &Folders, lease: Duration) -> Vec<DeadWorker> {
         let now = lease_time(&self.dir).unwrap_or_else(SystemTime::now);
         let Ok(entries) = fs::read_dir(folders.work_root()) else {
             return Vec::new();
@@ -116,6 +157,17 @@ impl Claim {
             if id == self.id || !entry.path().is_dir() {
                 continue;
             }
+            match lock_state(&entry.path().join(LEASE)) {
+                Lock::Taken(file) => {
+                    dead.push(DeadWorker {
+                        id,
+                        _lock: Some(file),
+                    });
+                    continue;
+                }
+                Lock::Held => continue,
+                Lock::Unknown => {}
+            }
             let mut parts = id.rsplitn(3, '_');
             let (_start, pid, worker_host) = (parts.next(), parts.next(), parts.next());
             let process_gone = worker_host == Some(my_host.as_str())
@@ -124,10 +176,30 @@ impl Claim {
                 .and_then(|t| now.duration_since(t).ok())
                 .is_some_and(|age| age >= lease);
             if process_gone || expired {
-                dead.push(id);
+                dead.push(DeadWorker { id, _lock: None });
             }
         }
         dead
+    }
+}
+
+enum Lock {
+    /// We got the lock: its holder is gone. Kept while its files are taken back.
+    Taken(File),
+    /// A live worker holds it (or another one is taking its files back).
+    Held,
+    /// No lease file yet, or no locks on this file system.
+    Unknown,
+}
+
+fn lock_state(lease: &Path) -> Lock {
+    let Ok(file) = File::options().read(true).write(true).open(lease) else {
+        return Lock::Unknown;
+    };
+    match file.try_lock() {
+        Ok(()) => Lock::Taken(file),
+        Err(TryLockError::WouldBlock) => Lock::Held,
+        Err(TryLockError::Error(_)) => Lock::Unknown,
     }
 }
 

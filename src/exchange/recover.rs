@@ -20,16 +20,17 @@ pub fn recover(
     log: &Log,
 ) -> Result<(), String> {
     let mut dead = me.dead_workers(folders, lease);
+    let mut ids: Vec<String> = dead.iter().map(|worker| worker.id.clone()).collect();
     // A staging folder without its worker folder: that worker died while finishing.
     if let Ok(entries) = fs::read_dir(folders.staging_root()) {
         for entry in entries.flatten() {
             let id = entry.file_name().to_string_lossy().into_owned();
-            if id != me.id && !folders.work_root().join(&id).exists() && !dead.contains(&id) {
-                dead.push(id);
+            if id != me.id && !folders.work_root().join(&id).exists() && !ids.contains(&id) {
+                ids.push(id);
             }
         }
     }
-    for id in dead {
+    for id in ids {
         let staging = folders.staging_root().join(&id);
         let (published, dropped) = ledger
             .resolve_worker(&id, |output| staging.join(output).exists())
@@ -48,6 +49,8 @@ pub fn recover(
         }
         remove_all_files(&staging);
         // Only the lease: an input that could not be moved back stays for the next attempt.
+        // Our lock on it goes first: Windows keeps the folder of an open file.
+        dead.retain(|worker| worker.id != id);
         let _ = fs::remove_file(work.join(".lease"));
         let _ = fs::remove_dir(&work);
         if returned + published + dropped > 0 {
