@@ -401,3 +401,21 @@ fn a_live_workers_claim_is_left_alone_and_a_dead_ones_is_taken_back() {
     assert_eq!(archived(&wd), vec!["claimed.json"]);
     assert_eq!(outbox_clients(&wd).get("k1"), Some(&1));
 }
+
+#[test]
+fn retry_takes_names_from_failed_only() {
+    let wd = Workdir::new();
+    wd.write("failed/a.json", webhook(&[("y1", "+79160000001")]));
+    wd.write("failed/a.json.reason.txt", "a.json: refused\r\n");
+    wd.write("failed/b.json", "{");
+    let (code, stderr) = run(&mut wd.bachata1c(&["retry", "--dir", ".", "../b.json"]));
+    assert_eq!(code, 1);
+    assert!(stderr.contains("not a path"), "{stderr}");
+    let (code, stderr) = run(&mut wd.bachata1c(&["retry", "--dir", ".", "a.json"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(wd.list("failed"), vec!["b.json"]);
+    assert_eq!(wd.list("inbox"), vec!["a.json"]);
+    let (code, stderr) = run(&mut wd.bachata1c(&["status", "--dir", "."]));
+    assert_eq!(code, 2, "no ledger yet: {stderr}");
+    assert!(stderr.contains("no ledger yet"), "{stderr}");
+}

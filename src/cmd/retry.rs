@@ -31,8 +31,17 @@ pub fn run(args: &RetryArgs) -> u8 {
     } else {
         args.names.clone()
     };
+    if let Err(err) = crate::fsx::create_dir_all(&folders.inbox) {
+        eprintln!("bachata1c: {err}");
+        return super::UNUSABLE;
+    }
     let mut status = super::SUCCESS;
     for name in &names {
+        if name.contains(['/', '\\']) || name.starts_with('.') {
+            eprintln!("bachata1c: {name}: give the name of a file in failed/, not a path");
+            status = super::SOME_REFUSED;
+            continue;
+        }
         let from = folders.failed.join(name);
         match folders::move_into(&from, &folders.inbox, name) {
             Ok(to) => {
@@ -45,6 +54,8 @@ pub fn run(args: &RetryArgs) -> u8 {
             }
         }
     }
-    eprintln!("bachata1c: {} file(s) moved back to the inbox", names.len());
+    if status == super::SUCCESS {
+        eprintln!("bachata1c: {} file(s) moved back to the inbox", names.len());
+    }
     status
 }
