@@ -419,3 +419,77 @@ fn retry_takes_names_from_failed_only() {
     assert_eq!(code, 2, "no ledger yet: {stderr}");
     assert!(stderr.contains("no ledger yet"), "{stderr}");
 }
+
+#[test]
+fn a_full_disk_leaves_the_input_in_the_inbox() {
+    // Root (CI) ignores permissions and cannot be given a small disk without mounting one, so
+    // a full disk is played by a file-size limit: writes past 200 KB fail (EFBIG) just as they
+    // would with ENOSPC. The SIGXFSZ that would kill the process is ignored, as a real full
+    // disk sends none. The ledger and the lease stay far below the limit.
+    let wd = Workdir::new();
+    let ids: Vec<(String, String)> = (0..5000)
+        .map(|i| (format!("big{i}"), format!("+7916{i:07}")))
+        .collect();
+    let pairs: Vec<(&str, &str)> = ids.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    wd.write("inbox/big.json", webhook(&pairs));
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 200; exec '{}' run --dir . --settle 0",
+        env!("CARGO_BIN_EXE_bachata1c")
+    );
+    let output = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .current_dir(wd.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot write the output"), "{stderr}");
+    assert!(
+        stderr.contains("inbox/big.json stays in the inbox"),
+        "{stderr}"
+    );
+    assert!(wd.list("inbox").contains(&"big.json".to_string()));
+    assert!(archived(&wd).is_empty());
+    assert!(
+        outbox_clients(&wd).is_empty(),
+        "nothing half-written is visible"
+    );
+    // Space again: converted, once.
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&["-q"])));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(outbox_clients(&wd).len(), 5000);
+    assert_eq!(archived(&wd), vec!["big.json"]);
+}
+
+#[test]
+fn folders_come_from_the_config_file_and_the_command_line_overrides_them() {
+    let wd = Workdir::new();
+    // `dir` is relative to the config's folder; the parts are relative to `dir`.
+    wd.write(
+        "etc/bachata1c.toml",
+        "[folders]\ndir = \"../exchange\"\noutbox = \"to-1c\"\n[rules]\nrequire_email = true\n",
+    );
+    wd.write("exchange/inbox/a.json", webhook(&[("c1", "+79160000001")]));
+    let (code, stderr) =
+        run(&mut wd.bachata1c(&["run", "--config", "etc/bachata1c.toml", "--settle", "0"]));
+    assert_eq!(code, 0, "{stderr}");
+    // The config's rule applies: no e-mail, so no output.
+    assert!(stderr.contains("no qualifying client"), "{stderr}");
+    assert!(wd.join("exchange/to-1c").is_dir());
+    wd.write(
+        "exchange/inbox/b.json",
+        webhook(&[("c2", "+79160000002")]).replace("\"email\":\"\"", "\"email\":\"a@b.ru\""),
+    );
+    let (code, stderr) = run(&mut wd.bachata1c(&[
+        "run",
+        "--config",
+        "etc/bachata1c.toml",
+        "--settle",
+        "0",
+        "--outbox",
+        "elsewhere",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let outputs = wd.list("elsewhere");
+    assert!(outputs.iter().any(|n| n.ends_with(".csv")), "{outputs:?}");
+}
