@@ -157,8 +157,8 @@ fn sigterm_finishes_the_batch_in_hand_and_exits_cleanly() {
     while progress(&wd) == 0 {
         std::thread::sleep(Duration::from_millis(2));
     }
-    let sent = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+    let sent = std::process::Command::new("bash")
+        .args(["-c", &format!("kill -TERM {}", child.id())])
         .status()
         .unwrap();
     assert!(sent.success());

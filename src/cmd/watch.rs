@@ -41,12 +41,23 @@ pub fn run(args: &WatchArgs) -> u8 {
             return super::UNUSABLE;
         }
     };
-    let trigger = match Trigger::new(&opts.folders.inbox, poll) {
-        Ok(trigger) => trigger,
+    // Without events (no inotify instances left, an exotic file system) the timer still works.
+    let (trigger, poll, rescan, rescan_secs) = match Trigger::new(&opts.folders.inbox, poll) {
+        Ok(trigger) => (trigger, poll, rescan, rescan_secs),
         Err(err) => {
-            log.note(Level::Problem, err);
-            exchange.close();
-            return super::UNUSABLE;
+            let secs = args.rescan.unwrap_or(2.0).min(rescan_secs);
+            log.note(
+                Level::Problem,
+                format_args!("{err}; polling every {secs} s instead"),
+            );
+            match Trigger::new(&opts.folders.inbox, true) {
+                Ok(trigger) => (trigger, true, Duration::from_secs_f64(secs.max(0.05)), secs),
+                Err(err) => {
+                    log.note(Level::Problem, err);
+                    exchange.close();
+                    return super::UNUSABLE;
+                }
+            }
         }
     };
     let wake = trigger.sender();
