@@ -393,9 +393,12 @@ fn a_live_workers_claim_is_left_alone_and_a_dead_ones_is_taken_back() {
     assert_eq!(code, 0, "{stderr}");
     assert!(archived(&wd).is_empty(), "a live worker's file was taken");
     assert!(wd.join(&format!("{folder}/claimed.json")).exists());
-    // It dies: the lock goes with it, and the next run takes the file back and converts it.
+    // It dies: the lock goes with it. Being another machine's, its lease must run out too.
     drop(held);
     let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(archived(&wd).is_empty(), "taken before its lease ran out");
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&["--lease", "0"])));
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("took back 1 claimed file"), "{stderr}");
     assert_eq!(archived(&wd), vec!["claimed.json"]);

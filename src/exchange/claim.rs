@@ -1,10 +1,10 @@
 //! Claiming inbox files: each worker renames the files it takes into its own folder in the
 //! inbox's work area, named `<host>_<pid>_<start>`, so a rename that succeeds means the file is
 //! ours alone, on one machine or many sharing a folder. The worker holds an exclusive lock on
-//! the `.lease` file in that folder and rewrites it while it lives. A worker is dead when its
-//! lease can be locked (the system dropped the lock with the process, also on SMB shares), or,
-//! where locks say nothing, when its process is gone (same machine) or its lease is old; its
-//! files are then taken back.
+//! the `.lease` file in that folder and rewrites it while it lives. A worker of this machine is
+//! dead when its lease can be locked (the system dropped the lock with the process) or, where
+//! locks say nothing, when its process is gone; a worker of another machine when its lease is
+//! also older than the lease time. Its files are then taken back.
 
 use std::fs::{self, File, TryLockError};
 use std::io::{self, Seek, SeekFrom, Write};
@@ -15,6 +15,7 @@ use super::folders::{self, Folders};
 use crate::fsx;
 
 const LEASE: &str = ".lease";
+pub const LEASE_NEW: &str = ".lease.new";
 
 pub struct Claim {
     pub id: String,
@@ -66,13 +67,16 @@ impl Claim {
         let id = format!("{}_{}_{:x}", host(), std::process::id(), start);
         let dir = folders.work_root().join(&id);
         fsx::create_dir_all(&dir)?;
+        // Locked under another name first, so that no one sees a lease that is not locked yet
+        // (and takes it for a dead worker's).
+        let new = dir.join(LEASE_NEW);
         let path = dir.join(LEASE);
         let lease = File::options()
             .read(true)
             .write(true)
             .create(true)
             .truncate(true)
-            .open(&path)
+            .open(&new)
             .and_then(|file| match file.try_lock() {
                 Ok(()) => Ok(file),
                 // Some network file systems have no locks: the lease time still works.
@@ -82,6 +86,7 @@ impl Claim {
                 Err(TryLockError::Error(err)) => Err(err),
                 Err(TryLockError::WouldBlock) => Err(io::Error::other("locked by another worker")),
             })
+            .and_then(|file| fs::rename(&new, &path).map(|()| file))
             .map_err(|source| fsx::Error {
                 action: "create the claim lease",
                 path,
@@ -157,26 +162,29 @@ impl Claim {
             if id == self.id || !entry.path().is_dir() {
                 continue;
             }
-            match lock_state(&entry.path().join(LEASE)) {
-                Lock::Taken(file) => {
-                    dead.push(DeadWorker {
-                        id,
-                        _lock: Some(file),
-                    });
-                    continue;
-                }
-                Lock::Held => continue,
-                Lock::Unknown => {}
-            }
             let mut parts = id.rsplitn(3, '_');
             let (_start, pid, worker_host) = (parts.next(), parts.next(), parts.next());
-            let process_gone = worker_host == Some(my_host.as_str())
-                && pid.and_then(|p| p.parse().ok()).and_then(process_alive) == Some(false);
+            let same_host = worker_host == Some(my_host.as_str());
             let expired = lease_time(&entry.path())
                 .and_then(|t| now.duration_since(t).ok())
                 .is_some_and(|age| age >= lease);
-            if process_gone || expired {
-                dead.push(DeadWorker { id, _lock: None });
+            match lock_state(&entry.path().join(LEASE)) {
+                Lock::Held => {}
+                // On our machine a free lock is proof. Another machine's lock may be free to us
+                // only because the share does not pass locks on (CIFS `nobrl`): its lease must
+                // have run out too.
+                Lock::Taken(file) if same_host || expired => dead.push(DeadWorker {
+                    id,
+                    _lock: Some(file),
+                }),
+                Lock::Taken(_) => {}
+                Lock::Unknown => {
+                    let process_gone = same_host
+                        && pid.and_then(|p| p.parse().ok()).and_then(process_alive) == Some(false);
+                    if process_gone || expired {
+                        dead.push(DeadWorker { id, _lock: None });
+                    }
+                }
             }
         }
         dead

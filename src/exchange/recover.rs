@@ -52,6 +52,7 @@ pub fn recover(
         // Our lock on it goes first: Windows keeps the folder of an open file.
         dead.retain(|worker| worker.id != id);
         let _ = fs::remove_file(work.join(".lease"));
+        let _ = fs::remove_file(work.join(super::claim::LEASE_NEW));
         let _ = fs::remove_dir(&work);
         if returned + published + dropped > 0 {
             log.note(
