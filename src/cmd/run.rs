@@ -21,10 +21,14 @@ pub fn open_log(args: &LogArgs) -> Option<Log> {
     }
 }
 
-/// Installs the stop handler once; `also` runs in it too (`watch` wakes its loop).
+/// Installs the stop handler once; `also` runs in it too (`watch` wakes its loop). A second
+/// signal exits at once: every step is safe to interrupt, the next run takes back the rest.
 pub fn on_stop(also: impl Fn() + Send + 'static) {
     let _ = ctrlc::set_handler(move || {
-        STOP.store(true, Ordering::SeqCst);
+        if STOP.swap(true, Ordering::SeqCst) {
+            eprintln!("bachata1c: second stop signal, exiting now");
+            std::process::exit(130);
+        }
         also();
     });
 }
