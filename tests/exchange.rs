@@ -65,6 +65,7 @@ fn run_converts_archives_refuses_and_reports() {
     assert!(text.contains("converted:  3"), "{text}");
     assert!(text.contains("empty:      1"), "{text}");
     assert!(text.contains("refused:    1"), "{text}");
+    assert!(text.contains("clients:    4 exported, 3 skipped"), "{text}");
     assert!(text.contains("truncated.json: truncated JSON"), "{text}");
 
     // Fixed by hand, then retried: it is converted and leaves failed/.
@@ -112,7 +113,14 @@ fn init_writes_a_config_that_run_reads_and_the_command_line_overrides() {
     let (code, stderr) = run(&mut wd.bachata1c(&["run", "--dir", "ex", "--settle", "0"]));
     assert_eq!(code, 0, "{stderr}");
     let outputs = wd.list("ex/outbox");
-    assert!(outputs.iter().any(|n| n.ends_with(".xml")), "{outputs:?}");
+    let xml = outputs
+        .iter()
+        .find(|n| n.ends_with(".xml"))
+        .unwrap_or_else(|| panic!("no XML in {outputs:?}"));
+    common::xmllint_validate(
+        &common::schema_path("bachata1c-leads-1.xsd"),
+        &wd.join(&format!("ex/outbox/{xml}")),
+    );
 
     wd.write("ex/inbox/b.json", webhook(&[("b1", "+79160000002")]));
     let (code, stderr) =
