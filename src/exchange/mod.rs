@@ -386,6 +386,8 @@ impl<'a> Exchange<'a> {
                 Ok(Some(item)) => items.push(item),
                 Ok(None) => self.log.tick(),
                 Err(fatal) => {
+                    // This one too (a no-op if `examine` put it back already).
+                    let _ = self.claim.give_back(&candidate.name);
                     self.give_back_all(&items);
                     return Err(fatal);
                 }
@@ -704,7 +706,8 @@ impl<'a> Exchange<'a> {
                     }
                     _ => {
                         self.summary.duplicates += 1;
-                        "converted before an interruption; its output is in the outbox, archived"
+                        "converted before (same name and content, e.g. before an interruption); \
+                         archived without a second output"
                             .to_string()
                     }
                 };
