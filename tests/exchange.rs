@@ -143,6 +143,13 @@ fn a_bad_config_or_missing_folder_is_exit_2_naming_the_key() {
     let (code, stderr) = run(&mut wd.bachata1c(&["run"]));
     assert_eq!(code, 2);
     assert!(stderr.contains("--dir"), "{stderr}");
+    let (code, stderr) = run(&mut wd.bachata1c(&["run", "--dir", "mistyped"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no such inbox folder"), "{stderr}");
+    assert!(
+        !wd.join("mistyped").exists(),
+        "a mistyped --dir was created"
+    );
 }
 
 #[test]

@@ -230,6 +230,13 @@ pub type Fatal = String;
 impl<'a> Exchange<'a> {
     pub fn open(opts: &'a Options, log: &'a Log, stop: &'a AtomicBool) -> Result<Self, Fatal> {
         let folders = &opts.folders;
+        // A mistyped --dir must not quietly become a new, empty exchange folder.
+        if !folders.inbox.is_dir() {
+            return Err(format!(
+                "{}: no such inbox folder; create the exchange folder with `bachata1c init --dir DIR`",
+                folders.inbox.display()
+            ));
+        }
         folders.create_all().map_err(|e| e.to_string())?;
         let ledger = Ledger::open(&folders.ledger())
             .map_err(|e| format!("cannot open the ledger {}: {e}", folders.ledger().display()))?;
