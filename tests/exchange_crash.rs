@@ -149,19 +149,21 @@ fn kill_minus_9_at_random_moments_loses_and_doubles_nothing() {
 fn sigterm_finishes_the_batch_in_hand_and_exits_cleanly() {
     let wd = Workdir::new();
     let expected = fill_inbox(&wd, 800, 0);
-    let child = wd
+    let mut child = wd
         .bachata1c(&["run", "--dir", ".", "--settle", "0", "-q"])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    while progress(&wd) == 0 {
+    while progress(&wd) == 0 && child.try_wait().unwrap().is_none() {
         std::thread::sleep(Duration::from_millis(2));
     }
-    let sent = std::process::Command::new("bash")
-        .args(["-c", &format!("kill -TERM {}", child.id())])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    if child.try_wait().unwrap().is_none() {
+        let sent = std::process::Command::new("bash")
+            .args(["-c", &format!("kill -TERM {}", child.id())])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
