@@ -73,7 +73,8 @@ pub fn run(args: &WatchArgs) -> u8 {
         ),
     );
     loop {
-        let waiting_before = exchange.summary.waiting;
+        // The summary counts files waiting in the latest scan, not every look at them.
+        exchange.summary.waiting = 0;
         let result = exchange.recover().and_then(|()| exchange.scan());
         if let Err(err) = result {
             log.note(
@@ -85,7 +86,7 @@ pub fn run(args: &WatchArgs) -> u8 {
             break;
         }
         // Files not complete yet are looked at again soon, not only at the next timer.
-        let timeout = if exchange.summary.waiting > waiting_before {
+        let timeout = if exchange.summary.waiting > 0 {
             opts.settle.max(Duration::from_millis(200)).min(rescan)
         } else {
             rescan
