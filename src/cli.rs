@@ -63,6 +63,202 @@ Examples:
 Exit status: 0 all converted, 1 some inputs refused (the rest converted), 2 usage error."
     )]
     Convert(ConvertArgs),
+
+    /// Create an exchange folder (inbox, outbox, archive, failed, state) and a commented config.
+    #[command(
+        long_about = "\
+Create an exchange folder: inbox/ (webhook files arrive here), outbox/ (1C takes its files from
+here), archive/ (converted inputs, in dated subfolders), failed/ (refused inputs, each beside a
+.reason.txt) and state/ (the processing ledger). Writes DIR/bachata1c.toml with every setting
+commented out; `run` and `watch` read it from there. An existing config is never overwritten.",
+        after_help = "\
+Examples:
+  bachata1c init --dir D:\\Exchange\\Bachata
+  bachata1c init --dir /srv/bachata"
+    )]
+    Init(InitArgs),
+
+    /// Convert every complete file in the inbox, publish to the outbox, archive the inputs; exit.
+    #[command(
+        long_about = "\
+Process the exchange folder once and exit: for a scheduled task (Windows Task Scheduler, cron).
+
+A file is taken only when it is complete: unchanged for --settle seconds and parsing as a whole.
+Each input is claimed by renaming it into a work folder, so that two workers never take the same
+file. Its output goes to a hidden temporary folder in the outbox, is made durable, and only then
+appears in outbox/ under a name derived from the input's content; only after that the input
+moves to archive/YYYY-MM-DD/. A refused input goes to failed/ beside a .reason.txt. A webhook
+delivered twice (under any names) is converted once: the ledger in state/ remembers contents.",
+        after_help = "\
+Examples:
+  bachata1c run --dir D:\\Exchange\\Bachata
+  bachata1c run --config /etc/bachata1c.toml --log-file /var/log/bachata1c.log -q
+  bachata1c run --dir /srv/bachata --format xml --batch --done-marker ready.flag
+
+Exit status: 0 every input converted, 1 some inputs refused (moved to failed/),
+2 configuration or folder error (e.g. the outbox cannot be written; inputs stay in the inbox)."
+    )]
+    Run(RunArgs),
+
+    /// Keep running and convert each inbox file moments after it arrives (a service).
+    #[command(
+        long_about = "\
+Like `run`, but keeps running: the inbox is scanned at start, on every file-system event, and
+every --rescan seconds, so a lost event only delays a file. Use --poll on network shares
+(SMB/CIFS, NFS), where no events arrive. SIGINT, SIGTERM or Ctrl+C finish the file in hand
+and exit.",
+        after_help = "\
+Examples:
+  bachata1c watch --dir /srv/bachata --log-file /var/log/bachata1c.log
+  bachata1c watch --dir \\\\server\\exchange --poll --rescan 10"
+    )]
+    Watch(WatchArgs),
+
+    /// Print the ledger's totals and the latest refused inputs.
+    #[command(after_help = "\
+Examples:
+  bachata1c status --dir /srv/bachata
+  bachata1c status --dir /srv/bachata --failures 50")]
+    Status(StatusArgs),
+
+    /// Move refused inputs from failed/ back to the inbox (after fixing the cause).
+    #[command(after_help = "\
+Examples:
+  Retry every refused input:
+    bachata1c retry --dir /srv/bachata
+  Retry two of them:
+    bachata1c retry --dir /srv/bachata hook-41.json hook-42.json")]
+    Retry(RetryArgs),
+}
+
+/// Where the exchange folder and its config are.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FolderArgs {
+    /// The exchange folder holding inbox/, outbox/, archive/, failed/ and state/.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// Config file [default: DIR/bachata1c.toml when it exists]. Options given on the command
+    /// line override it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Inbox folder [default: DIR/inbox].
+    #[arg(long, value_name = "DIR")]
+    pub inbox: Option<PathBuf>,
+
+    /// Outbox folder 1C reads [default: DIR/outbox].
+    #[arg(long, value_name = "DIR")]
+    pub outbox: Option<PathBuf>,
+
+    /// Archive of converted inputs [default: DIR/archive].
+    #[arg(long, value_name = "DIR")]
+    pub archive: Option<PathBuf>,
+
+    /// Refused inputs and their reasons [default: DIR/failed].
+    #[arg(long, value_name = "DIR")]
+    pub failed: Option<PathBuf>,
+
+    /// State folder with the ledger [default: DIR/state].
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub folders: FolderArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub folders: FolderArgs,
+
+    /// How many of the latest refused inputs to list.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub failures: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct RetryArgs {
+    #[command(flatten)]
+    pub folders: FolderArgs,
+
+    /// Names of files in failed/ to retry [default: all].
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+}
+
+/// Options of `run`, shared by `watch`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub folders: FolderArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+
+    /// Seconds a file must stay unchanged before it is taken [default: 2].
+    #[arg(long, value_name = "SECS")]
+    pub settle: Option<f64>,
+
+    /// Seconds an unparseable file may stay unchanged (still being written?) before it goes to
+    /// failed/ [default: 120].
+    #[arg(long, value_name = "SECS")]
+    pub give_up_after: Option<f64>,
+
+    /// Seconds after which the claim of a worker that stopped renewing it is taken back; on one
+    /// machine a dead worker's claim is taken back at once [default: 300].
+    #[arg(long, value_name = "SECS")]
+    pub lease: Option<f64>,
+
+    /// One outbox file per run (per scan in `watch`) instead of one per input, for 1C
+    /// processings that import one file per exchange (up to 10,000 inputs per file).
+    #[arg(long)]
+    pub batch: bool,
+
+    /// After publishing, create this empty file in the outbox (for 1C setups that wait for one).
+    #[arg(long, value_name = "NAME")]
+    pub done_marker: Option<String>,
+
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Poll the inbox instead of waiting for file-system events (network shares).
+    #[arg(long)]
+    pub poll: bool,
+
+    /// Scan the inbox at least this often, in seconds [default: 30; 2 with --poll].
+    #[arg(long, value_name = "SECS")]
+    pub rescan: Option<f64>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct LogArgs {
+    /// Also print details (files not yet complete, skipped clients); repeat for more.
+    #[arg(long, short, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Print only problems and the summary.
+    #[arg(long, short, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Append the log lines, with timestamps, to this file too.
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

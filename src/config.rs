@@ -17,10 +17,9 @@ pub struct Config {
     pub rules: RulesConfig,
     pub mapping: Mapping,
     pub limits: LimitsConfig,
-    // The sections below are filled in by the features that own them (exchange folder,
-    // HTTP receiver); until then they are read as plain tables.
-    pub folders: Option<toml::Table>,
-    pub watch: Option<toml::Table>,
+    pub folders: FoldersConfig,
+    pub watch: WatchConfig,
+    // Filled in by the HTTP receiver; until then read as a plain table.
     pub serve: Option<toml::Table>,
 }
 
@@ -66,6 +65,36 @@ impl LimitsConfig {
     }
 }
 
+/// `[folders]`: the exchange folder and, where they live elsewhere, its parts. Relative paths
+/// are taken from the config file's folder (`dir`) and from `dir` (the others).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FoldersConfig {
+    pub dir: Option<PathBuf>,
+    pub inbox: Option<PathBuf>,
+    pub outbox: Option<PathBuf>,
+    pub archive: Option<PathBuf>,
+    pub failed: Option<PathBuf>,
+    pub state: Option<PathBuf>,
+}
+
+/// `[watch]`: when an inbox file counts as complete, and how `watch` looks for new files.
+/// The readiness settings apply to `run` too.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WatchConfig {
+    /// A file must keep its size and time this long before it is taken.
+    pub settle_seconds: Option<f64>,
+    /// A file that stays unparseable and unchanged this long goes to failed/.
+    pub give_up_after_seconds: Option<f64>,
+    /// `watch` scans the inbox at least this often, whatever the events say.
+    pub rescan_seconds: Option<f64>,
+    /// Poll instead of waiting for events (network shares send none).
+    pub poll: Option<bool>,
+    /// A claim whose worker has not renewed it for this long is taken back.
+    pub lease_seconds: Option<f64>,
+}
+
 /// A config file that cannot be used, with the file and (from toml) the line and key.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -97,7 +126,30 @@ impl Config {
         let config: Config =
             toml::from_str(text).map_err(|err| err.to_string().trim_end().to_string())?;
         config.mapping.validate()?;
+        config.watch.check()?;
         Ok(config)
+    }
+}
+
+impl WatchConfig {
+    /// Durations must be finite and not negative; the error names the key.
+    fn check(&self) -> Result<(), String> {
+        let keys = [
+            ("settle_seconds", self.settle_seconds),
+            ("give_up_after_seconds", self.give_up_after_seconds),
+            ("rescan_seconds", self.rescan_seconds),
+            ("lease_seconds", self.lease_seconds),
+        ];
+        for (key, value) in keys {
+            if let Some(v) = value
+                && !(v.is_finite() && v >= 0.0)
+            {
+                return Err(format!(
+                    "[watch] {key} = {v}: a number of seconds, 0 or more, is expected"
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -162,5 +214,20 @@ mod tests {
         assert!(err.contains("more than 0"), "{err}");
         let err = Config::parse("[limits]\nmax_client = 5\n").unwrap_err();
         assert!(err.contains("max_client"), "{err}");
+    }
+
+    #[test]
+    fn folders_and_watch_sections_are_typed() {
+        let c =
+            Config::parse("[folders]\ndir = \"x\"\n[watch]\nsettle_seconds = 0.5\npoll = true\n")
+                .unwrap();
+        assert_eq!(c.folders.dir, Some(PathBuf::from("x")));
+        assert_eq!(c.watch.settle_seconds, Some(0.5));
+        let err = Config::parse("[folders]\ninbx = \"in\"\n").unwrap_err();
+        assert!(err.contains("inbx"), "{err}");
+        let err = Config::parse("[watch]\nsettle_seconds = -1\n").unwrap_err();
+        assert!(err.contains("settle_seconds"), "{err}");
+        let err = Config::parse("[watch]\npoll = \"yes\"\n").unwrap_err();
+        assert!(err.contains("poll"), "{err}");
     }
 }

@@ -58,6 +58,23 @@ pub enum ReadError {
     TooManyClients { count: usize, limit: usize },
 }
 
+impl ReadError {
+    /// Whether the file may simply not be completely written yet (a receiver still writing,
+    /// a preallocated file still full of zeros), so that waiting can make it readable. A file
+    /// over a limit or with the wrong structure will not get better by waiting.
+    pub fn may_be_incomplete(&self) -> bool {
+        matches!(
+            self,
+            ReadError::Empty
+                | ReadError::Binary { .. }
+                | ReadError::UnknownEncoding { .. }
+                | ReadError::BadUtf16(_)
+                | ReadError::Truncated { .. }
+                | ReadError::Syntax { .. }
+        )
+    }
+}
+
 /// The text encoding a payload arrived in; reported so that a dealer can fix the sender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceEncoding {

@@ -3,13 +3,56 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::Mutex;
+
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::convert::Conversion;
 
+/// The progress bar of a long run, if one is shown; lines are printed around it.
+static PROGRESS: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
 /// Prints one line to stderr in the shape ripgrep uses: program, file, message.
 pub fn line(path: &Path, message: impl fmt::Display) {
-    eprintln!("bachata1c: {}: {message}", path.display());
+    let text = format!("bachata1c: {}: {message}", path.display());
+    match PROGRESS.lock().ok().as_ref().and_then(|bar| bar.as_ref()) {
+        Some(bar) => bar.suspend(|| eprintln!("{text}")),
+        None => eprintln!("{text}"),
+    }
+}
+
+/// A progress bar for `files` files when stderr is a terminal and they are many; none when
+/// the output goes to a log or a pipe.
+pub fn progress_bar(files: usize) -> Option<ProgressBar> {
+    const FROM: usize = 50;
+    if files < FROM || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(files as u64);
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} files {eta}") {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// Shows (or, with `None`, removes) the bar that `line` prints around.
+pub fn show_progress(bar: Option<ProgressBar>) {
+    if let Ok(mut slot) = PROGRESS.lock() {
+        if let Some(old) = slot.take() {
+            old.finish_and_clear();
+        }
+        *slot = bar;
+    }
+}
+
+pub fn progress_tick() {
+    if let Ok(slot) = PROGRESS.lock()
+        && let Some(bar) = slot.as_ref()
+    {
+        bar.inc(1);
+    }
 }
 
 /// Counts over a run, for the summary and the exit status.

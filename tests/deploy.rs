@@ -11,7 +11,7 @@ use clap::{CommandFactory, Parser};
 
 /// Commands the deploy files name that are built on other branches. Once a command is merged
 /// it is a real subcommand and its whole command line is checked: then remove it from here.
-const LANDING: &[&str] = &["run", "watch"];
+const LANDING: &[&str] = &[];
 
 fn deploy(relative: &str) -> (PathBuf, String) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -33,7 +33,11 @@ pub fn run(args: &ConvertArgs) -> u8 {
     }
     let mut tally = Tally::default();
     let mut produced: HashMap<String, PathBuf> = HashMap::new();
-    for input in collect_inputs(&args.inputs, &mut tally) {
+    let inputs = collect_inputs(&args.inputs, &mut tally);
+    if !args.quiet {
+        report::show_progress(report::progress_bar(inputs.len()));
+    }
+    for input in inputs {
         match convert_one(
             &input,
             &settings,
@@ -48,7 +52,9 @@ pub fn run(args: &ConvertArgs) -> u8 {
                 tally.add_refused();
             }
         }
+        report::progress_tick();
     }
+    report::show_progress(None);
     eprintln!("bachata1c: {tally}");
     if tally.refused > 0 {
         super::SOME_REFUSED

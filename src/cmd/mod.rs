@@ -1,6 +1,11 @@
 //! One module per subcommand, each ending in a `run` that returns the exit status.
 
 pub mod convert;
+pub mod init;
+pub mod retry;
+pub mod run;
+pub mod status;
+pub mod watch;
 
 use std::process::ExitCode;
 
@@ -12,6 +17,11 @@ pub const UNUSABLE: u8 = 2;
 pub fn run(cli: crate::cli::Cli) -> ExitCode {
     let status = match cli.command {
         crate::cli::Command::Convert(args) => convert::run(&args),
+        crate::cli::Command::Init(args) => init::run(&args),
+        crate::cli::Command::Run(args) => run::run(&args),
+        crate::cli::Command::Watch(args) => watch::run(&args),
+        crate::cli::Command::Status(args) => status::run(&args),
+        crate::cli::Command::Retry(args) => retry::run(&args),
     };
     ExitCode::from(status)
 }

@@ -2,6 +2,8 @@
 //! the real `bachata1c` binary run inside it with a clean environment.
 #![allow(dead_code)] // each test binary uses a different part of it
 
+pub mod exchange;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,0 +1,99 @@
+//! `bachata1c init --dir DIR`: create the exchange folders and a commented default config.
+
+use crate::cli::InitArgs;
+use crate::exchange::folders::{CONFIG_NAME, Folders};
+use crate::fsx;
+
+/// Every setting, commented out at its default, so the administrator edits rather than writes.
+const DEFAULT_CONFIG: &str = r#"# bachata1c configuration. `bachata1c run --dir <this folder>` reads it from here;
+# elsewhere pass --config FILE. Options given on the command line override this file.
+# Uncomment a line to change a setting; an unknown key is an error that names it.
+
+[folders]
+# The exchange folder, relative to this file; the folders below are relative to it.
+# dir = "."
+# inbox = "inbox"       # webhook *.json files arrive here
+# outbox = "outbox"     # 1C takes its files from here
+# archive = "archive"   # converted inputs, in dated subfolders
+# failed = "failed"     # refused inputs, each beside a .reason.txt
+# state = "state"       # the processing ledger (ledger.sqlite)
+
+[output]
+# format = "csv"               # csv (for «Загрузка данных из файла») or xml
+# encoding = "windows-1251"    # windows-1251 or utf-8; default: windows-1251 for csv, utf-8 for xml
+# csv_quote = false            # keep ; " and line breaks in values, quoted
+# event = "dialog_completed"   # event name for webhooks that carry none
+
+[rules]
+# require_phone = true         # export only clients with a phone
+# require_valid_phone = false  # ... a valid number by libphonenumber (region RU)
+# require_email = false        # ... with an e-mail address
+# allowed_events = []          # only these events, e.g. ["dialog_completed"]; empty: all
+
+[watch]
+# settle_seconds = 2           # a file must stay unchanged this long before it is taken
+# give_up_after_seconds = 120  # an unparseable file unchanged this long goes to failed/
+# rescan_seconds = 30          # `watch` scans the inbox at least this often
+# poll = false                 # no file-system events (network shares): scan on a timer
+# lease_seconds = 300          # a claim not renewed this long (dead worker) is taken back
+"#;
+
+pub fn run(args: &InitArgs) -> u8 {
+    let Some(dir) = &args.folders.dir else {
+        eprintln!("bachata1c: init needs --dir DIR, the exchange folder to create");
+        return super::UNUSABLE;
+    };
+    let folders = match Folders::resolve(&args.folders) {
+        Ok((folders, _)) => folders,
+        Err(err) => {
+            eprintln!("bachata1c: {err}");
+            return super::UNUSABLE;
+        }
+    };
+    if let Err(err) = folders.create_all() {
+        eprintln!("bachata1c: {err}");
+        return super::UNUSABLE;
+    }
+    let config = args
+        .folders
+        .config
+        .clone()
+        .unwrap_or_else(|| dir.join(CONFIG_NAME));
+    if config.exists() {
+        eprintln!("bachata1c: {}: exists, left as it is", config.display());
+    } else {
+        let parent = config.parent().unwrap_or(dir);
+        let name = config
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| CONFIG_NAME.to_string());
+        if let Err(err) = fsx::write_atomic(parent, &name, DEFAULT_CONFIG.as_bytes()) {
+            eprintln!("bachata1c: {err}");
+            return super::UNUSABLE;
+        }
+        eprintln!("bachata1c: {}: written", config.display());
+    }
+    eprintln!(
+        "bachata1c: exchange folder ready: put webhook files into {}, 1C reads {}",
+        folders.inbox.display(),
+        folders.outbox.display()
+    );
+    super::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_default_config_parses_and_names_every_section() {
+        let config = crate::config::Config::parse(super::DEFAULT_CONFIG).unwrap();
+        assert!(config.folders.dir.is_none());
+        let uncommented: String = super::DEFAULT_CONFIG
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .filter(|l| l.starts_with('[') || l.contains(" = "))
+            .map(|l| format!("{}\n", l.split("  #").next().unwrap_or(l)))
+            .collect();
+        // Every commented default, uncommented, is a valid setting.
+        crate::config::Config::parse(&uncommented).unwrap();
+    }
+}

@@ -1,0 +1,61 @@
+//! `bachata1c retry [NAME...]`: move refused inputs from failed/ back to the inbox, dropping
+//! their `.reason.txt`; the next `run` or `watch` takes them again.
+
+use crate::cli::RetryArgs;
+use crate::exchange::folders::{self, Folders, is_webhook_name};
+
+pub fn run(args: &RetryArgs) -> u8 {
+    let folders = match Folders::resolve(&args.folders) {
+        Ok((folders, _)) => folders,
+        Err(err) => {
+            eprintln!("bachata1c: {err}");
+            return super::UNUSABLE;
+        }
+    };
+    let names: Vec<String> = if args.names.is_empty() {
+        match std::fs::read_dir(&folders.failed) {
+            Ok(entries) => {
+                let mut names: Vec<String> = entries
+                    .flatten()
+                    .filter_map(|e| e.file_name().to_str().map(String::from))
+                    .filter(|n| is_webhook_name(n))
+                    .collect();
+                names.sort();
+                names
+            }
+            Err(err) => {
+                eprintln!("bachata1c: cannot list {}: {err}", folders.failed.display());
+                return super::UNUSABLE;
+            }
+        }
+    } else {
+        args.names.clone()
+    };
+    if let Err(err) = crate::fsx::create_dir_all(&folders.inbox) {
+        eprintln!("bachata1c: {err}");
+        return super::UNUSABLE;
+    }
+    let mut status = super::SUCCESS;
+    for name in &names {
+        if name.contains(['/', '\\']) || name.starts_with('.') {
+            eprintln!("bachata1c: {name}: give the name of a file in failed/, not a path");
+            status = super::SOME_REFUSED;
+            continue;
+        }
+        let from = folders.failed.join(name);
+        match folders::move_into(&from, &folders.inbox, name) {
+            Ok(to) => {
+                let _ = std::fs::remove_file(folders.failed.join(format!("{name}.reason.txt")));
+                eprintln!("bachata1c: {}: back in {}", from.display(), to.display());
+            }
+            Err(err) => {
+                eprintln!("bachata1c: {}: cannot move it back: {err}", from.display());
+                status = super::SOME_REFUSED;
+            }
+        }
+    }
+    if status == super::SUCCESS {
+        eprintln!("bachata1c: {} file(s) moved back to the inbox", names.len());
+    }
+    status
+}

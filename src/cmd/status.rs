@@ -1,0 +1,71 @@
+//! `bachata1c status`: the ledger's totals, what waits in the inbox and failed/, and the
+//! latest refused inputs with their reasons.
+
+use crate::cli::StatusArgs;
+use crate::exchange::folders::{Folders, is_webhook_name};
+use crate::ledger::Ledger;
+
+pub fn run(args: &StatusArgs) -> u8 {
+    let folders = match Folders::resolve(&args.folders) {
+        Ok((folders, _)) => folders,
+        Err(err) => {
+            eprintln!("bachata1c: {err}");
+            return super::UNUSABLE;
+        }
+    };
+    let path = folders.ledger();
+    if !path.is_file() {
+        eprintln!(
+            "bachata1c: {}: no ledger yet (nothing was processed here)",
+            path.display()
+        );
+        return super::UNUSABLE;
+    }
+    let ledger = match Ledger::open(&path) {
+        Ok(ledger) => ledger,
+        Err(err) => {
+            eprintln!(
+                "bachata1c: cannot open the ledger {}: {err}",
+                path.display()
+            );
+            return super::UNUSABLE;
+        }
+    };
+    let (totals, failures) = match (ledger.totals(), ledger.latest_failures(args.failures)) {
+        (Ok(t), Ok(f)) => (t, f),
+        (Err(err), _) | (_, Err(err)) => {
+            eprintln!("bachata1c: ledger {}: {err}", path.display());
+            return super::UNUSABLE;
+        }
+    };
+    let count = |dir: &std::path::Path| {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.file_name().to_str().is_some_and(is_webhook_name))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    println!("ledger:     {}", path.display());
+    for (outcome, n) in &totals.by_outcome {
+        println!("{:<11} {n}", format!("{outcome}:"));
+    }
+    println!(
+        "clients:    {} exported, {} skipped",
+        totals.exported, totals.skipped
+    );
+    if let Some(last) = &totals.last_taken {
+        println!("last input: {last}");
+    }
+    println!("inbox:      {} waiting", count(&folders.inbox));
+    println!("failed/:    {} file(s)", count(&folders.failed));
+    if !failures.is_empty() {
+        println!("latest refused inputs:");
+        for f in &failures {
+            println!("  {}  {}: {}", f.at, f.name, f.reason);
+        }
+    }
+    super::SUCCESS
+}

@@ -1,0 +1,104 @@
+//! `bachata1c watch`: keep converting inbox files as they arrive (a service). Scans at start,
+//! on every event, and on a timer; a folder error is logged and retried, not fatal.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use super::run::{STOP, on_stop, open_log};
+use crate::cli::WatchArgs;
+use crate::exchange::{Exchange, Options};
+use crate::log::Level;
+use crate::watch::{Trigger, Wake};
+
+pub fn run(args: &WatchArgs) -> u8 {
+    let Some(log) = open_log(&args.run.log) else {
+        return super::UNUSABLE;
+    };
+    let opts = match Options::resolve(&args.run) {
+        Ok(opts) => opts,
+        Err(err) => {
+            log.note(Level::Problem, err);
+            return super::UNUSABLE;
+        }
+    };
+    let poll = args.poll || opts.config.watch.poll.unwrap_or(false);
+    let default_rescan = if poll { 2.0 } else { 30.0 };
+    let rescan_secs = args
+        .rescan
+        .or(opts.config.watch.rescan_seconds)
+        .unwrap_or(default_rescan);
+    let Ok(rescan) = Duration::try_from_secs_f64(rescan_secs.max(0.05)) else {
+        log.note(
+            Level::Problem,
+            format_args!("--rescan {rescan_secs}: a number of seconds is expected"),
+        );
+        return super::UNUSABLE;
+    };
+    let mut exchange = match Exchange::open(&opts, &log, &STOP) {
+        Ok(exchange) => exchange,
+        Err(err) => {
+            log.note(Level::Problem, err);
+            return super::UNUSABLE;
+        }
+    };
+    // Without events (no inotify instances left, an exotic file system) the timer still works.
+    let (trigger, poll, rescan, rescan_secs) = match Trigger::new(&opts.folders.inbox, poll) {
+        Ok(trigger) => (trigger, poll, rescan, rescan_secs),
+        Err(err) => {
+            let secs = args.rescan.unwrap_or(2.0).min(rescan_secs);
+            log.note(
+                Level::Problem,
+                format_args!("{err}; polling every {secs} s instead"),
+            );
+            match Trigger::new(&opts.folders.inbox, true) {
+                Ok(trigger) => (trigger, true, Duration::from_secs_f64(secs.max(0.05)), secs),
+                Err(err) => {
+                    log.note(Level::Problem, err);
+                    exchange.close();
+                    return super::UNUSABLE;
+                }
+            }
+        }
+    };
+    let wake = trigger.sender();
+    on_stop(move || {
+        let _ = wake.send(Wake::Stop);
+    });
+    log.note(
+        Level::File,
+        format_args!(
+            "watching {} ({}, scan at least every {rescan_secs} s)",
+            opts.folders.inbox.display(),
+            if poll { "polling" } else { "events" }
+        ),
+    );
+    loop {
+        // The summary counts files waiting in the latest scan, not every look at them.
+        exchange.summary.waiting = 0;
+        let result = exchange.recover().and_then(|()| exchange.scan());
+        if let Err(err) = result {
+            log.note(
+                Level::Problem,
+                format_args!("{err}; trying again in {rescan_secs} s"),
+            );
+        }
+        if STOP.load(Ordering::SeqCst) {
+            break;
+        }
+        // Files not complete yet are looked at again soon, not only at the next timer.
+        let timeout = if exchange.summary.waiting > 0 {
+            opts.settle.max(Duration::from_millis(200)).min(rescan)
+        } else {
+            rescan
+        };
+        if trigger.wait(timeout) == Wake::Stop || STOP.load(Ordering::SeqCst) {
+            break;
+        }
+    }
+    log.note(
+        Level::Problem,
+        format_args!("stopped; {}", exchange.summary),
+    );
+    exchange.close();
+    super::SUCCESS
+}

@@ -1,0 +1,171 @@
+//! The exchange folder's parts, where each one is (command line over config over defaults
+//! under `--dir`), which inbox names are webhooks, and moves that never overwrite a file.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::cli::FolderArgs;
+use crate::config::Config;
+use crate::fsx;
+
+/// The config file `init` writes and `run` finds in the exchange folder.
+pub const CONFIG_NAME: &str = "bachata1c.toml";
+/// Work area in the inbox (same volume, so that claiming is a rename); hidden from the scan.
+const WORK: &str = ".bachata1c-work";
+/// Temporary area in the outbox (same volume, so that publishing is a rename); hidden from 1C.
+const STAGING: &str = ".bachata1c-tmp";
+
+#[derive(Debug, Clone)]
+pub struct Folders {
+    pub inbox: PathBuf,
+    pub outbox: PathBuf,
+    pub archive: PathBuf,
+    pub failed: PathBuf,
+    pub state: PathBuf,
+}
+
+impl Folders {
+    /// The folders from the command line, then the config, then `DIR/<part>`. The config is
+    /// the one named by `--config`, else `DIR/bachata1c.toml` when it exists.
+    pub fn resolve(args: &FolderArgs) -> Result<(Folders, Config), String> {
+        let config_path = match (&args.config, &args.dir) {
+            (Some(path), _) => Some(path.clone()),
+            (None, Some(dir)) if dir.join(CONFIG_NAME).is_file() => Some(dir.join(CONFIG_NAME)),
+            _ => None,
+        };
+        let config = match &config_path {
+            Some(path) => Config::load(path).map_err(|e| e.to_string())?,
+            None => Config::default(),
+        };
+        let config_dir = config_path
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let dir = args
+            .dir
+            .clone()
+            .or_else(|| config.folders.dir.as_ref().map(|d| config_dir.join(d)));
+        let part = |cli: &Option<PathBuf>, file: &Option<PathBuf>, default: &str| {
+            if let Some(path) = cli {
+                return Ok(path.clone());
+            }
+            match (file, &dir) {
+                (Some(path), Some(dir)) => Ok(dir.join(path)),
+                (Some(path), None) if path.is_absolute() => Ok(path.clone()),
+                (None, Some(dir)) => Ok(dir.join(default)),
+                _ => Err(format!(
+                    "no {default} folder: pass --dir DIR (or --{default} DIR), or set [folders] dir in the config"
+                )),
+            }
+        };
+        let f = &config.folders;
+        let folders = Folders {
+            inbox: part(&args.inbox, &f.inbox, "inbox")?,
+            outbox: part(&args.outbox, &f.outbox, "outbox")?,
+            archive: part(&args.archive, &f.archive, "archive")?,
+            failed: part(&args.failed, &f.failed, "failed")?,
+            state: part(&args.state, &f.state, "state")?,
+        };
+        Ok((folders, config))
+    }
+
+    pub fn create_all(&self) -> fsx::Result<()> {
+        for dir in [
+            &self.inbox,
+            &self.outbox,
+            &self.archive,
+            &self.failed,
+            &self.state,
+        ] {
+            fsx::create_dir_all(dir)?;
+        }
+        fsx::create_dir_all(&self.work_root())?;
+        fsx::create_dir_all(&self.staging_root())
+    }
+
+    pub fn work_root(&self) -> PathBuf {
+        self.inbox.join(WORK)
+    }
+
+    pub fn staging_root(&self) -> PathBuf {
+        self.outbox.join(STAGING)
+    }
+
+    pub fn ledger(&self) -> PathBuf {
+        self.state.join("ledger.sqlite")
+    }
+}
+
+/// Only `*.json` is a webhook, so the names writers use while writing (`*.tmp`, `*.part`,
+/// `*.partial`) are not; nor are dot-files (ours and editors') and `~*` (Office's locks).
+pub fn is_webhook_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    !name.starts_with('.')
+        && !name.starts_with('~')
+        && lower.ends_with(".json")
+        && lower.len() > ".json".len()
+}
+
+/// `dir/name`, or `dir/stem (2).ext`, `(3)`… when that name is taken.
+pub fn free_name(dir: &Path, name: &str) -> PathBuf {
+    let first = dir.join(name);
+    if !exists(&first) {
+        return first;
+    }
+    let (stem, ext) = match name.rfind('.') {
+        Some(dot) if dot > 0 => (&name[..dot], &name[dot..]),
+        _ => (name, ""),
+    };
+    (2..)
+        .map(|n| dir.join(format!("{stem} ({n}){ext}")))
+        .find(|path| !exists(path))
+        .unwrap_or(first)
+}
+
+fn exists(path: &Path) -> bool {
+    path.symlink_metadata().is_ok()
+}
+
+/// Moves `from` into `dir` under its name or a free variant; returns where it went.
+pub fn move_into(from: &Path, dir: &Path, name: &str) -> io::Result<PathBuf> {
+    let target = free_name(dir, name);
+    std::fs::rename(from, &target)?;
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_complete_json_names_are_webhooks() {
+        for name in ["hook.json", "HOOK.JSON", "диалог 1.json"] {
+            assert!(is_webhook_name(name), "{name}");
+        }
+        for name in [
+            ".hook.json",
+            "~hook.json",
+            "hook.json.tmp",
+            "hook.tmp",
+            "hook.part",
+            "hook.partial",
+            "hook.txt",
+            ".json",
+        ] {
+            assert!(!is_webhook_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn free_names_never_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(free_name(dir.path(), "a.json"), dir.path().join("a.json"));
+        std::fs::write(dir.path().join("a.json"), "").unwrap();
+        std::fs::write(dir.path().join("a (2).json"), "").unwrap();
+        assert_eq!(
+            free_name(dir.path(), "a.json"),
+            dir.path().join("a (3).json")
+        );
+    }
+}

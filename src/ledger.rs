@@ -1,0 +1,325 @@
+//! The processing ledger: an SQLite database in the state folder recording every input taken
+//! from the inbox (content hash, name, times, outcome, output names, clients exported and
+//! skipped). It is what makes a re-delivered webhook a duplicate and a crash recoverable.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+pub use rusqlite::Error;
+
+/// What became of an input. `Publishing` is the journal state: the outputs are durable in the
+/// worker's staging folder and are being renamed into the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Publishing,
+    Converted,
+    /// Read fine, but no client qualified: archived without an output.
+    Empty,
+    Refused,
+    Duplicate,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Publishing => "publishing",
+            Outcome::Converted => "converted",
+            Outcome::Empty => "empty",
+            Outcome::Refused => "refused",
+            Outcome::Duplicate => "duplicate",
+        }
+    }
+}
+
+/// One input's record.
+#[derive(Debug, Clone, Default)]
+pub struct Entry {
+    pub hash: String,
+    pub name: String,
+    pub received_at: String,
+    pub reason: Option<String>,
+    pub outputs: Vec<String>,
+    pub exported: usize,
+    pub skipped: usize,
+    /// `2 no phone, 1 no e-mail`.
+    pub skipped_reasons: String,
+}
+
+/// Counts for `status`.
+#[derive(Debug, Default)]
+pub struct Totals {
+    pub by_outcome: Vec<(String, u64)>,
+    pub exported: u64,
+    pub skipped: u64,
+    pub last_taken: Option<String>,
+}
+
+/// A refused input, for `status`.
+#[derive(Debug)]
+pub struct Failure {
+    pub name: String,
+    pub at: String,
+    pub reason: String,
+}
+
+pub struct Ledger {
+    conn: Connection,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS inputs (
+    id INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL,
+    name TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    taken_at TEXT NOT NULL,
+    finished_at TEXT,
+    outcome TEXT NOT NULL,
+    reason TEXT,
+    outputs TEXT NOT NULL DEFAULT '',
+    exported INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    skipped_reasons TEXT NOT NULL DEFAULT '',
+    worker TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS inputs_hash ON inputs(hash);
+CREATE INDEX IF NOT EXISTS inputs_outcome ON inputs(outcome, worker);
+";
+
+fn now() -> String {
+    chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+impl Ledger {
+    pub fn open(path: &Path) -> Result<Ledger, Error> {
+        let conn = Connection::open(path)?;
+        // Several workers may share the ledger: wait for each other's short transactions.
+        conn.busy_timeout(std::time::Duration::from_secs(60))?;
+        // The rollback journal (not WAL) because the state folder may sit on a network share,
+        // where WAL's shared memory does not work; FULL because a commit is our promise.
+        conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Ledger { conn })
+    }
+
+    /// The name under which this content was converted already (or is being published).
+    pub fn done_as(&self, hash: &str) -> Result<Option<String>, Error> {
+        self.conn
+            .query_row(
+                "SELECT name FROM inputs WHERE hash = ?1
+                 AND outcome IN ('publishing', 'converted', 'empty') ORDER BY id LIMIT 1",
+                params![hash],
+                |row| row.get(0),
+            )
+            .optional()
+    }
+
+    /// Journals the inputs about to be published, in one transaction that also decides
+    /// duplicates between workers: for each entry, `Ok(row id)` when it is new, or
+    /// `Err(earlier name)` when the same content was taken by someone else meanwhile.
+    pub fn begin_publishing(
+        &mut self,
+        worker: &str,
+        entries: &[&Entry],
+    ) -> Result<Vec<Result<i64, String>>, Error> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut result = Vec::with_capacity(entries.len());
+        let taken_at = now();
+        for entry in entries {
+            let earlier: Option<String> = tx
+                .query_row(
+                    "SELECT name FROM inputs WHERE hash = ?1
+                     AND outcome IN ('publishing', 'converted', 'empty') ORDER BY id LIMIT 1",
+                    params![entry.hash],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if let Some(name) = earlier {
+                result.push(Err(name));
+                continue;
+            }
+            tx.execute(
+                "INSERT INTO inputs (hash, name, received_at, taken_at, outcome, outputs,
+                   exported, skipped, skipped_reasons, worker)
+                 VALUES (?1, ?2, ?3, ?4, 'publishing', ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    entry.hash,
+                    entry.name,
+                    entry.received_at,
+                    taken_at,
+                    entry.outputs.join(" "),
+                    entry.exported as i64,
+                    entry.skipped as i64,
+                    entry.skipped_reasons,
+                    worker,
+                ],
+            )?;
+            result.push(Ok(tx.last_insert_rowid()));
+        }
+        tx.commit()?;
+        Ok(result)
+    }
+
+    /// Records the end of a batch in one transaction: journalled rows become `Converted`
+    /// (or are dropped when their publishing failed) and the other inputs are added.
+    pub fn finish(
+        &mut self,
+        worker: &str,
+        published: &[i64],
+        unpublished: &[i64],
+        others: &[(Outcome, &Entry)],
+    ) -> Result<(), Error> {
+        let tx = self.conn.transaction()?;
+        let finished_at = now();
+        for id in published {
+            tx.execute(
+                "UPDATE inputs SET outcome = 'converted', finished_at = ?1 WHERE id = ?2",
+                params![finished_at, id],
+            )?;
+        }
+        for id in unpublished {
+            tx.execute("DELETE FROM inputs WHERE id = ?1", params![id])?;
+        }
+        for (outcome, entry) in others {
+            tx.execute(
+                "INSERT INTO inputs (hash, name, received_at, taken_at, finished_at, outcome,
+                   reason, outputs, exported, skipped, skipped_reasons, worker)
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    entry.hash,
+                    entry.name,
+                    entry.received_at,
+                    finished_at,
+                    outcome.as_str(),
+                    entry.reason,
+                    entry.outputs.join(" "),
+                    entry.exported as i64,
+                    entry.skipped as i64,
+                    entry.skipped_reasons,
+                    worker,
+                ],
+            )?;
+        }
+        tx.commit()
+    }
+
+    /// After a worker died: its journalled rows whose outputs all left its staging folder
+    /// were published (the rename is the commit point) and become `Converted`; the others
+    /// were not and are dropped, so that their inputs are converted again.
+    pub fn resolve_worker(
+        &mut self,
+        worker: &str,
+        still_staged: impl Fn(&str) -> bool,
+    ) -> Result<(usize, usize), Error> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let rows: Vec<(i64, String)> = {
+            let mut stmt = tx.prepare(
+                "SELECT id, outputs FROM inputs WHERE outcome = 'publishing' AND worker = ?1",
+            )?;
+            stmt.query_map(params![worker], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        let (mut published, mut dropped) = (0, 0);
+        let finished_at = now();
+        for (id, outputs) in rows {
+            if outputs
+                .split(' ')
+                .any(|name| !name.is_empty() && still_staged(name))
+            {
+                tx.execute("DELETE FROM inputs WHERE id = ?1", params![id])?;
+                dropped += 1;
+            } else {
+                tx.execute(
+                    "UPDATE inputs SET outcome = 'converted', finished_at = ?1 WHERE id = ?2",
+                    params![finished_at, id],
+                )?;
+                published += 1;
+            }
+        }
+        tx.commit()?;
+        Ok((published, dropped))
+    }
+
+    pub fn totals(&self) -> Result<Totals, Error> {
+        let mut totals = Totals::default();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT outcome, COUNT(*) FROM inputs GROUP BY outcome ORDER BY outcome")?;
+        totals.by_outcome = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64)))?
+            .collect::<Result<_, _>>()?;
+        let (exported, skipped, last): (i64, i64, Option<String>) = self.conn.query_row(
+            "SELECT COALESCE(SUM(exported), 0), COALESCE(SUM(skipped), 0), MAX(taken_at)
+             FROM inputs WHERE outcome IN ('converted', 'empty')",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )?;
+        totals.exported = exported as u64;
+        totals.skipped = skipped as u64;
+        totals.last_taken = last;
+        Ok(totals)
+    }
+
+    pub fn latest_failures(&self, limit: usize) -> Result<Vec<Failure>, Error> {
+        let mut stmt = self.conn.prepare(
+            "SELECT name, COALESCE(finished_at, taken_at), COALESCE(reason, '') FROM inputs
+             WHERE outcome = 'refused' ORDER BY id DESC LIMIT ?1",
+        )?;
+        stmt.query_map(params![limit as i64], |row| {
+            Ok(Failure {
+                name: row.get(0)?,
+                at: row.get(1)?,
+                reason: row.get(2)?,
+            })
+        })?
+        .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(hash: &str, name: &str) -> Entry {
+        Entry {
+            hash: hash.into(),
+            name: name.into(),
+            outputs: vec![format!("{hash}.csv")],
+            exported: 1,
+            ..Entry::default()
+        }
+    }
+
+    #[test]
+    fn the_same_content_is_published_once_and_a_dead_workers_journal_is_resolved() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
+        let (a, b, c) = (
+            entry("h1", "a.json"),
+            entry("h1", "b.json"),
+            entry("h2", "c.json"),
+        );
+        let ids = ledger.begin_publishing("w1", &[&a, &b]).unwrap();
+        assert!(ids[0].is_ok());
+        assert_eq!(ids[1], Err("a.json".to_string()));
+        ledger
+            .begin_publishing("w1", &[&c])
+            .unwrap()
+            .remove(0)
+            .unwrap();
+        assert_eq!(ledger.done_as("h1").unwrap().as_deref(), Some("a.json"));
+        // h1.csv was renamed away (published), h2.csv is still staged (not published).
+        let (published, dropped) = ledger
+            .resolve_worker("w1", |name| name == "h2.csv")
+            .unwrap();
+        assert_eq!((published, dropped), (1, 1));
+        assert_eq!(ledger.done_as("h2").unwrap(), None);
+        let totals = ledger.totals().unwrap();
+        assert_eq!(totals.by_outcome, vec![("converted".to_string(), 1)]);
+    }
+}
