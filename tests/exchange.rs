@@ -511,3 +511,28 @@ fn folders_come_from_the_config_file_and_the_command_line_overrides_them() {
     let outputs = wd.list("elsewhere");
     assert!(outputs.iter().any(|n| n.ends_with(".csv")), "{outputs:?}");
 }
+
+/// A file over a limit will not get better by waiting: it goes to failed/ on the first pass
+/// (default wait for unparseable files is 120 s), and the other files are still converted.
+#[test]
+fn run_refuses_an_input_over_a_limit_at_once_and_converts_the_rest() {
+    let wd = Workdir::new();
+    wd.fixture("inbox/note-example.json", "inbox/note-example.json");
+    wd.fixture("inbox/dialog-2026-11-26-sales.json", "inbox/sales.json");
+    wd.write("bachata1c.toml", "[limits]\nmax_clients = 2\n");
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&["--max-input-size", "100K"])));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("over the limit of 2"), "{stderr}");
+    assert_eq!(
+        wd.list("failed"),
+        vec!["sales.json", "sales.json.reason.txt"]
+    );
+    assert_eq!(archived(&wd), vec!["note-example.json"]);
+    let mut big = webhook(&[("c1", "89161234567")]).into_bytes();
+    big.extend(std::iter::repeat_n(b' ', 200 * 1024));
+    wd.write("inbox/big.json", big);
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&["--max-input-size", "100K"])));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("over the limit of 100 KiB"), "{stderr}");
+    assert!(wd.list("failed").contains(&"big.json".to_string()));
+}
