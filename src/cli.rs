@@ -50,6 +50,99 @@ Examples:
 Exit status: 0 all converted, 1 some inputs refused (the rest converted), 2 usage error."
     )]
     Convert(ConvertArgs),
+
+    /// Receive Bachata's webhook over HTTP(S) and save each one into the inbox.
+    #[command(
+        long_about = "\
+Receive Bachata's webhook over HTTP or HTTPS and save each one into the inbox folder.
+
+Bachata posts a JSON body to the URL typed into its cabinet, optionally with Basic
+Authentication. Each POST to the webhook path is checked (credentials, size, readable by the
+same tolerant reader as `convert`) and saved under a new name such as
+webhook-20261127T101503.123Z-000042-9f3a1c2b.json, written under a hidden temporary name and
+flushed to disk before the answer 200, so an answered webhook survives a power cut. A body that
+cannot be read is answered 400 and kept in the failed folder beside a .reason.txt; when the
+inbox cannot be written the answer is 507 (disk full) or 503, and Bachata tries again later.
+GET /health answers 200 while the inbox is writable. One line per request goes to stderr.
+
+The password is never given on the command line: it comes from an environment variable
+(--password-env) or a file (--password-file). Stop with Ctrl+C or SIGTERM: requests in flight
+are finished first.",
+        after_help = "\
+Examples:
+  Listen on the loopback for a reverse proxy (nginx) in front, password from a variable:
+    BACHATA1C_PASSWORD=... bachata1c serve --dir /srv/bachata --user bachata --password-env BACHATA1C_PASSWORD
+  Everything from the config file ([serve] and [folders]):
+    bachata1c serve --config /etc/bachata1c/bachata1c.toml
+  HTTPS directly, on all addresses:
+    bachata1c serve --listen 0.0.0.0:8443 --dir D:\\bachata --tls-cert cert.pem --tls-key key.pem \\
+      --user bachata --password-file D:\\bachata\\password.txt
+
+Exit status: 0 stopped by a signal, 1 stopped on its own (server or background work failed),
+2 usage error, or it could not start (address in use, unusable folder or certificate)."
+    )]
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Config file (TOML) with [serve] and [folders]; options given here override it.
+    #[arg(long, short, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Address and port to listen on [default: 127.0.0.1:8080]. Port 0 picks a free port; the
+    /// address actually used is printed on stderr.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<std::net::SocketAddr>,
+
+    /// URL path Bachata posts to [default: /webhook].
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+
+    /// Exchange folder: webhooks are saved in DIR/inbox, unreadable ones in DIR/failed.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// Folder to save webhooks into (overrides DIR/inbox).
+    #[arg(long, value_name = "DIR")]
+    pub inbox: Option<PathBuf>,
+
+    /// Folder to keep unreadable bodies in, each beside a .reason.txt (overrides DIR/failed).
+    #[arg(long, value_name = "DIR")]
+    pub failed: Option<PathBuf>,
+
+    /// Basic Authentication user name; needs --password-env or --password-file.
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// Name of the environment variable that holds the password.
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+
+    /// File whose first line is the password.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// Largest accepted body in bytes; larger ones get 413 [default: 1048576].
+    #[arg(long, value_name = "BYTES")]
+    pub body_limit: Option<usize>,
+
+    /// PEM certificate chain: serve HTTPS directly (needs --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key for --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Seconds a client may take to send the request head; also how long an idle connection
+    /// is kept open [default: 10].
+    #[arg(long, value_name = "SECS")]
+    pub header_timeout: Option<u64>,
+
+    /// Seconds a client may take to send the body [default: 30].
+    #[arg(long, value_name = "SECS")]
+    pub body_timeout: Option<u64>,
 }
 
 #[derive(Debug, Args)]

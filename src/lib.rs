@@ -14,3 +14,4 @@ pub mod fsx;
 pub mod lead;
 pub mod payload;
 pub mod report;
+pub mod serve;

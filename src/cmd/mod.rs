@@ -1,6 +1,7 @@
 //! One module per subcommand, each ending in a `run` that returns the exit status.
 
 pub mod convert;
+pub mod serve;
 
 use std::process::ExitCode;
 
@@ -12,6 +13,7 @@ pub const UNUSABLE: u8 = 2;
 pub fn run(cli: crate::cli::Cli) -> ExitCode {
     let status = match cli.command {
         crate::cli::Command::Convert(args) => convert::run(&args),
+        crate::cli::Command::Serve(args) => serve::run(&args),
     };
     ExitCode::from(status)
 }

@@ -1,0 +1,299 @@
+//! The HTTP side of `serve`: the routes, the checks in the order that costs least (credentials,
+//! declared length, body read with a limit and a deadline, tolerant reading), the answers, and
+//! one log line per request. Saving happens on a blocking thread, answered only once durable.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::Utc;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use super::{Credentials, HEALTH_PATH, Settings, Store, store};
+use crate::payload;
+
+/// What every request handler shares.
+#[derive(Debug)]
+pub struct App {
+    store: Store,
+    credentials: Option<Credentials>,
+    path: String,
+    body_limit: usize,
+    body_timeout: Duration,
+}
+
+impl App {
+    pub fn new(store: Store, settings: &Settings) -> Arc<App> {
+        Arc::new(App {
+            store,
+            credentials: settings.credentials.clone(),
+            path: settings.path.clone(),
+            body_limit: settings.body_limit,
+            body_timeout: settings.body_timeout,
+        })
+    }
+}
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route(&app.path, post(receive))
+        .route(HEALTH_PATH, get(health))
+        .fallback(not_found)
+        .layer(middleware::from_fn(log_request))
+        .with_state(app)
+}
+
+/// What the log line says beyond method, path and status: the body size and what was done.
+#[derive(Debug, Clone)]
+struct Outcome {
+    bytes: Option<usize>,
+    note: String,
+}
+
+fn answer(status: StatusCode, bytes: Option<usize>, note: String, text: String) -> Response {
+    let mut response = (status, text).into_response();
+    response.extensions_mut().insert(Outcome { bytes, note });
+    response
+}
+
+async fn receive(State(app): State<Arc<App>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    if let Some(credentials) = &app.credentials {
+        let authorization = parts.headers.get(header::AUTHORIZATION);
+        if !credentials.accepts(authorization.map(HeaderValue::as_bytes)) {
+            let note = if authorization.is_some() {
+                "wrong credentials"
+            } else {
+                "no credentials"
+            };
+            // Read (and drop) the body within the usual limits before answering: an answer
+            // to a request whose body is left unread makes the connection close under the
+            // client, which may then see a reset instead of the 401.
+            let drained = read_body(body, app.body_limit, app.body_timeout)
+                .await
+                .is_ok();
+            let mut response = answer(
+                StatusCode::UNAUTHORIZED,
+                None,
+                note.to_string(),
+                "authentication required\n".to_string(),
+            );
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"bachata1c\""),
+            );
+            if !drained {
+                close_after(&mut response);
+            }
+            return response;
+        }
+    }
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > app.body_limit as u64) {
+        return too_large(app.body_limit, declared);
+    }
+    let body = match read_body(body, app.body_limit, app.body_timeout).await {
+        Ok(body) => body,
+        Err(failure) => return failure,
+    };
+
+    let app_for_save = app.clone();
+    let saved = tokio::task::spawn_blocking(move || save(&app_for_save.store, &body)).await;
+    match saved {
+        Ok(response) => response,
+        Err(err) => answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            None,
+            format!("saving failed: {err}"),
+            "the webhook could not be saved; try again\n".to_string(),
+        ),
+    }
+}
+
+/// Reads the whole body, refusing it past `limit` bytes (413) or past `deadline` (408).
+async fn read_body(body: Body, limit: usize, deadline: Duration) -> Result<Bytes, Response> {
+    match tokio::time::timeout(deadline, Limited::new(body, limit).collect()).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(err)) if err.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(too_large(limit, None))
+        }
+        Ok(Err(err)) => {
+            let mut response = answer(
+                StatusCode::BAD_REQUEST,
+                None,
+                format!("the body could not be received: {err}"),
+                "the body could not be received\n".to_string(),
+            );
+            close_after(&mut response);
+            Err(response)
+        }
+        Err(_) => {
+            let mut response = answer(
+                StatusCode::REQUEST_TIMEOUT,
+                None,
+                format!("the body took longer than {} s", deadline.as_secs()),
+                "the body took too long to arrive\n".to_string(),
+            );
+            close_after(&mut response);
+            Err(response)
+        }
+    }
+}
+
+/// Tells the client this connection ends after the answer, because the rest of its body is
+/// not going to be read; without it a pooling client may send its next request into a
+/// connection that is closing.
+fn close_after(response: &mut Response) {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+}
+
+fn too_large(limit: usize, declared: Option<u64>) -> Response {
+    let note = match declared {
+        Some(n) => format!("body of {n} bytes is above the limit of {limit}"),
+        None => format!("body is above the limit of {limit} bytes"),
+    };
+    let mut response = answer(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        declared.map(|n| n as usize),
+        note,
+        format!("the body is larger than {limit} bytes\n"),
+    );
+    close_after(&mut response);
+    response
+}
+
+/// Reads the body with the converter's own tolerant reader, then keeps it: a readable one in
+/// the inbox (200), an unreadable one in failed/ with its reason (400). Runs on a blocking
+/// thread because it reads a megabyte of JSON at worst and waits for fsync.
+fn save(store: &Store, body: &[u8]) -> Response {
+    let now = Utc::now();
+    let size = Some(body.len());
+    match payload::read(body) {
+        Ok(_) => match store.save_webhook(body, now) {
+            Ok(name) => answer(
+                StatusCode::OK,
+                size,
+                format!("saved {name}"),
+                format!("saved {name}\n"),
+            ),
+            Err(err) => unwritable(&err, size),
+        },
+        Err(reason) if body.is_empty() => answer(
+            StatusCode::BAD_REQUEST,
+            size,
+            format!("refused: {reason}"),
+            format!("unreadable webhook: {reason}\n"),
+        ),
+        Err(reason) => {
+            let text = format!("refused by bachata1c serve at {now}: {reason}\n");
+            match store.save_refused(body, &text, now) {
+                Ok(name) => answer(
+                    StatusCode::BAD_REQUEST,
+                    size,
+                    format!("refused: {reason}; kept as {name} in failed/"),
+                    format!("unreadable webhook: {reason}\n"),
+                ),
+                Err(err) => unwritable(&err, size),
+            }
+        }
+    }
+}
+
+/// The body could not be made durable: 507 for a full disk, 503 otherwise, so that Bachata
+/// retries later instead of the lead being lost.
+fn unwritable(err: &crate::fsx::Error, size: Option<usize>) -> Response {
+    let status = if store::is_disk_full(&err.source) {
+        StatusCode::INSUFFICIENT_STORAGE
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    answer(
+        status,
+        size,
+        err.to_string(),
+        "the webhook could not be saved; try again later\n".to_string(),
+    )
+}
+
+/// For monitoring: 200 when a file can be created in the inbox now, 503 when not.
+async fn health(State(app): State<Arc<App>>) -> Response {
+    let probe_app = app.clone();
+    let probed = tokio::task::spawn_blocking(move || probe_app.store.probe_inbox()).await;
+    match probed {
+        Ok(Ok(())) => answer(
+            StatusCode::OK,
+            None,
+            String::new(),
+            "ok: the inbox is writable\n".to_string(),
+        ),
+        Ok(Err(err)) => answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            None,
+            err.to_string(),
+            format!("not ok: {err}\n"),
+        ),
+        Err(err) => answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            None,
+            err.to_string(),
+            "not ok\n".to_string(),
+        ),
+    }
+}
+
+async fn not_found() -> Response {
+    answer(
+        StatusCode::NOT_FOUND,
+        None,
+        String::new(),
+        "not found\n".to_string(),
+    )
+}
+
+/// One line per request on stderr: remote, method, path, status, body bytes, milliseconds and
+/// what was done. Never a header, so never the password; the path without its query string.
+async fn log_request(
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path: String = request.uri().path().chars().take(200).collect();
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let mut response = next.run(request).await;
+    let outcome = response.extensions_mut().remove::<Outcome>();
+    let bytes = outcome
+        .as_ref()
+        .and_then(|o| o.bytes)
+        .or(declared)
+        .unwrap_or(0);
+    let note = outcome
+        .map(|o| o.note)
+        .filter(|n| !n.is_empty())
+        .map(|n| format!(": {n}"))
+        .unwrap_or_default();
+    eprintln!(
+        "bachata1c: {remote} {method} {path} {} {bytes} bytes {} ms{note}",
+        response.status().as_u16(),
+        started.elapsed().as_millis(),
+    );
+    response
+}
