@@ -3,12 +3,13 @@ CARGO ?= cargo
 EXAMPLE_OUT := example-outbox
 BIN := target/release/bachata1c
 
-.PHONY: help run test lint build clean
+.PHONY: help run test lint build clean bench-serve
 
 help:
 	@echo "make run    convert fixtures/inbox into $(EXAMPLE_OUT)/ (CSV and XML)"
 	@echo "make test   formatting, clippy and every test"
 	@echo "make build  release binary in $(BIN)"
+	@echo "make bench-serve  load test of serve on the loopback (needs wrk), about 15 s"
 
 build:
 	$(CARGO) build --release --locked
@@ -19,6 +20,11 @@ run: build
 	$(BIN) convert fixtures/inbox --out $(EXAMPLE_OUT)/xml --format xml --quiet
 	@echo
 	@echo "Done. Look in $(EXAMPLE_OUT)/csv (windows-1251 CSV) and $(EXAMPLE_OUT)/xml (UTF-8 XML)."
+
+# Loopback only, bounded by BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 32).
+bench-serve:
+	$(CARGO) build --release --locked
+	bench/serve/run.sh $${CARGO_TARGET_DIR:-target}/release/bachata1c
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -545,3 +545,44 @@ fn idle_and_slow_clients_are_disconnected() {
     assert!(work.list("exchange/inbox").is_empty());
     assert!(work.list("exchange/failed").is_empty());
 }
+
+#[test]
+fn https_directly_with_a_certificate_the_client_trusts() {
+    let work = Workdir::new();
+    let generated =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .unwrap();
+    work.write("tls/cert.pem", generated.cert.pem());
+    work.write("tls/key.pem", generated.signing_key.serialize_pem());
+    let server = authenticated(
+        &work,
+        &["--tls-cert", "tls/cert.pem", "--tls-key", "tls/key.pem"],
+    );
+    assert_eq!(server.scheme, "https");
+    let trusted = ureq::tls::Certificate::from_der(generated.cert.der()).to_owned();
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::new_with_certs(&[trusted]))
+        .build();
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .tls_config(tls)
+        .build()
+        .new_agent();
+    let body = br#"{"clients":[{"phone":"79161234567"},]}"#;
+    let url = server.url("/webhook");
+    let (status, text, _) = post(&agent, &url, Some(&basic("bachata", PASSWORD)), body);
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(post(&agent, &url, None, body).0, 401);
+    // A client that does not trust the certificate gets no answer at all.
+    assert!(self::agent().post(&url).send(&body[..]).is_err());
+    // Nor does one speaking plain HTTP to the HTTPS port get anything saved.
+    let mut plain = TcpStream::connect(server.address).unwrap();
+    plain
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let _ = plain.write_all(b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
+    assert!(!status_line(&mut plain).contains(" 200 "));
+    assert_eq!(contents(&work, "exchange/inbox"), vec![body.to_vec()]);
+    let (code, _) = server.stop();
+    assert_eq!(code, 0);
+}

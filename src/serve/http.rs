@@ -27,6 +27,8 @@ pub struct App {
     path: String,
     body_limit: usize,
     body_timeout: Duration,
+    /// Each save holds a read guard; shutdown takes the write lock to wait for them all.
+    saving: Arc<tokio::sync::RwLock<()>>,
 }
 
 impl App {
@@ -37,7 +39,13 @@ impl App {
             path: settings.path.clone(),
             body_limit: settings.body_limit,
             body_timeout: settings.body_timeout,
+            saving: Arc::new(tokio::sync::RwLock::new(())),
         })
+    }
+
+    /// Waits until every save in progress has finished, including those whose client hung up.
+    pub async fn saves_finished(&self) {
+        drop(self.saving.write().await);
     }
 }
 
@@ -63,7 +71,12 @@ fn answer(status: StatusCode, bytes: Option<usize>, note: String, text: String) 
     response
 }
 
-async fn receive(State(app): State<Arc<App>>, request: Request) -> Response {
+async fn receive(
+    State(app): State<Arc<App>>,
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let started = Instant::now();
     let (parts, body) = request.into_parts();
     if let Some(credentials) = &app.credentials {
         let authorization = parts.headers.get(header::AUTHORIZATION);
@@ -108,17 +121,46 @@ async fn receive(State(app): State<Arc<App>>, request: Request) -> Response {
         Err(failure) => return failure,
     };
 
-    let app_for_save = app.clone();
-    let saved = tokio::task::spawn_blocking(move || save(&app_for_save.store, &body)).await;
-    match saved {
-        Ok(response) => response,
-        Err(err) => answer(
+    // Saving runs to its end even if the client hangs up meanwhile (hyper then drops this
+    // future): a body half-way to the disk is finished, and its fate is still logged.
+    let (answer_tx, answer_rx) = tokio::sync::oneshot::channel();
+    let path = parts.uri.path().to_string();
+    let guard = app.saving.clone().read_owned().await;
+    tokio::spawn(async move {
+        let _guard = guard;
+        let saved = tokio::task::spawn_blocking(move || save(&app.store, &body)).await;
+        let response = saved.unwrap_or_else(|err| {
+            answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                None,
+                format!("saving failed: {err}"),
+                "the webhook could not be saved; try again\n".to_string(),
+            )
+        });
+        if let Err(mut unsent) = answer_tx.send(response) {
+            let outcome = unsent.extensions_mut().remove::<Outcome>();
+            log_line(
+                remote,
+                "POST",
+                &path,
+                unsent.status(),
+                outcome.as_ref().and_then(|o| o.bytes).unwrap_or(0),
+                started,
+                &format!(
+                    "{} (the client hung up before the answer)",
+                    outcome.map(|o| o.note).unwrap_or_default()
+                ),
+            );
+        }
+    });
+    answer_rx.await.unwrap_or_else(|_| {
+        answer(
             StatusCode::SERVICE_UNAVAILABLE,
             None,
-            format!("saving failed: {err}"),
+            "saving was interrupted".to_string(),
             "the webhook could not be saved; try again\n".to_string(),
-        ),
-    }
+        )
+    })
 }
 
 /// Reads the whole body, refusing it past `limit` bytes (413) or past `deadline` (408).
@@ -272,7 +314,7 @@ async fn log_request(
 ) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let path: String = request.uri().path().chars().take(200).collect();
+    let path = request.uri().path().to_string();
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -285,15 +327,33 @@ async fn log_request(
         .and_then(|o| o.bytes)
         .or(declared)
         .unwrap_or(0);
-    let note = outcome
-        .map(|o| o.note)
-        .filter(|n| !n.is_empty())
-        .map(|n| format!(": {n}"))
-        .unwrap_or_default();
-    eprintln!(
-        "bachata1c: {remote} {method} {path} {} {bytes} bytes {} ms{note}",
-        response.status().as_u16(),
-        started.elapsed().as_millis(),
+    let note = outcome.map(|o| o.note).unwrap_or_default();
+    log_line(
+        remote,
+        method.as_str(),
+        &path,
+        response.status(),
+        bytes,
+        started,
+        &note,
     );
     response
+}
+
+fn log_line(
+    remote: SocketAddr,
+    method: &str,
+    path: &str,
+    status: StatusCode,
+    bytes: usize,
+    started: Instant,
+    note: &str,
+) {
+    let path: String = path.chars().take(200).collect();
+    let separator = if note.is_empty() { "" } else { ": " };
+    eprintln!(
+        "bachata1c: {remote} {method} {path} {} {bytes} bytes {} ms{separator}{note}",
+        status.as_u16(),
+        started.elapsed().as_millis(),
+    );
 }

@@ -190,7 +190,8 @@ pub fn run_until(
         );
     }
 
-    let app = http::router(http::App::new(store, &settings));
+    let app = http::App::new(store, &settings);
+    let router = http::router(app.clone());
     let served = runtime.block_on(async {
         let handle = Handle::new();
         let stopper = handle.clone();
@@ -210,7 +211,7 @@ pub fn run_until(
             // idle keep-alive connection, so it bounds idle connections too.
             .header_read_timeout(settings.header_timeout);
         let server = server.http1_only();
-        let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
         let result = match tls {
             Some(config) => {
                 let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(config)
@@ -219,6 +220,7 @@ pub fn run_until(
             }
             None => server.serve(service).await,
         };
+        app.saves_finished().await;
         result.map_err(|err| Error::Stopped(format!("the server failed: {err}")))
     });
     // Whatever ended the server, the worker must stop too.
