@@ -4,22 +4,30 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::format::{Format, Layout, TextEncoding};
+use crate::config::Config;
+use crate::format::{CmlVersion, Format, Layout, TextEncoding};
 use crate::lead::Rules;
 
 const ABOUT: &str = "Turns Bachata webhook files into CSV or XML files that 1C:Enterprise imports.";
 
 const LONG_ABOUT: &str = "\
 Turns Bachata webhook files (JSON saved from the «Диалог завершен» webhook and other events)
-into files that 1C:Enterprise imports: CSV for «Загрузка данных из файла» or a plain XML for a
-small 1C processing. Only clients with a phone are exported; every client left out is reported
-with the reason.";
+into files that 1C:Enterprise imports: CSV for «Загрузка данных из файла», a plain XML for a
+small 1C processing, CommerceML 2 orders for «Обмен с сайтом», or an EnterpriseData message for
+«Выгрузка/загрузка данных EnterpriseData». Only clients with a phone are exported; every client
+left out is reported with the reason.";
 
 const EXIT_CODES: &str = "\
+Examples:
+  Convert the webhooks saved in inbox/ into windows-1251 CSV files in outbox/:
+    bachata1c convert inbox/ --out outbox/
+  The same as XML for a 1C processing:
+    bachata1c convert inbox/ --out outbox/ --format xml
+
 Exit status:
   0  every input was converted (inputs without a qualifying client count as converted)
   1  some inputs were refused; the others were still converted
-  2  usage error, or the output folder cannot be used";
+  2  usage error (a bad option or config file), or the output folder cannot be used";
 
 #[derive(Debug, Parser)]
 #[command(name = "bachata1c", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXIT_CODES)]
@@ -46,6 +54,10 @@ Examples:
     bachata1c convert hook-1.json hook-2.json --out outbox/ --format xml
   Export only clients whose phone is a valid number and who left an e-mail:
     bachata1c convert inbox/ --out outbox/ --require-valid-phone --require-email
+  CommerceML 2.08 orders for an older «Обмен с сайтом», in windows-1251:
+    bachata1c convert inbox/ --out outbox/ --format commerceml --cml-version 2.08 --encoding cp1251
+  Use the dealer's config (its [output], [rules] and [mapping]; options given here win):
+    bachata1c convert inbox/ --out outbox/ --config bachata1c.toml
 
 Exit status: 0 all converted, 1 some inputs refused (the rest converted), 2 usage error."
     )]
@@ -161,6 +173,11 @@ pub struct ConvertArgs {
     #[command(flatten)]
     pub rules: RuleArgs,
 
+    /// Config file (TOML) whose [output], [rules] and [mapping] apply; options given on the
+    /// command line win over it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     /// Print only refused files and the summary, not a line per converted file or skipped client.
     #[arg(long, short)]
     pub quiet: bool,
@@ -169,13 +186,20 @@ pub struct ConvertArgs {
 /// Options that shape the output files.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// File format: csv for «Загрузка данных из файла», xml for a 1C processing.
-    #[arg(long, value_enum, default_value_t = Format::Csv)]
-    pub format: Format,
+    /// File format: csv for «Загрузка данных из файла», xml for a 1C processing, commerceml
+    /// for «Обмен с сайтом», enterprisedata for «Выгрузка/загрузка данных EnterpriseData»
+    /// [default: csv].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
 
-    /// Text encoding of the output [default: windows-1251 for csv, utf-8 for xml].
+    /// Text encoding of the output [default: windows-1251 for csv, utf-8 for the others;
+    /// CommerceML in UTF-8 gets a byte-order mark].
     #[arg(long, value_enum)]
     pub encoding: Option<TextEncoding>,
+
+    /// CommerceML schema version written in ВерсияСхемы [default: 2.10].
+    #[arg(long, value_enum, value_name = "VERSION")]
+    pub cml_version: Option<CmlVersion>,
 
     /// CSV: keep `;`, `"` and line breaks in values and quote them, for 1C code that reads CSV
     /// with a real parser. By default they are replaced, because «Загрузка данных из файла»
@@ -183,18 +207,37 @@ pub struct OutputArgs {
     #[arg(long)]
     pub csv_quote: bool,
 
-    /// Event name for webhooks that do not name their event.
-    #[arg(long, value_name = "NAME", default_value = "dialog_completed")]
-    pub event: String,
+    /// Event name for webhooks that do not name their event [default: dialog_completed].
+    #[arg(long, value_name = "NAME")]
+    pub event: Option<String>,
 }
 
 impl OutputArgs {
     pub fn layout(&self) -> Layout {
+        self.layout_with(&Config::default())
+    }
+
+    /// The layout from these options, then the config's [output] and [mapping], then defaults.
+    pub fn layout_with(&self, config: &Config) -> Layout {
+        let output = &config.output;
+        let format = self.format.or(output.format).unwrap_or(Format::Csv);
         Layout {
-            format: self.format,
-            encoding: self.encoding.unwrap_or(self.format.default_encoding()),
-            csv_quote: self.csv_quote,
+            format,
+            encoding: self
+                .encoding
+                .or(output.encoding)
+                .unwrap_or(format.default_encoding()),
+            csv_quote: self.csv_quote || output.csv_quote.unwrap_or(false),
+            cml_version: self.cml_version.or(output.cml_version).unwrap_or_default(),
+            mapping: config.mapping.clone(),
         }
+    }
+
+    pub fn event_with(&self, config: &Config) -> String {
+        self.event
+            .clone()
+            .or_else(|| config.output.event.clone())
+            .unwrap_or_else(|| "dialog_completed".to_string())
     }
 }
 
@@ -220,11 +263,27 @@ pub struct RuleArgs {
 
 impl RuleArgs {
     pub fn rules(&self) -> Rules {
+        self.rules_with(&Config::default())
+    }
+
+    /// The rules from these options, then the config's [rules], then the defaults.
+    pub fn rules_with(&self, config: &Config) -> Rules {
+        let file = &config.rules;
+        let defaults = Rules::default();
         Rules {
-            require_phone: !self.no_require_phone,
-            require_valid_phone: self.require_valid_phone,
-            require_email: self.require_email,
-            allowed_events: self.only_event.clone(),
+            require_phone: !self.no_require_phone
+                && file.require_phone.unwrap_or(defaults.require_phone),
+            require_valid_phone: self.require_valid_phone
+                || file
+                    .require_valid_phone
+                    .unwrap_or(defaults.require_valid_phone),
+            require_email: self.require_email
+                || file.require_email.unwrap_or(defaults.require_email),
+            allowed_events: if self.only_event.is_empty() {
+                file.allowed_events.clone().unwrap_or_default()
+            } else {
+                self.only_event.clone()
+            },
         }
     }
 }

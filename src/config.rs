@@ -7,18 +7,18 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::format::{Format, TextEncoding};
+use crate::format::{CmlVersion, Format, Mapping, TextEncoding};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub output: OutputConfig,
     pub rules: RulesConfig,
-    // The sections below are filled in by the features that own them (exchange folder,
-    // mapping, HTTP receiver); until then they are read as plain tables.
+    pub mapping: Mapping,
+    // The sections below are filled in by the feature that owns them (the exchange folder
+    // and its watcher); until then they are read as plain tables.
     pub folders: Option<toml::Table>,
     pub watch: Option<toml::Table>,
-    pub mapping: Option<toml::Table>,
     pub serve: ServeConfig,
 }
 
@@ -29,6 +29,8 @@ pub struct OutputConfig {
     pub format: Option<Format>,
     pub encoding: Option<TextEncoding>,
     pub csv_quote: Option<bool>,
+    /// CommerceML schema version, "2.10" (default) or "2.08".
+    pub cml_version: Option<CmlVersion>,
     /// Event name for webhooks that do not name their event.
     pub event: Option<String>,
 }
@@ -97,7 +99,10 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config, String> {
         // A UTF-8 BOM, as Windows Notepad writes, is not TOML.
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-        toml::from_str(text).map_err(|err| err.to_string().trim_end().to_string())
+        let config: Config =
+            toml::from_str(text).map_err(|err| err.to_string().trim_end().to_string())?;
+        config.mapping.validate()?;
+        Ok(config)
     }
 }
 
@@ -110,6 +115,24 @@ mod tests {
         Config::parse("").unwrap();
         let c = Config::parse("[output]\r\nformat = \"xml\"\r\nencoding = \"utf-8\"\r\n").unwrap();
         assert_eq!(c.output.format, Some(Format::Xml));
+    }
+
+    #[test]
+    fn the_example_config_in_the_1c_import_guide_is_valid() {
+        let guide = include_str!("../docs/1c-import.md");
+        let example = guide
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("a toml block in docs/1c-import.md");
+        let config = Config::parse(example).unwrap();
+        assert_eq!(config.output.format, Some(Format::Commerceml));
+        let columns = config.mapping.csv.columns();
+        assert_eq!(columns[2].1, "Мобильный телефон");
+        assert_eq!(
+            config.mapping.enterprisedata.organisation.as_deref(),
+            Some("ООО «Автодилер»")
+        );
     }
 
     #[test]

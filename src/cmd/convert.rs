@@ -4,15 +4,26 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::cli::ConvertArgs;
+use crate::config::Config;
 use crate::convert::{self, Settings};
 use crate::fsx;
 use crate::report::{self, Tally};
 
 pub fn run(args: &ConvertArgs) -> u8 {
+    let config = match &args.config {
+        Some(path) => match Config::load(path) {
+            Ok(config) => config,
+            Err(err) => {
+                eprintln!("bachata1c: {err}");
+                return super::UNUSABLE;
+            }
+        },
+        None => Config::default(),
+    };
     let settings = Settings {
-        layout: args.output.layout(),
-        rules: args.rules.rules(),
-        default_event: args.output.event.clone(),
+        layout: args.output.layout_with(&config),
+        rules: args.rules.rules_with(&config),
+        default_event: args.output.event_with(&config),
     };
     if let Err(err) = fsx::create_dir_all(&args.out) {
         eprintln!("bachata1c: {err}");

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use super::encoding::{self, TextEncoding, Unmappable};
-use super::{Field, Layout, Rendered};
+use super::{Layout, Rendered};
 use crate::lead::Lead;
 
 pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
@@ -20,18 +20,20 @@ pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
             csv::QuoteStyle::Never
         })
         .from_writer(Vec::new());
-    let header = Field::ALL.map(Field::title);
+    let columns = layout.mapping.csv.columns();
+    let header: Vec<Cow<'_, str>> = columns
+        .iter()
+        .map(|(_, title)| cleaned(title.as_str().into(), layout.csv_quote))
+        .collect();
     // Writing to a Vec cannot fail; `into_inner` below flushes and would report it.
-    writer.write_record(header).expect("writing to memory");
+    writer
+        .write_record(header.iter().map(|t| t.as_bytes()))
+        .expect("writing to memory");
     for lead in leads {
-        let record = Field::ALL.map(|field| {
-            let value = field.text(lead);
-            if layout.csv_quote {
-                value
-            } else {
-                naive_safe(value)
-            }
-        });
+        let record: Vec<Cow<'_, str>> = columns
+            .iter()
+            .map(|(column, _)| cleaned(column.text(lead), layout.csv_quote))
+            .collect();
         writer
             .write_record(record.iter().map(|v| v.as_bytes()))
             .expect("writing to memory");
@@ -47,6 +49,10 @@ pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
         bytes,
         replaced_chars,
     }
+}
+
+fn cleaned(value: Cow<'_, str>, quote: bool) -> Cow<'_, str> {
+    if quote { value } else { naive_safe(value) }
 }
 
 /// Makes a value survive a naive split on `;` and on line breaks.

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use crate::lead::Lead;
 
 /// A field of an exported lead, in output order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Field {
     ClientId,
     Name,
@@ -69,6 +69,34 @@ impl Field {
             Field::ReceivedAt => "ВремяПолучения",
             Field::Id => "Ид",
         }
+    }
+
+    /// The name a dealer uses for the field in the `[mapping]` config: the webhook's own JSON
+    /// name where there is one, so that a config reads like the webhook.
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::ClientId => "clientId",
+            Field::Name => "name",
+            Field::Phone => "phone",
+            Field::Email => "email",
+            Field::Event => "event",
+            Field::SearchId => "searchId",
+            Field::Login => "login",
+            Field::Surname => "surname",
+            Field::FirstName => "firstName",
+            Field::Patronymic => "patronymic",
+            Field::PhoneRaw => "phoneRaw",
+            Field::PhoneValid => "phoneValid",
+            Field::DialogId => "dialogId",
+            Field::CustomData => "customData",
+            Field::SourceFile => "sourceFile",
+            Field::ReceivedAt => "receivedAt",
+            Field::Id => "id",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|field| field.key() == key)
     }
 
     /// The value as text. Times and `customData` are formatted by each writer.

@@ -4,15 +4,20 @@
 //! (`encoding.rs`), so that characters windows-1251 cannot hold are handled the same way
 //! everywhere and counted.
 
+mod commerceml;
 mod csv;
 pub mod encoding;
+mod enterprisedata;
 mod fields;
+pub mod mapping;
 mod xml;
 
 use chrono::NaiveDateTime;
+use uuid::Uuid;
 
 pub use encoding::TextEncoding;
 pub use fields::Field;
+pub use mapping::Mapping;
 
 use crate::lead::Lead;
 
@@ -24,13 +29,17 @@ pub enum Format {
     Csv,
     /// Plain XML with Russian element names (schemas/bachata1c-leads-1.xsd); UTF-8 by default.
     Xml,
+    /// CommerceML 2 orders for 1C's standard «Обмен с сайтом»; UTF-8 with a BOM by default.
+    Commerceml,
+    /// EnterpriseData 1.8 message for 1C's «Выгрузка/загрузка данных EnterpriseData».
+    Enterprisedata,
 }
 
 impl Format {
     pub fn extension(self) -> &'static str {
         match self {
             Format::Csv => "csv",
-            Format::Xml => "xml",
+            Format::Xml | Format::Commerceml | Format::Enterprisedata => "xml",
         }
     }
 
@@ -38,7 +47,30 @@ impl Format {
     pub fn default_encoding(self) -> TextEncoding {
         match self {
             Format::Csv => TextEncoding::Windows1251,
-            Format::Xml => TextEncoding::Utf8,
+            Format::Xml | Format::Commerceml | Format::Enterprisedata => TextEncoding::Utf8,
+        }
+    }
+}
+
+/// The CommerceML schema version written in `ВерсияСхемы`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+pub enum CmlVersion {
+    /// CommerceML 2.08, for older «Обмен с сайтом» setups.
+    #[value(name = "2.08")]
+    #[serde(rename = "2.08")]
+    V2_08,
+    /// CommerceML 2.10.
+    #[default]
+    #[value(name = "2.10")]
+    #[serde(rename = "2.10")]
+    V2_10,
+}
+
+impl CmlVersion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CmlVersion::V2_08 => "2.08",
+            CmlVersion::V2_10 => "2.10",
         }
     }
 }
@@ -52,6 +84,10 @@ pub struct Layout {
     /// processings that read CSV with a real parser. Off by default because «Загрузка данных из
     /// файла» splits every line on `;` naively.
     pub csv_quote: bool,
+    /// CommerceML only: the schema version.
+    pub cml_version: CmlVersion,
+    /// The dealer's `[mapping]`.
+    pub mapping: Mapping,
 }
 
 impl Layout {
@@ -60,6 +96,8 @@ impl Layout {
             format,
             encoding: format.default_encoding(),
             csv_quote: false,
+            cml_version: CmlVersion::default(),
+            mapping: Mapping::default(),
         }
     }
 }
@@ -77,7 +115,75 @@ pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
     match layout.format {
         Format::Csv => csv::render(leads, layout),
         Format::Xml => xml::render(leads, layout.encoding),
+        Format::Commerceml => commerceml::render(leads, layout),
+        Format::Enterprisedata => enterprisedata::render(leads, layout),
     }
+}
+
+/// The 1C document made from one lead: the same lead in the same webhook always gives the same
+/// identifier, so that importing a file twice updates one order instead of creating two.
+fn document_id(lead: &Lead) -> Uuid {
+    // Within the client's own namespace: the dialog where Bachata names it, else the file.
+    let occasion = if lead.dialog_id.is_empty() {
+        format!("file:{}", lead.source_file)
+    } else {
+        format!("dialog:{}", lead.dialog_id)
+    };
+    let key = format!(
+        "{occasion}\nevent:{}\nsearch:{}",
+        lead.event, lead.search_id
+    );
+    Uuid::new_v5(&lead.id, key.as_bytes())
+}
+
+/// A short document number a person can read out: `BCH-` and the document id's first 8 digits.
+fn document_number(lead: &Lead) -> String {
+    let id = document_id(lead).simple().to_string();
+    format!("BCH-{}", id[..8].to_uppercase())
+}
+
+/// The time a file was formed: when its webhook was received, so that converting the same
+/// input twice gives the same bytes.
+fn formed_at(leads: &[Lead]) -> NaiveDateTime {
+    leads
+        .iter()
+        .map(|lead| lead.received_at)
+        .max()
+        .unwrap_or_default()
+}
+
+/// Where a lead came from, in one line for a 1C comment.
+fn origin_comment(lead: &Lead, source: &str) -> String {
+    let mut parts = vec![format!("Лид из {source}: событие {}", lead.event)];
+    if !lead.source_file.is_empty() {
+        parts.push(format!("файл {}", lead.source_file));
+    }
+    if !lead.search_id.is_empty() {
+        parts.push(format!("searchId {}", lead.search_id));
+    }
+    if !lead.dialog_id.is_empty() {
+        parts.push(format!("диалог {}", lead.dialog_id));
+    }
+    if !lead.client_id.is_empty() {
+        parts.push(format!("clientId {}", lead.client_id));
+    }
+    parts.join(", ")
+}
+
+/// The first `max` characters of `text` (XSD lengths count characters, not bytes).
+fn truncate(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
+/// What 1C shows as the counterparty's name: the name, else the phone or e-mail.
+fn display_name(lead: &Lead) -> &str {
+    [&lead.name, &lead.phone, &lead.email, &lead.client_id]
+        .into_iter()
+        .find(|text| !text.is_empty())
+        .map_or("Клиент", String::as_str)
 }
 
 /// Time as 1C's «Загрузка данных из файла» parses it in a Russian locale.

@@ -15,7 +15,8 @@ pub const NAMESPACE: &str = "urn:bachata1c:leads:1";
 pub fn render(leads: &[Lead], target: TextEncoding) -> Rendered {
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
     write_document(&mut writer, leads, target).expect("writing to memory");
-    let text = String::from_utf8(writer.into_inner()).expect("quick-xml writes UTF-8");
+    let mut text = String::from_utf8(writer.into_inner()).expect("quick-xml writes UTF-8");
+    text.push('\n');
     let (bytes, replaced_chars) = encoding::encode(&text, target, Unmappable::XmlCharRef);
     Rendered {
         bytes,

@@ -138,3 +138,74 @@ pub fn xmllint_validate(xsd: &Path, xml: &Path) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// A file of the official 1C schemas (CommerceML, EnterpriseData): `$BACHATA1C_XSD_DIR/<name>`,
+/// else `../shared/xsd/<name>` beside the clone, where CI puts them (or `../../shared/xsd` for
+/// a git worktree one level further down).
+pub fn official_xsd(name: &str) -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidates: Vec<PathBuf> = match std::env::var_os("BACHATA1C_XSD_DIR") {
+        Some(dir) => vec![PathBuf::from(dir)],
+        None => vec![
+            manifest.join("../shared/xsd"),
+            manifest.join("../../shared/xsd"),
+        ],
+    };
+    candidates
+        .iter()
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| {
+            panic!("official schema {name} not found in {candidates:?}; set BACHATA1C_XSD_DIR")
+        })
+}
+
+/// Validates EnterpriseData messages with Python's xmlschema (XSD 1.1), object by object,
+/// with tests/validate_enterprisedata.py. Returns its report (one line per file).
+pub fn enterprisedata_validate(messages: &[PathBuf]) -> String {
+    let xsd_dir = official_xsd("EnterpriseData_1_8_6.xsd")
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate_enterprisedata.py");
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(xsd_dir)
+        .args(messages)
+        .output()
+        .expect("python3 installed");
+    let report = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "EnterpriseData does not validate:\n{report}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    report
+}
+
+/// An XML file's text: its declared encoding (UTF-8 with or without BOM, or windows-1251)
+/// decoded, the declaration checked against the bytes.
+pub fn xml_text(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(100)]).into_owned();
+    if head.contains(r#"encoding="windows-1251""#) {
+        WINDOWS_1251
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .expect("valid windows-1251")
+            .into_owned()
+    } else {
+        assert!(head.contains(r#"encoding="UTF-8""#), "{head}");
+        String::from_utf8(bytes.to_vec()).expect("valid UTF-8")
+    }
+}
+
+/// The names of the fixtures in fixtures/inbox, sorted.
+pub fn inbox_fixtures() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(fixture_path("inbox"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".json"))
+        .collect();
+    names.sort();
+    names
+}

@@ -1,0 +1,371 @@
+//! The per-dealer `[mapping]` of the config: the CSV columns (which, in what order, under what
+//! titles), which `customData` keys become requisites in CommerceML and EnterpriseData, and the
+//! fixed values a dealer's 1C needs. Everything has a default, so no config is needed.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::Field;
+use crate::lead::Lead;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Mapping {
+    /// Where the leads come from, as written in comments and requisites («Лид из Bachata»).
+    pub source: String,
+    /// Currency of orders: CommerceML `Валюта`, EnterpriseData `Валюта`.
+    pub currency: Currency,
+    pub csv: CsvMapping,
+    pub commerceml: CommerceMlMapping,
+    pub enterprisedata: EnterpriseDataMapping,
+}
+
+impl Default for Mapping {
+    fn default() -> Self {
+        Mapping {
+            source: "Bachata".to_string(),
+            currency: Currency::default(),
+            csv: CsvMapping::default(),
+            commerceml: CommerceMlMapping::default(),
+            enterprisedata: EnterpriseDataMapping::default(),
+        }
+    }
+}
+
+/// `[mapping.csv]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CsvMapping {
+    /// The columns in order; `None` means every field in the standard order.
+    pub columns: Option<Vec<Column>>,
+    /// Column titles by column, for the columns whose standard title does not suit.
+    pub titles: BTreeMap<Column, String>,
+}
+
+/// `[mapping.commerceml]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CommerceMlMapping {
+    /// `ХозОперация` of each document.
+    pub operation: Operation,
+    /// customData keys written as `ЗначенияРеквизитов`, in this order; `None`: every key.
+    pub custom_data: Option<Vec<String>>,
+    /// Requisite names by customData key, where 1C knows the requisite under another name.
+    pub titles: BTreeMap<String, String>,
+}
+
+impl Default for CommerceMlMapping {
+    fn default() -> Self {
+        CommerceMlMapping {
+            operation: Operation("Заказ товара".to_string()),
+            custom_data: None,
+            titles: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[mapping.enterprisedata]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EnterpriseDataMapping {
+    /// The dealer's organisation as named in 1C; when set, every lead also becomes a
+    /// `Документ.ЗаказКлиента` of this organisation.
+    pub organisation: Option<String>,
+    /// ИНН of the organisation (10 digits for a company, 12 for an individual entrepreneur).
+    pub organisation_inn: Option<Inn>,
+    /// Numeric ISO 4217 code of the currency, where bachata1c does not know it by its letters.
+    pub currency_code: Option<String>,
+    /// customData keys written as `ДополнительныеРеквизиты`; by default none, because 1C refuses
+    /// a requisite it does not have. All of customData is always in `ДополнительнаяИнформация`.
+    pub custom_data: Vec<String>,
+    /// Requisite names by customData key.
+    pub titles: BTreeMap<String, String>,
+}
+
+/// A CSV column: a lead field or one `customData` key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
+pub enum Column {
+    Field(Field),
+    CustomData(String),
+}
+
+const CUSTOM_DATA_PREFIX: &str = "customData.";
+
+impl TryFrom<String> for Column {
+    type Error = String;
+
+    fn try_from(key: String) -> Result<Self, String> {
+        if let Some(field) = Field::from_key(&key) {
+            return Ok(Column::Field(field));
+        }
+        match key.strip_prefix(CUSTOM_DATA_PREFIX) {
+            Some(custom) if !custom.is_empty() => Ok(Column::CustomData(custom.to_string())),
+            _ => Err(format!(
+                "unknown column `{key}`: use one of {} or customData.KEY",
+                Field::ALL.map(Field::key).join(", ")
+            )),
+        }
+    }
+}
+
+impl Column {
+    fn default_title(&self) -> &str {
+        match self {
+            Column::Field(field) => field.title(),
+            Column::CustomData(key) => key,
+        }
+    }
+
+    pub fn text<'a>(&self, lead: &'a Lead) -> std::borrow::Cow<'a, str> {
+        match self {
+            Column::Field(field) => field.text(lead),
+            Column::CustomData(key) => lead
+                .custom_data
+                .iter()
+                .find(|(k, _)| k == key)
+                .map_or("".into(), |(_, v)| v.as_str().into()),
+        }
+    }
+}
+
+impl CsvMapping {
+    /// The columns to write, with their titles.
+    pub fn columns(&self) -> Vec<(Column, String)> {
+        let columns = match &self.columns {
+            Some(columns) => columns.clone(),
+            None => Field::ALL.map(Column::Field).to_vec(),
+        };
+        columns
+            .into_iter()
+            .map(|column| {
+                let title = self
+                    .titles
+                    .get(&column)
+                    .cloned()
+                    .unwrap_or_else(|| column.default_title().to_string());
+                (column, title)
+            })
+            .collect()
+    }
+}
+
+/// Currency letters as 1C's CommerceML loader matches them (`RUB`, or `руб` for old setups).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Currency(pub String);
+
+impl Default for Currency {
+    fn default() -> Self {
+        Currency("RUB".to_string())
+    }
+}
+
+impl TryFrom<String> for Currency {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<Self, String> {
+        // CommerceML's ВалютаТип is exactly three characters.
+        if code.chars().count() == 3 && code.chars().all(char::is_alphabetic) {
+            Ok(Currency(code))
+        } else {
+            Err(format!(
+                "currency `{code}` must be three letters, such as RUB"
+            ))
+        }
+    }
+}
+
+impl Currency {
+    /// The numeric ISO 4217 code and 1C's short name, for the currencies dealers use.
+    pub fn classifier(&self) -> Option<(&'static str, &'static str)> {
+        Some(match self.0.to_uppercase().as_str() {
+            "RUB" | "RUR" | "РУБ" => ("643", "руб."),
+            "USD" => ("840", "USD"),
+            "EUR" => ("978", "EUR"),
+            "BYN" => ("933", "BYN"),
+            "KZT" => ("398", "KZT"),
+            "CNY" => ("156", "CNY"),
+            "UZS" => ("860", "UZS"),
+            "KGS" => ("417", "KGS"),
+            "AMD" => ("051", "AMD"),
+            _ => return None,
+        })
+    }
+}
+
+/// A `ХозОперация` value of CommerceML 2.08–2.10.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Operation(pub String);
+
+const OPERATIONS: [&str; 16] = [
+    "Заказ товара",
+    "Счет на оплату",
+    "Отпуск товара",
+    "Счет-фактура",
+    "Возврат товара",
+    "Передача товара на комиссию",
+    "Возврат комиссионного товара",
+    "Отчет о продажах комиссионного товара",
+    "Отчет о списании комиссионного товара",
+    "Выплата наличных денег",
+    "Возврат наличных денег",
+    "Выплата безналичных денег",
+    "Возврат безналичных денег",
+    "Переоценка товаров",
+    "Передача прав",
+    "Прочие",
+];
+
+impl TryFrom<String> for Operation {
+    type Error = String;
+
+    fn try_from(operation: String) -> Result<Self, String> {
+        if OPERATIONS.contains(&operation.as_str()) {
+            Ok(Operation(operation))
+        } else {
+            Err(format!(
+                "operation `{operation}` is not a CommerceML ХозОперация; use one of: {}",
+                OPERATIONS.join(", ")
+            ))
+        }
+    }
+}
+
+/// An ИНН: 10 digits (a company) or 12 (an individual entrepreneur).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Inn(pub String);
+
+impl TryFrom<String> for Inn {
+    type Error = String;
+
+    fn try_from(inn: String) -> Result<Self, String> {
+        if matches!(inn.len(), 10 | 12) && inn.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Inn(inn))
+        } else {
+            Err(format!("ИНН `{inn}` must be 10 or 12 digits"))
+        }
+    }
+}
+
+impl Inn {
+    pub fn is_individual(&self) -> bool {
+        self.0.len() == 12
+    }
+}
+
+impl Mapping {
+    /// Checks what single keys cannot: titles that would make two CSV columns alike, and an
+    /// EnterpriseData order whose currency has no known code.
+    pub fn validate(&self) -> Result<(), String> {
+        let mut seen = std::collections::BTreeSet::new();
+        for (_, title) in self.csv.columns() {
+            if !seen.insert(title.clone()) {
+                return Err(format!(
+                    "[mapping.csv]: two columns are titled `{title}`; 1C would not tell them apart"
+                ));
+            }
+        }
+        if self.enterprisedata.organisation.is_some() && self.currency_code().is_none() {
+            return Err(format!(
+                "[mapping.enterprisedata]: currency `{}` has no known numeric code; set currency_code (for example \"643\")",
+                self.currency.0
+            ));
+        }
+        Ok(())
+    }
+
+    /// Numeric currency code and name for EnterpriseData.
+    pub fn currency_code(&self) -> Option<(String, String)> {
+        match (
+            &self.enterprisedata.currency_code,
+            self.currency.classifier(),
+        ) {
+            (Some(code), known) => Some((
+                code.clone(),
+                known.map_or(self.currency.0.clone(), |(_, name)| name.to_string()),
+            )),
+            (None, Some((code, name))) => Some((code.to_string(), name.to_string())),
+            (None, None) => None,
+        }
+    }
+}
+
+/// customData of a lead as requisites: `(name in 1C, value)`, for the keys `keys` selects
+/// (`None`: all, in the webhook's order), renamed by `titles`. A key the lead lacks is left out.
+pub fn requisites<'a>(
+    lead: &'a Lead,
+    keys: Option<&'a [String]>,
+    titles: &'a BTreeMap<String, String>,
+) -> Vec<(&'a str, &'a str)> {
+    // A customData that was not an object is kept under an empty key; give it a name.
+    let name = |key: &'a str| -> &'a str {
+        titles.get(key).map_or(
+            if key.is_empty() {
+                "ДополнительныеДанные"
+            } else {
+                key
+            },
+            String::as_str,
+        )
+    };
+    match keys {
+        None => lead
+            .custom_data
+            .iter()
+            .map(|(k, v)| (name(k), v.as_str()))
+            .collect(),
+        Some(keys) => keys
+            .iter()
+            .filter_map(|key| {
+                lead.custom_data
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(k, v)| (name(k), v.as_str()))
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_fields_by_their_webhook_names_or_custom_data_keys() {
+        assert_eq!(
+            Column::try_from("phone".to_string()),
+            Ok(Column::Field(Field::Phone))
+        );
+        assert_eq!(
+            Column::try_from("customData.VIN".to_string()),
+            Ok(Column::CustomData("VIN".into()))
+        );
+        let err = Column::try_from("phon".to_string()).unwrap_err();
+        assert!(err.contains("`phon`") && err.contains("clientId"), "{err}");
+        assert!(Column::try_from("customData.".to_string()).is_err());
+    }
+
+    #[test]
+    fn default_columns_are_every_field_under_its_standard_title() {
+        let columns = CsvMapping::default().columns();
+        assert_eq!(columns.len(), Field::ALL.len());
+        assert_eq!(columns[2].1, "Телефон");
+    }
+
+    #[test]
+    fn fixed_values_are_checked() {
+        assert!(Currency::try_from("RUBL".to_string()).is_err());
+        assert!(Currency::try_from("руб".to_string()).is_ok());
+        assert!(Operation::try_from("Заказ".to_string()).is_err());
+        assert!(Inn::try_from("77012345".to_string()).is_err());
+        assert!(
+            Inn::try_from("770123456789".to_string())
+                .unwrap()
+                .is_individual()
+        );
+    }
+}
