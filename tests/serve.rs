@@ -428,15 +428,23 @@ fn without_credentials_configured_every_post_is_accepted() {
             "/hooks/bachata",
         ],
     );
-    let (status, _, _) = post(
-        &agent(),
-        &server.url("/hooks/bachata"),
-        None,
-        br#"{"clients":[]}"#,
-    );
-    assert_eq!(status, 200);
+    // As nginx would send it: the log names the original client, marked as forwarded.
+    let response = agent()
+        .post(server.url("/hooks/bachata?token=abc"))
+        .header("X-Forwarded-For", "203.0.113.7")
+        .send(&br#"{"clients":[]}"#[..])
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
     assert_eq!(work.list("in").len(), 1);
     assert!(work.list("bad").is_empty());
+    let (code, log) = server.stop();
+    assert_eq!(code, 0);
+    let line = log
+        .iter()
+        .find(|l| l.contains(" POST /hooks/bachata 200 "))
+        .expect("a log line without the query string");
+    assert!(line.contains("forwarded for 203.0.113.7"), "{line}");
+    assert!(!line.contains("token"), "{line}");
 }
 
 #[test]

@@ -51,8 +51,8 @@ impl App {
 
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
-        .route(&app.path, post(receive))
-        .route(HEALTH_PATH, get(health))
+        .route(&app.path, post(receive).fallback(post_only))
+        .route(HEALTH_PATH, get(health).fallback(get_only))
         .fallback(not_found)
         .layer(middleware::from_fn(log_request))
         .with_state(app)
@@ -296,13 +296,57 @@ async fn health(State(app): State<Arc<App>>) -> Response {
     }
 }
 
-async fn not_found() -> Response {
-    answer(
-        StatusCode::NOT_FOUND,
-        None,
-        String::new(),
-        "not found\n".to_string(),
+async fn not_found(State(app): State<Arc<App>>, request: Request) -> Response {
+    refuse(&app, request, StatusCode::NOT_FOUND, "not found\n", None).await
+}
+
+async fn post_only(State(app): State<Arc<App>>, request: Request) -> Response {
+    let text = "only POST is accepted here\n";
+    refuse(
+        &app,
+        request,
+        StatusCode::METHOD_NOT_ALLOWED,
+        text,
+        Some("POST"),
     )
+    .await
+}
+
+async fn get_only(State(app): State<Arc<App>>, request: Request) -> Response {
+    let text = "only GET is accepted here\n";
+    refuse(
+        &app,
+        request,
+        StatusCode::METHOD_NOT_ALLOWED,
+        text,
+        Some("GET,HEAD"),
+    )
+    .await
+}
+
+/// Answers 404 or 405 after reading and dropping whatever body came along (within the usual
+/// limits), for the same reason as the 401: an unread body makes the connection close under
+/// a client that may already be sending its next request on it.
+async fn refuse(
+    app: &App,
+    request: Request,
+    status: StatusCode,
+    text: &'static str,
+    allow: Option<&'static str>,
+) -> Response {
+    let drained = read_body(request.into_body(), app.body_limit, app.body_timeout)
+        .await
+        .is_ok();
+    let mut response = answer(status, None, String::new(), text.to_string());
+    if let Some(allow) = allow {
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(allow));
+    }
+    if !drained {
+        close_after(&mut response);
+    }
+    response
 }
 
 /// One line per request on stderr: remote, method, path, status, body bytes, milliseconds and
@@ -320,6 +364,12 @@ async fn log_request(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
+    // Behind a reverse proxy the peer is the proxy; say whom it forwarded for (as claimed).
+    let forwarded = request
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().take(100).collect::<String>());
     let mut response = next.run(request).await;
     let outcome = response.extensions_mut().remove::<Outcome>();
     let bytes = outcome
@@ -327,7 +377,13 @@ async fn log_request(
         .and_then(|o| o.bytes)
         .or(declared)
         .unwrap_or(0);
-    let note = outcome.map(|o| o.note).unwrap_or_default();
+    let mut note = outcome.map(|o| o.note).unwrap_or_default();
+    if let Some(forwarded) = forwarded {
+        if !note.is_empty() {
+            note.push_str("; ");
+        }
+        note.push_str(&format!("forwarded for {forwarded}"));
+    }
     log_line(
         remote,
         method.as_str(),
