@@ -594,3 +594,76 @@ fn https_directly_with_a_certificate_the_client_trusts() {
     let (code, _) = server.stop();
     assert_eq!(code, 0);
 }
+
+/// A small tmpfs mounted for one test, unmounted on drop.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    /// `None` when this machine does not let us mount (not root, or no mount in a container).
+    fn mount(path: std::path::PathBuf, size: &str) -> Option<SmallDisk> {
+        std::fs::create_dir_all(&path).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&path)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(SmallDisk(path))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_gets_507_and_leaves_no_partial_file() {
+    let work = Workdir::new();
+    let Some(_disk) = SmallDisk::mount(work.join("small"), "64k") else {
+        eprintln!("skipped: cannot mount a 64 KiB tmpfs here (needs root)");
+        return;
+    };
+    let server = authenticated(
+        &work,
+        &["--inbox", "small/inbox", "--failed", "small/failed"],
+    );
+    let agent = agent();
+    let auth = basic("bachata", PASSWORD);
+    let mut saved = Vec::new();
+    let mut refused = None;
+    for i in 0..20 {
+        let body = format!(
+            r#"{{"clients":[{{"clientId":"{i}","phone":"79161234567","name":"{}"}}]}}"#,
+            "я".repeat(8000)
+        );
+        let (status, text, _) = post(
+            &agent,
+            &server.url("/webhook"),
+            Some(&auth),
+            body.as_bytes(),
+        );
+        if status == 200 {
+            saved.push(body.into_bytes());
+        } else {
+            refused = Some((status, text));
+            break;
+        }
+    }
+    let (status, text) = refused.expect("64 KiB fill up within 20 bodies of 16 KB");
+    assert_eq!(status, 507, "{text}");
+    assert!(!saved.is_empty());
+    // Exactly the bodies answered 200, whole; the one refused left nothing behind.
+    assert_eq!(contents(&work, "small/inbox"), saved);
+    let (code, log) = server.stop();
+    assert_eq!(code, 0);
+    assert!(
+        log.iter()
+            .any(|l| l.contains(" 507 ") && l.contains("No space left")),
+        "{log:?}"
+    );
+}
