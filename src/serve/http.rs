@@ -71,12 +71,7 @@ fn answer(status: StatusCode, bytes: Option<usize>, note: String, text: String) 
     response
 }
 
-async fn receive(
-    State(app): State<Arc<App>>,
-    ConnectInfo(remote): ConnectInfo<SocketAddr>,
-    request: Request,
-) -> Response {
-    let started = Instant::now();
+async fn receive(State(app): State<Arc<App>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     if let Some(credentials) = &app.credentials {
         let authorization = parts.headers.get(header::AUTHORIZATION);
@@ -122,14 +117,15 @@ async fn receive(
     };
 
     // Saving runs to its end even if the client hangs up meanwhile (hyper then drops this
-    // future): a body half-way to the disk is finished, and its fate is still logged.
+    // future): a body half-way to the disk is finished, and its line is logged here, once the
+    // file is durable, rather than by `log_request`, which a hang-up would skip.
     let (answer_tx, answer_rx) = tokio::sync::oneshot::channel();
-    let path = parts.uri.path().to_string();
+    let log = parts.extensions.get::<RequestLog>().cloned();
     let guard = app.saving.clone().read_owned().await;
     tokio::spawn(async move {
         let _guard = guard;
         let saved = tokio::task::spawn_blocking(move || save(&app.store, &body)).await;
-        let response = saved.unwrap_or_else(|err| {
+        let mut response = saved.unwrap_or_else(|err| {
             answer(
                 StatusCode::SERVICE_UNAVAILABLE,
                 None,
@@ -137,21 +133,18 @@ async fn receive(
                 "the webhook could not be saved; try again\n".to_string(),
             )
         });
-        if let Err(mut unsent) = answer_tx.send(response) {
-            let outcome = unsent.extensions_mut().remove::<Outcome>();
-            log_line(
-                remote,
-                "POST",
-                &path,
-                unsent.status(),
-                outcome.as_ref().and_then(|o| o.bytes).unwrap_or(0),
-                started,
-                &format!(
-                    "{} (the client hung up before the answer)",
-                    outcome.map(|o| o.note).unwrap_or_default()
-                ),
-            );
+        if let Some(log) = log {
+            let outcome = response.extensions_mut().remove::<Outcome>();
+            let hung_up = answer_tx.is_closed();
+            let extra = if hung_up {
+                "the client hung up before the answer"
+            } else {
+                ""
+            };
+            log.write(response.status(), outcome, extra);
+            response.extensions_mut().insert(Logged);
         }
+        let _ = answer_tx.send(response);
     });
     answer_rx.await.unwrap_or_else(|_| {
         answer(
@@ -353,63 +346,81 @@ async fn refuse(
 /// what was done. Never a header, so never the password; the path without its query string.
 async fn log_request(
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_string();
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    // Behind a reverse proxy the peer is the proxy; say whom it forwarded for (as claimed).
-    let forwarded = request
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.chars().take(100).collect::<String>());
-    let mut response = next.run(request).await;
-    let outcome = response.extensions_mut().remove::<Outcome>();
-    let bytes = outcome
-        .as_ref()
-        .and_then(|o| o.bytes)
-        .or(declared)
-        .unwrap_or(0);
-    let mut note = outcome.map(|o| o.note).unwrap_or_default();
-    if let Some(forwarded) = forwarded {
-        if !note.is_empty() {
-            note.push_str("; ");
+    // In its own block: a borrow of the request (whose body is not Sync) must not live
+    // across the await below.
+    let log = {
+        let header = |name: header::HeaderName| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        RequestLog {
+            remote,
+            method: request.method().to_string(),
+            path: request.uri().path().chars().take(200).collect(),
+            declared: header(header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
+            // Behind a reverse proxy the peer is the proxy; say whom it forwarded for (as claimed).
+            forwarded: header(header::HeaderName::from_static("x-forwarded-for"))
+                .map(|v| v.chars().take(100).collect()),
+            started: Instant::now(),
         }
-        note.push_str(&format!("forwarded for {forwarded}"));
+    };
+    request.extensions_mut().insert(log.clone());
+    let mut response = next.run(request).await;
+    if response.extensions_mut().remove::<Logged>().is_none() {
+        let outcome = response.extensions_mut().remove::<Outcome>();
+        log.write(response.status(), outcome, "");
     }
-    log_line(
-        remote,
-        method.as_str(),
-        &path,
-        response.status(),
-        bytes,
-        started,
-        &note,
-    );
     response
 }
 
-fn log_line(
+/// What the log line needs to know about a request, taken before it is handled.
+#[derive(Debug, Clone)]
+struct RequestLog {
     remote: SocketAddr,
-    method: &str,
-    path: &str,
-    status: StatusCode,
-    bytes: usize,
+    method: String,
+    path: String,
+    declared: Option<usize>,
+    forwarded: Option<String>,
     started: Instant,
-    note: &str,
-) {
-    let path: String = path.chars().take(200).collect();
-    let separator = if note.is_empty() { "" } else { ": " };
-    eprintln!(
-        "bachata1c: {remote} {method} {path} {} {bytes} bytes {} ms{separator}{note}",
-        status.as_u16(),
-        started.elapsed().as_millis(),
-    );
+}
+
+/// Marks a response whose line was already written by the handler.
+#[derive(Debug, Clone)]
+struct Logged;
+
+impl RequestLog {
+    fn write(&self, status: StatusCode, outcome: Option<Outcome>, extra: &str) {
+        let bytes = outcome
+            .as_ref()
+            .and_then(|o| o.bytes)
+            .or(self.declared)
+            .unwrap_or(0);
+        let mut notes: Vec<String> = Vec::new();
+        notes.extend(outcome.map(|o| o.note).filter(|n| !n.is_empty()));
+        notes.extend((!extra.is_empty()).then(|| extra.to_string()));
+        notes.extend(
+            self.forwarded
+                .as_ref()
+                .map(|f| format!("forwarded for {f}")),
+        );
+        let note = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", notes.join("; "))
+        };
+        eprintln!(
+            "bachata1c: {} {} {} {} {bytes} bytes {} ms{note}",
+            self.remote,
+            self.method,
+            self.path,
+            status.as_u16(),
+            self.started.elapsed().as_millis(),
+        );
+    }
 }
