@@ -67,10 +67,17 @@ impl Server {
         format!("{}://{}{path}", self.scheme, self.address)
     }
 
-    /// Asks it to stop with SIGTERM and waits: (exit code, the whole log).
-    fn stop(mut self) -> (i32, Vec<String>) {
-        let status = std::process::Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+    /// Asks it to stop with SIGTERM (as systemd does) and waits: (exit code, the whole log).
+    fn stop(self) -> (i32, Vec<String>) {
+        self.stop_with("TERM")
+    }
+
+    /// Asks it to stop with a signal (TERM, or INT as Ctrl+C sends) and waits.
+    fn stop_with(mut self, signal: &str) -> (i32, Vec<String>) {
+        // bash's own kill: a fresh machine may have no /bin/kill (procps).
+        let status = std::process::Command::new("bash")
+            .args(["-c", "kill -s \"$1\" \"$0\""])
+            .args([&self.child.id().to_string(), signal])
             .status()
             .unwrap();
         assert!(status.success());
@@ -178,8 +185,9 @@ fn accepted_bodies_are_in_the_inbox_byte_for_byte_and_nothing_else_is() {
     sent.sort();
     assert_eq!(saved, sent);
     assert!(work.list("exchange/failed").is_empty());
-    let (code, log) = server.stop();
+    let (code, log) = server.stop_with("INT");
     assert_eq!(code, 0, "{log:?}");
+    assert_eq!(log.last().map(String::as_str), Some("bachata1c: stopped"));
 }
 
 #[test]

@@ -42,7 +42,7 @@ export BENCH_AUTHORIZATION="Basic $(printf 'bachata:%s' "$BENCH_PASSWORD" | base
 echo "bench-serve: ${seconds}s, $connections connections, 2 wrk threads, $(stat -c %s "$BENCH_BODY")-byte body, fsync on, loopback $address"
 wrk -t2 -c"$connections" -d"${seconds}s" -s "$here/post.lua" "http://$address/webhook" | tee "$work/wrk.txt"
 
-kill -TERM "$server"
+kill -TERM "$server"  # bash builtin
 wait "$server" || { echo "serve exited with an error" >&2; exit 1; }
 server=
 
