@@ -94,36 +94,39 @@ fn settings(args: &ServeArgs) -> Result<Settings, String> {
     })
 }
 
-/// The inbox and failed folders: `--inbox`/`--failed`, else `--dir`'s, else the config's
-/// `[folders]` (`inbox`, `failed`, or `dir`), the names the exchange folder uses.
+/// The inbox and failed folders, resolved as the exchange folder resolves them: an option
+/// wins; else `[folders] inbox`/`failed` inside the exchange folder (`--dir`, or `[folders]
+/// dir` relative to the config file), or absolute; else DIR/inbox and DIR/failed.
 fn folders(args: &ServeArgs, config: &Config, base: &Path) -> Result<(PathBuf, PathBuf), String> {
+    // `[folders]` is typed by the exchange feature; until it lands, read its keys by hand.
     let from_file = |key: &str| -> Result<Option<PathBuf>, String> {
         match config.folders.as_ref().and_then(|table| table.get(key)) {
             None => Ok(None),
-            Some(toml::Value::String(path)) => Ok(Some(base.join(path))),
+            Some(toml::Value::String(path)) => Ok(Some(PathBuf::from(path))),
             Some(other) => Err(format!(
                 "[folders] {key} must be a folder path, found {}",
                 other.type_str()
             )),
         }
     };
-    // Each folder: its own option, else --dir's, else the file's own key, else the file's dir.
-    let pick = |given: &Option<PathBuf>, key: &str| -> Result<Option<PathBuf>, String> {
-        if let Some(path) = given {
-            return Ok(Some(path.clone()));
-        }
-        if let Some(dir) = &args.dir {
-            return Ok(Some(dir.join(key)));
-        }
-        Ok(from_file(key)?.or(from_file("dir")?.map(|dir| dir.join(key))))
+    let dir = match &args.dir {
+        Some(dir) => Some(dir.clone()),
+        None => from_file("dir")?.map(|dir| base.join(dir)),
     };
-    match (pick(&args.inbox, "inbox")?, pick(&args.failed, "failed")?) {
-        (Some(inbox), Some(failed)) => Ok((inbox, failed)),
-        _ => Err(
-            "say where to save webhooks: --dir DIR (for DIR/inbox and DIR/failed), or --inbox and --failed, or [folders] in --config"
-                .to_string(),
-        ),
-    }
+    let part = |given: &Option<PathBuf>, key: &str| -> Result<PathBuf, String> {
+        if let Some(path) = given {
+            return Ok(path.clone());
+        }
+        match (from_file(key)?, &dir) {
+            (Some(path), Some(dir)) => Ok(dir.join(path)),
+            (Some(path), None) if path.is_absolute() => Ok(path),
+            (None, Some(dir)) => Ok(dir.join(key)),
+            _ => Err(format!(
+                "say where to save webhooks: no {key} folder; pass --dir DIR (for DIR/inbox and DIR/failed) or --{key} DIR, or set [folders] dir in the config"
+            )),
+        }
+    };
+    Ok((part(&args.inbox, "inbox")?, part(&args.failed, "failed")?))
 }
 
 /// Only plain path characters: the path becomes a route, and a dealer types it into Bachata.
