@@ -16,8 +16,10 @@ pub fn run(args: &ServeArgs) -> u8 {
             return super::UNUSABLE;
         }
     };
-    // The extension point for `serve --convert` is the second argument: a worker that runs the
-    // inbox conversion on its own thread until shutdown (see `serve::Background`).
+    // `serve --convert` is not wired yet: it is the second argument, a `serve::Background`
+    // running the watch loop over the same folders until its `Shutdown` is requested (bridge
+    // it to the watcher's stop with `Shutdown::on_request`; do not install the watcher's own
+    // signal handler, the server owns SIGINT/SIGTERM).
     match serve::run(settings, None) {
         Ok(()) => super::SUCCESS,
         Err(serve::Error::Startup(message)) => {

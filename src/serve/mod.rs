@@ -106,6 +106,20 @@ impl Shutdown {
         *requested
     }
 
+    /// Calls `f` on a small thread of its own once shutdown is requested: the bridge to a
+    /// worker that waits on something else (a channel, a file watcher), e.g.
+    /// `shutdown.on_request(move || { let _ = wake.send(Wake::Stop); })`.
+    pub fn on_request(&self, f: impl FnOnce() + Send + 'static) {
+        let shutdown = self.clone();
+        std::thread::Builder::new()
+            .name("bachata1c-shutdown".to_string())
+            .spawn(move || {
+                while !shutdown.wait_timeout(Duration::from_secs(3600)) {}
+                f();
+            })
+            .expect("a thread can be started");
+    }
+
     /// Resolves once shutdown is requested (for async code).
     pub async fn requested(&self) {
         loop {
@@ -383,6 +397,17 @@ mod tests {
             matches!(&err, Error::Stopped(m) if m.contains("panicked")),
             "{err}"
         );
+    }
+
+    #[test]
+    fn on_request_bridges_shutdown_to_a_channel() {
+        let shutdown = Shutdown::new();
+        let (wake, woken) = std::sync::mpsc::channel();
+        shutdown.on_request(move || wake.send("stop").unwrap());
+        assert!(woken.try_recv().is_err());
+        shutdown.request();
+        assert_eq!(woken.recv().unwrap(), "stop");
+        assert!(shutdown.wait_timeout(Duration::from_secs(3600)));
     }
 
     #[test]
