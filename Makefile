@@ -7,7 +7,7 @@ WINDOWS_TARGET := x86_64-pc-windows-gnu
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: help run test lint build clean windows windows-e2e fuzz
+.PHONY: help run test lint build clean windows windows-e2e fuzz bench-serve
 
 help:
 	@echo "make run    convert fixtures/inbox into $(EXAMPLE_OUT)/ (CSV, XML, CommerceML, EnterpriseData)"
@@ -16,6 +16,7 @@ help:
 	@echo "make windows  cross-build bachata1c.exe for $(WINDOWS_TARGET) (needs gcc-mingw-w64-x86-64)"
 	@echo "make fuzz   libFuzzer over reading and every format for FUZZ_SECONDS (60) s; needs nightly"
 	@echo "make windows-e2e  bachata1c.exe under wine vs the Linux binary, byte for byte (~4 min)"
+	@echo "make bench-serve  load test of serve on the loopback (needs wrk), about 15 s"
 
 build:
 	$(CARGO) build --release --locked
@@ -29,6 +30,11 @@ run: build
 	@echo
 	@echo "Done. Look in $(EXAMPLE_OUT)/csv (windows-1251 CSV), $(EXAMPLE_OUT)/xml (UTF-8 XML),"
 	@echo "$(EXAMPLE_OUT)/commerceml (CommerceML 2.10) and $(EXAMPLE_OUT)/enterprisedata (EnterpriseData 1.8)."
+
+# Loopback only, bounded by BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 32).
+bench-serve:
+	$(CARGO) build --release --locked
+	bench/serve/run.sh $${CARGO_TARGET_DIR:-target}/release/bachata1c
 
 lint:
 	$(CARGO) fmt --all -- --check

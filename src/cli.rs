@@ -37,6 +37,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once at start-up and matched once: boxing the larger variants buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Convert webhook files into 1C import files in an output folder.
@@ -129,6 +131,38 @@ Examples:
   Retry two of them:
     bachata1c retry --dir /srv/bachata hook-41.json hook-42.json")]
     Retry(RetryArgs),
+
+    /// Receive Bachata's webhook over HTTP(S) and save each one into the inbox.
+    #[command(
+        long_about = "\
+Receive Bachata's webhook over HTTP or HTTPS and save each one into the inbox folder.
+
+Bachata posts a JSON body to the URL typed into its cabinet, optionally with Basic
+Authentication. Each POST to the webhook path is checked (credentials, size, readable by the
+same tolerant reader as `convert`) and saved under a new name such as
+webhook-20261127T101503.123Z-000042-9f3a1c2b.json, written under a hidden temporary name and
+flushed to disk before the answer 200, so an answered webhook survives a power cut. A body that
+cannot be read is answered 400 and kept in the failed folder beside a .reason.txt; when the
+inbox cannot be written the answer is 507 (disk full) or 503, and Bachata tries again later.
+GET /health answers 200 while the inbox is writable. One line per request goes to stderr.
+
+The password is never given on the command line: it comes from an environment variable
+(--password-env) or a file (--password-file). Stop with Ctrl+C or SIGTERM: requests in flight
+are finished first.",
+        after_help = "\
+Examples:
+  Listen on the loopback for a reverse proxy (nginx) in front, password from a variable:
+    BACHATA1C_PASSWORD=... bachata1c serve --dir /srv/bachata --user bachata --password-env BACHATA1C_PASSWORD
+  Everything from the config file ([serve] and [folders]):
+    bachata1c serve --config /etc/bachata1c/bachata1c.toml
+  HTTPS directly, on all addresses:
+    bachata1c serve --listen 0.0.0.0:8443 --dir D:\\bachata --tls-cert cert.pem --tls-key key.pem \\
+      --user bachata --password-file D:\\bachata\\password.txt
+
+Exit status: 0 stopped by a signal, 1 stopped on its own (server or background work failed),
+2 usage error, or it could not start (address in use, unusable folder or certificate)."
+    )]
+    Serve(ServeArgs),
 }
 
 /// Where the exchange folder and its config are.
@@ -191,7 +225,7 @@ pub struct RetryArgs {
 }
 
 /// Options of `run`, shared by `watch`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct RunArgs {
     #[command(flatten)]
     pub folders: FolderArgs,
@@ -232,7 +266,7 @@ pub struct RunArgs {
     pub log: LogArgs,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct WatchArgs {
     #[command(flatten)]
     pub run: RunArgs,
@@ -259,6 +293,61 @@ pub struct LogArgs {
     /// Append the log lines, with timestamps, to this file too.
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Also convert what arrives, as `bachata1c watch` would, in this same process: one
+    /// service for the whole way from Bachata to 1C. The exchange-folder options below apply.
+    #[arg(long)]
+    pub convert: bool,
+
+    /// The exchange folder, the config file and the conversion options (these apply with
+    /// --convert; serve itself uses only the inbox and failed folders).
+    #[command(flatten)]
+    pub watch: WatchArgs,
+
+    /// Address and port to listen on [default: 127.0.0.1:8080]. Port 0 picks a free port; the
+    /// address actually used is printed on stderr.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<std::net::SocketAddr>,
+
+    /// URL path Bachata posts to [default: /webhook].
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+
+    /// Basic Authentication user name; needs --password-env or --password-file.
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// Name of the environment variable that holds the password.
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+
+    /// File whose first line is the password.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// Largest accepted body in bytes; larger ones get 413 [default: 1048576].
+    #[arg(long, value_name = "BYTES")]
+    pub body_limit: Option<usize>,
+
+    /// PEM certificate chain: serve HTTPS directly (needs --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key for --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Seconds a client may take to send the request head; also how long an idle connection
+    /// is kept open [default: 10].
+    #[arg(long, value_name = "SECS")]
+    pub header_timeout: Option<u64>,
+
+    /// Seconds a client may take to send the body [default: 30].
+    #[arg(long, value_name = "SECS")]
+    pub body_timeout: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -291,7 +380,7 @@ pub struct ConvertArgs {
 }
 
 /// Options that shape the output files.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
     /// File format: csv for «Загрузка данных из файла», xml for a 1C processing, commerceml
     /// for «Обмен с сайтом», enterprisedata for «Выгрузка/загрузка данных EnterpriseData»
@@ -349,7 +438,7 @@ impl OutputArgs {
 }
 
 /// Which clients are exported. The defaults follow the integration note: phone not empty.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct RuleArgs {
     /// Export clients without any phone too.
     #[arg(long)]
@@ -397,7 +486,7 @@ impl RuleArgs {
 
 /// The most one input file may hold; a file over a limit is refused with the reason and the
 /// other files are still converted.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct LimitArgs {
     /// Refuse input files larger than this, before reading them: bytes or a size like 16MiB,
     /// 512K [default: 16MiB].

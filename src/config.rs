@@ -19,8 +19,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub folders: FoldersConfig,
     pub watch: WatchConfig,
-    // Filled in by the HTTP receiver; until then read as a plain table.
-    pub serve: Option<toml::Table>,
+    pub serve: ServeConfig,
 }
 
 /// `[output]`: how files for 1C are written.
@@ -93,6 +92,32 @@ pub struct WatchConfig {
     pub poll: Option<bool>,
     /// A claim whose worker has not renewed it for this long is taken back.
     pub lease_seconds: Option<f64>,
+}
+
+/// `[serve]`: the HTTP endpoint Bachata posts to (`bachata1c serve`). Relative file paths are
+/// taken from the config file's folder.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServeConfig {
+    /// Address and port to listen on, such as `127.0.0.1:8080` or `0.0.0.0:8443`.
+    pub listen: Option<std::net::SocketAddr>,
+    /// The URL path Bachata posts to; default `/webhook`.
+    pub path: Option<String>,
+    /// Largest accepted body in bytes; default 1 MiB.
+    pub body_limit: Option<usize>,
+    /// Basic Authentication user; the password comes from `password_env` or `password_file`.
+    pub user: Option<String>,
+    /// Name of the environment variable holding the password.
+    pub password_env: Option<String>,
+    /// File whose first line is the password.
+    pub password_file: Option<PathBuf>,
+    /// PEM certificate chain and private key: serve HTTPS directly.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Seconds a client may take to send the request head (also the idle keep-alive limit).
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds a client may take to send the body.
+    pub body_timeout_secs: Option<u64>,
 }
 
 /// A config file that cannot be used, with the file and (from toml) the line and key.
@@ -229,5 +254,19 @@ mod tests {
         assert!(err.contains("settle_seconds"), "{err}");
         let err = Config::parse("[watch]\npoll = \"yes\"\n").unwrap_err();
         assert!(err.contains("poll"), "{err}");
+    }
+
+    #[test]
+    fn the_serve_section_is_typed_and_strict() {
+        let c = Config::parse(
+            "[serve]\nlisten = \"0.0.0.0:8443\"\nuser = \"bachata\"\npassword_env = \"HOOK_PASSWORD\"\nbody_limit = 2048\n",
+        )
+        .unwrap();
+        assert_eq!(c.serve.listen, Some("0.0.0.0:8443".parse().unwrap()));
+        assert_eq!(c.serve.body_limit, Some(2048));
+        let err = Config::parse("[serve]\npassword = \"x\"\n").unwrap_err();
+        assert!(err.contains("password"), "{err}");
+        let err = Config::parse("[serve]\nlisten = \"localhost\"\n").unwrap_err();
+        assert!(err.contains("listen") || err.contains("line 2"), "{err}");
     }
 }

@@ -18,4 +18,5 @@ pub mod limits;
 pub mod log;
 pub mod payload;
 pub mod report;
+pub mod serve;
 pub mod watch;

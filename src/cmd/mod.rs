@@ -4,6 +4,7 @@ pub mod convert;
 pub mod init;
 pub mod retry;
 pub mod run;
+pub mod serve;
 pub mod status;
 pub mod watch;
 
@@ -22,6 +23,7 @@ pub fn run(cli: crate::cli::Cli) -> ExitCode {
         crate::cli::Command::Watch(args) => watch::run(&args),
         crate::cli::Command::Status(args) => status::run(&args),
         crate::cli::Command::Retry(args) => retry::run(&args),
+        crate::cli::Command::Serve(args) => serve::run(&args),
     };
     ExitCode::from(status)
 }

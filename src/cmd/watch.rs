@@ -2,6 +2,7 @@
 //! on every event, and on a timer; a folder error is logged and retried, not fatal.
 
 use std::sync::atomic::Ordering;
+use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use super::run::{STOP, on_stop, open_log};
@@ -11,6 +12,16 @@ use crate::log::Level;
 use crate::watch::{Trigger, Wake};
 
 pub fn run(args: &WatchArgs) -> u8 {
+    watch(args, |wake| {
+        on_stop(move || {
+            let _ = wake.send(Wake::Stop);
+        })
+    })
+}
+
+/// The watch loop until [`STOP`]; `install_stop` gets the sender that wakes the loop, to
+/// connect it to whatever says stop (the signal handler, or `serve`'s shutdown).
+pub fn watch(args: &WatchArgs, install_stop: impl FnOnce(Sender<Wake>)) -> u8 {
     let Some(log) = open_log(&args.run.log) else {
         return super::UNUSABLE;
     };
@@ -60,10 +71,7 @@ pub fn run(args: &WatchArgs) -> u8 {
             }
         }
     };
-    let wake = trigger.sender();
-    on_stop(move || {
-        let _ = wake.send(Wake::Stop);
-    });
+    install_stop(trigger.sender());
     log.note(
         Level::File,
         format_args!(

@@ -28,11 +28,7 @@ impl Folders {
     /// The folders from the command line, then the config, then `DIR/<part>`. The config is
     /// the one named by `--config`, else `DIR/bachata1c.toml` when it exists.
     pub fn resolve(args: &FolderArgs) -> Result<(Folders, Config), String> {
-        let config_path = match (&args.config, &args.dir) {
-            (Some(path), _) => Some(path.clone()),
-            (None, Some(dir)) if dir.join(CONFIG_NAME).is_file() => Some(dir.join(CONFIG_NAME)),
-            _ => None,
-        };
+        let config_path = Folders::config_path(args);
         let config = match &config_path {
             Some(path) => Config::load(path).map_err(|e| e.to_string())?,
             None => Config::default(),
@@ -68,6 +64,15 @@ impl Folders {
             state: part(&args.state, &f.state, "state")?,
         };
         Ok((folders, config))
+    }
+
+    /// The config file in use: `--config`, else `DIR/bachata1c.toml` when it exists.
+    pub fn config_path(args: &FolderArgs) -> Option<PathBuf> {
+        match (&args.config, &args.dir) {
+            (Some(path), _) => Some(path.clone()),
+            (None, Some(dir)) if dir.join(CONFIG_NAME).is_file() => Some(dir.join(CONFIG_NAME)),
+            _ => None,
+        }
     }
 
     pub fn create_all(&self) -> fsx::Result<()> {

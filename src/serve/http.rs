@@ -1,0 +1,426 @@
+//! The HTTP side of `serve`: the routes, the checks in the order that costs least (credentials,
+//! declared length, body read with a limit and a deadline, tolerant reading), the answers, and
+//! one log line per request. Saving happens on a blocking thread, answered only once durable.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::Utc;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use super::{Credentials, HEALTH_PATH, Settings, Store, store};
+use crate::payload;
+
+/// What every request handler shares.
+#[derive(Debug)]
+pub struct App {
+    store: Store,
+    credentials: Option<Credentials>,
+    path: String,
+    body_limit: usize,
+    body_timeout: Duration,
+    /// Each save holds a read guard; shutdown takes the write lock to wait for them all.
+    saving: Arc<tokio::sync::RwLock<()>>,
+}
+
+impl App {
+    pub fn new(store: Store, settings: &Settings) -> Arc<App> {
+        Arc::new(App {
+            store,
+            credentials: settings.credentials.clone(),
+            path: settings.path.clone(),
+            body_limit: settings.body_limit,
+            body_timeout: settings.body_timeout,
+            saving: Arc::new(tokio::sync::RwLock::new(())),
+        })
+    }
+
+    /// Waits until every save in progress has finished, including those whose client hung up.
+    pub async fn saves_finished(&self) {
+        drop(self.saving.write().await);
+    }
+}
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route(&app.path, post(receive).fallback(post_only))
+        .route(HEALTH_PATH, get(health).fallback(get_only))
+        .fallback(not_found)
+        .layer(middleware::from_fn(log_request))
+        .with_state(app)
+}
+
+/// What the log line says beyond method, path and status: the body size and what was done.
+#[derive(Debug, Clone)]
+struct Outcome {
+    bytes: Option<usize>,
+    note: String,
+}
+
+fn answer(status: StatusCode, bytes: Option<usize>, note: String, text: String) -> Response {
+    let mut response = (status, text).into_response();
+    response.extensions_mut().insert(Outcome { bytes, note });
+    response
+}
+
+async fn receive(State(app): State<Arc<App>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    if let Some(credentials) = &app.credentials {
+        let authorization = parts.headers.get(header::AUTHORIZATION);
+        if !credentials.accepts(authorization.map(HeaderValue::as_bytes)) {
+            let note = if authorization.is_some() {
+                "wrong credentials"
+            } else {
+                "no credentials"
+            };
+            // Read (and drop) the body within the usual limits before answering: an answer
+            // to a request whose body is left unread makes the connection close under the
+            // client, which may then see a reset instead of the 401.
+            let drained = read_body(body, app.body_limit, app.body_timeout)
+                .await
+                .is_ok();
+            let mut response = answer(
+                StatusCode::UNAUTHORIZED,
+                None,
+                note.to_string(),
+                "authentication required\n".to_string(),
+            );
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"bachata1c\""),
+            );
+            if !drained {
+                close_after(&mut response);
+            }
+            return response;
+        }
+    }
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > app.body_limit as u64) {
+        return too_large(app.body_limit, declared);
+    }
+    let body = match read_body(body, app.body_limit, app.body_timeout).await {
+        Ok(body) => body,
+        Err(failure) => return failure,
+    };
+
+    // Saving runs to its end even if the client hangs up meanwhile (hyper then drops this
+    // future): a body half-way to the disk is finished, and its line is logged here, once the
+    // file is durable, rather than by `log_request`, which a hang-up would skip.
+    let (answer_tx, answer_rx) = tokio::sync::oneshot::channel();
+    let log = parts.extensions.get::<RequestLog>().cloned();
+    let guard = app.saving.clone().read_owned().await;
+    tokio::spawn(async move {
+        let _guard = guard;
+        let saved = tokio::task::spawn_blocking(move || save(&app.store, &body)).await;
+        let mut response = saved.unwrap_or_else(|err| {
+            answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                None,
+                format!("saving failed: {err}"),
+                "the webhook could not be saved; try again\n".to_string(),
+            )
+        });
+        if let Some(log) = log {
+            let outcome = response.extensions_mut().remove::<Outcome>();
+            let hung_up = answer_tx.is_closed();
+            let extra = if hung_up {
+                "the client hung up before the answer"
+            } else {
+                ""
+            };
+            log.write(response.status(), outcome, extra);
+            response.extensions_mut().insert(Logged);
+        }
+        let _ = answer_tx.send(response);
+    });
+    answer_rx.await.unwrap_or_else(|_| {
+        answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            None,
+            "saving was interrupted".to_string(),
+            "the webhook could not be saved; try again\n".to_string(),
+        )
+    })
+}
+
+/// Reads the whole body, refusing it past `limit` bytes (413) or past `deadline` (408).
+async fn read_body(body: Body, limit: usize, deadline: Duration) -> Result<Bytes, Response> {
+    match tokio::time::timeout(deadline, Limited::new(body, limit).collect()).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(err)) if err.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(too_large(limit, None))
+        }
+        Ok(Err(err)) => {
+            let mut response = answer(
+                StatusCode::BAD_REQUEST,
+                None,
+                format!("the body could not be received: {err}"),
+                "the body could not be received\n".to_string(),
+            );
+            close_after(&mut response);
+            Err(response)
+        }
+        Err(_) => {
+            let mut response = answer(
+                StatusCode::REQUEST_TIMEOUT,
+                None,
+                format!("the body took longer than {} s", deadline.as_secs()),
+                "the body took too long to arrive\n".to_string(),
+            );
+            close_after(&mut response);
+            Err(response)
+        }
+    }
+}
+
+/// Tells the client this connection ends after the answer, because the rest of its body is
+/// not going to be read; without it a pooling client may send its next request into a
+/// connection that is closing.
+fn close_after(response: &mut Response) {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+}
+
+fn too_large(limit: usize, declared: Option<u64>) -> Response {
+    let note = match declared {
+        Some(n) => format!("body of {n} bytes is above the limit of {limit}"),
+        None => format!("body is above the limit of {limit} bytes"),
+    };
+    let mut response = answer(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        declared.map(|n| n as usize),
+        note,
+        format!("the body is larger than {limit} bytes\n"),
+    );
+    close_after(&mut response);
+    response
+}
+
+/// Reads the body with the converter's own tolerant reader, then keeps it: a readable one in
+/// the inbox (200), an unreadable one in failed/ with its reason (400). Runs on a blocking
+/// thread because it reads a megabyte of JSON at worst and waits for fsync.
+fn save(store: &Store, body: &[u8]) -> Response {
+    let now = Utc::now();
+    let size = Some(body.len());
+    match payload::read(body) {
+        Ok(_) => match store.save_webhook(body, now) {
+            Ok(name) => answer(
+                StatusCode::OK,
+                size,
+                format!("saved {name}"),
+                format!("saved {name}\n"),
+            ),
+            Err(err) => unwritable(&err, size),
+        },
+        Err(reason) if body.is_empty() => answer(
+            StatusCode::BAD_REQUEST,
+            size,
+            format!("refused: {reason}"),
+            format!("unreadable webhook: {reason}\n"),
+        ),
+        Err(reason) => {
+            let text = format!("refused by bachata1c serve at {now}: {reason}\n");
+            match store.save_refused(body, &text, now) {
+                Ok(name) => answer(
+                    StatusCode::BAD_REQUEST,
+                    size,
+                    format!("refused: {reason}; kept as {name} in failed/"),
+                    format!("unreadable webhook: {reason}\n"),
+                ),
+                Err(err) => unwritable(&err, size),
+            }
+        }
+    }
+}
+
+/// The body could not be made durable: 507 for a full disk, 503 otherwise, so that Bachata
+/// retries later instead of the lead being lost.
+fn unwritable(err: &crate::fsx::Error, size: Option<usize>) -> Response {
+    let status = if store::is_disk_full(&err.source) {
+        StatusCode::INSUFFICIENT_STORAGE
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    answer(
+        status,
+        size,
+        err.to_string(),
+        "the webhook could not be saved; try again later\n".to_string(),
+    )
+}
+
+/// For monitoring: 200 when a file can be created in the inbox now, 503 when not.
+async fn health(State(app): State<Arc<App>>) -> Response {
+    let probe_app = app.clone();
+    let probed = tokio::task::spawn_blocking(move || probe_app.store.probe_inbox()).await;
+    match probed {
+        Ok(Ok(())) => answer(
+            StatusCode::OK,
+            None,
+            String::new(),
+            "ok: the inbox is writable\n".to_string(),
+        ),
+        Ok(Err(err)) => answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            None,
+            err.to_string(),
+            format!("not ok: {err}\n"),
+        ),
+        Err(err) => answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            None,
+            err.to_string(),
+            "not ok\n".to_string(),
+        ),
+    }
+}
+
+async fn not_found(State(app): State<Arc<App>>, request: Request) -> Response {
+    refuse(&app, request, StatusCode::NOT_FOUND, "not found\n", None).await
+}
+
+async fn post_only(State(app): State<Arc<App>>, request: Request) -> Response {
+    let text = "only POST is accepted here\n";
+    refuse(
+        &app,
+        request,
+        StatusCode::METHOD_NOT_ALLOWED,
+        text,
+        Some("POST"),
+    )
+    .await
+}
+
+async fn get_only(State(app): State<Arc<App>>, request: Request) -> Response {
+    let text = "only GET is accepted here\n";
+    refuse(
+        &app,
+        request,
+        StatusCode::METHOD_NOT_ALLOWED,
+        text,
+        Some("GET,HEAD"),
+    )
+    .await
+}
+
+/// Answers 404 or 405 after reading and dropping whatever body came along (within the usual
+/// limits), for the same reason as the 401: an unread body makes the connection close under
+/// a client that may already be sending its next request on it.
+async fn refuse(
+    app: &App,
+    request: Request,
+    status: StatusCode,
+    text: &'static str,
+    allow: Option<&'static str>,
+) -> Response {
+    let drained = read_body(request.into_body(), app.body_limit, app.body_timeout)
+        .await
+        .is_ok();
+    let mut response = answer(status, None, String::new(), text.to_string());
+    if let Some(allow) = allow {
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(allow));
+    }
+    if !drained {
+        close_after(&mut response);
+    }
+    response
+}
+
+/// One line per request on stderr: remote, method, path, status, body bytes, milliseconds and
+/// what was done. Never a header, so never the password; the path without its query string.
+async fn log_request(
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    // In its own block: a borrow of the request (whose body is not Sync) must not live
+    // across the await below.
+    let log = {
+        let header = |name: header::HeaderName| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        RequestLog {
+            remote,
+            method: request.method().to_string(),
+            path: request.uri().path().chars().take(200).collect(),
+            declared: header(header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
+            // Behind a reverse proxy the peer is the proxy; say whom it forwarded for (as claimed).
+            forwarded: header(header::HeaderName::from_static("x-forwarded-for"))
+                .map(|v| v.chars().take(100).collect()),
+            started: Instant::now(),
+        }
+    };
+    request.extensions_mut().insert(log.clone());
+    let mut response = next.run(request).await;
+    if response.extensions_mut().remove::<Logged>().is_none() {
+        let outcome = response.extensions_mut().remove::<Outcome>();
+        log.write(response.status(), outcome, "");
+    }
+    response
+}
+
+/// What the log line needs to know about a request, taken before it is handled.
+#[derive(Debug, Clone)]
+struct RequestLog {
+    remote: SocketAddr,
+    method: String,
+    path: String,
+    declared: Option<usize>,
+    forwarded: Option<String>,
+    started: Instant,
+}
+
+/// Marks a response whose line was already written by the handler.
+#[derive(Debug, Clone)]
+struct Logged;
+
+impl RequestLog {
+    fn write(&self, status: StatusCode, outcome: Option<Outcome>, extra: &str) {
+        let bytes = outcome
+            .as_ref()
+            .and_then(|o| o.bytes)
+            .or(self.declared)
+            .unwrap_or(0);
+        let mut notes: Vec<String> = Vec::new();
+        notes.extend(outcome.map(|o| o.note).filter(|n| !n.is_empty()));
+        notes.extend((!extra.is_empty()).then(|| extra.to_string()));
+        notes.extend(
+            self.forwarded
+                .as_ref()
+                .map(|f| format!("forwarded for {f}")),
+        );
+        let note = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", notes.join("; "))
+        };
+        eprintln!(
+            "bachata1c: {} {} {} {} {bytes} bytes {} ms{note}",
+            self.remote,
+            self.method,
+            self.path,
+            status.as_u16(),
+            self.started.elapsed().as_millis(),
+        );
+    }
+}

@@ -1,0 +1,726 @@
+//! `bachata1c serve`: the real binary on a loopback port, real HTTP requests, real folders.
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine;
+use common::{Workdir, run};
+
+const PASSWORD: &str = "s3cret-пароль";
+
+/// A running `bachata1c serve`, its address read from its stderr, its log kept for asserts.
+struct Server {
+    child: Child,
+    address: SocketAddr,
+    scheme: &'static str,
+    log: Arc<Mutex<Vec<String>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Starts `serve --listen 127.0.0.1:0` with `args`, with the password in BACHATA1C_TEST_PASSWORD.
+    fn start(work: &Workdir, args: &[&str]) -> Server {
+        let mut command = work.bachata1c(&["serve", "--listen", "127.0.0.1:0"]);
+        command
+            .args(args)
+            .env("BACHATA1C_TEST_PASSWORD", PASSWORD)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("start bachata1c serve");
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let mut seen = Vec::new();
+        let (scheme, address) = loop {
+            let line = lines
+                .next()
+                .unwrap_or_else(|| panic!("serve exited before listening: {seen:?}"))
+                .unwrap();
+            seen.push(line.clone());
+            if let Some(rest) = line.strip_prefix("bachata1c: listening on ") {
+                let (scheme, rest) = rest.split_once("://").unwrap();
+                let address = rest.split('/').next().unwrap().parse().unwrap();
+                break (if scheme == "https" { "https" } else { "http" }, address);
+            }
+        };
+        let log = Arc::new(Mutex::new(seen));
+        let sink = log.clone();
+        // Drain stderr all the time, so the server never blocks on a full pipe.
+        let reader = std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Server {
+            child,
+            address,
+            scheme,
+            log,
+            reader: Some(reader),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}://{}{path}", self.scheme, self.address)
+    }
+
+    /// Asks it to stop with SIGTERM (as systemd does) and waits: (exit code, the whole log).
+    fn stop(self) -> (i32, Vec<String>) {
+        self.stop_with("TERM")
+    }
+
+    /// Asks it to stop with a signal (TERM, or INT as Ctrl+C sends) and waits.
+    fn stop_with(mut self, signal: &str) -> (i32, Vec<String>) {
+        // bash's own kill: a fresh machine may have no /bin/kill (procps).
+        let status = std::process::Command::new("bash")
+            .args(["-c", "kill -s \"$1\" \"$0\""])
+            .args([&self.child.id().to_string(), signal])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let code = self.child.wait().unwrap().code().expect("exit code");
+        self.reader.take().unwrap().join().unwrap();
+        let log = self.log.lock().unwrap().clone();
+        (code, log)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent()
+}
+
+fn basic(user: &str, password: &str) -> String {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    format!("Basic {encoded}")
+}
+
+/// POSTs `body` with the given Authorization: (status, answer text, WWW-Authenticate).
+fn post(
+    agent: &ureq::Agent,
+    url: &str,
+    authorization: Option<&str>,
+    body: &[u8],
+) -> (u16, String, Option<String>) {
+    let mut request = agent.post(url).header("Content-Type", "application/json");
+    if let Some(authorization) = authorization {
+        request = request.header("Authorization", authorization);
+    }
+    let mut response = request.send(body).expect("an HTTP answer");
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_string());
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    (response.status().as_u16(), text, challenge)
+}
+
+fn authenticated(work: &Workdir, extra: &[&str]) -> Server {
+    let mut args = vec![
+        "--dir",
+        "exchange",
+        "--user",
+        "bachata",
+        "--password-env",
+        "BACHATA1C_TEST_PASSWORD",
+    ];
+    args.extend_from_slice(extra);
+    Server::start(work, &args)
+}
+
+/// The contents of every file in a folder, hidden ones included.
+fn contents(work: &Workdir, folder: &str) -> Vec<Vec<u8>> {
+    work.list(folder)
+        .iter()
+        .map(|name| work.read(&format!("{folder}/{name}")))
+        .collect()
+}
+
+#[test]
+fn accepted_bodies_are_in_the_inbox_byte_for_byte_and_nothing_else_is() {
+    let work = Workdir::new();
+    let server = authenticated(&work, &[]);
+    let agent = agent();
+    let auth = basic("bachata", PASSWORD);
+    let mut sent = Vec::new();
+    for fixture in [
+        "inbox/dialog-2026-11-26-sales.json",
+        "inbox/note-example.json",
+        "inbox/saved-by-windows-1251.json",
+    ] {
+        let body = std::fs::read(common::fixture_path(fixture)).unwrap();
+        let (status, text, _) = post(&agent, &server.url("/webhook"), Some(&auth), &body);
+        assert_eq!(status, 200, "{fixture}: {text}");
+        assert!(text.starts_with("saved webhook-"), "{text}");
+        sent.push(body);
+    }
+    // The integration note's own example: a trailing comma and the key `custoData`.
+    let note = br#"{"clients":[{"searchId":"1/3","login":"i_visitor_in_tune_282","clientId":"3f693c89349195","name":"Yvan","phone":"79801234444","email":"test@gmail.com","custoData":{"foo":"bar","another":"one"}}],}"#;
+    let (status, _, _) = post(&agent, &server.url("/webhook"), Some(&auth), note);
+    assert_eq!(status, 200);
+    sent.push(note.to_vec());
+
+    let names = work.list("exchange/inbox");
+    assert_eq!(names.len(), 4, "{names:?}");
+    for name in &names {
+        assert!(
+            name.starts_with("webhook-") && name.ends_with(".json"),
+            "{name}"
+        );
+    }
+    let mut saved = contents(&work, "exchange/inbox");
+    saved.sort();
+    sent.sort();
+    assert_eq!(saved, sent);
+    assert!(work.list("exchange/failed").is_empty());
+    let (code, log) = server.stop_with("INT");
+    assert_eq!(code, 0, "{log:?}");
+    assert_eq!(log.last().map(String::as_str), Some("bachata1c: stopped"));
+}
+
+#[test]
+fn missing_or_wrong_credentials_get_401_with_a_challenge_and_save_nothing() {
+    let work = Workdir::new();
+    let server = authenticated(&work, &[]);
+    let agent = agent();
+    let body = br#"{"clients":[{"phone":"79161234567"}]}"#;
+    let wrong = [
+        None,
+        Some(basic("bachata", "wrong")),
+        Some(basic("someone", PASSWORD)),
+        Some(basic("bachata", &format!("{PASSWORD}x"))),
+        Some("Bearer abc".to_string()),
+    ];
+    for authorization in &wrong {
+        let (status, _, challenge) = post(
+            &agent,
+            &server.url("/webhook"),
+            authorization.as_deref(),
+            body,
+        );
+        assert_eq!(status, 401, "{authorization:?}");
+        assert_eq!(challenge.as_deref(), Some("Basic realm=\"bachata1c\""));
+    }
+    // An unreadable body without credentials is not kept either.
+    let (status, _, _) = post(&agent, &server.url("/webhook"), None, b"not json");
+    assert_eq!(status, 401);
+    assert!(work.list("exchange/inbox").is_empty());
+    assert!(work.list("exchange/failed").is_empty());
+
+    let (code, log) = server.stop();
+    assert_eq!(code, 0);
+    let requests: Vec<&String> = log
+        .iter()
+        .filter(|l| l.contains(" POST /webhook "))
+        .collect();
+    assert_eq!(
+        requests.len(),
+        wrong.len() + 1,
+        "one line per request: {log:?}"
+    );
+    for line in &log {
+        assert!(
+            !line.contains(PASSWORD) && !line.contains("s3cret"),
+            "{line}"
+        );
+    }
+    assert!(requests[0].contains(" 401 "), "{}", requests[0]);
+}
+
+#[test]
+fn unreadable_bodies_get_400_and_are_kept_in_failed_with_their_reason() {
+    let work = Workdir::new();
+    let server = authenticated(&work, &[]);
+    let agent = agent();
+    let auth = basic("bachata", PASSWORD);
+    let bodies: [&[u8]; 3] = [
+        b"{\"clients\": [ {\"phone\": \"7916",
+        b"<xml>not json</xml>",
+        b"{\"event\":\"dialog_completed\"}",
+    ];
+    for body in bodies {
+        let (status, text, _) = post(&agent, &server.url("/webhook"), Some(&auth), body);
+        assert_eq!(status, 400, "{text}");
+        assert!(text.starts_with("unreadable webhook: "), "{text}");
+    }
+    assert!(work.list("exchange/inbox").is_empty());
+    let failed = work.list("exchange/failed");
+    let kept: Vec<&String> = failed.iter().filter(|n| n.ends_with(".json")).collect();
+    assert_eq!(kept.len(), 3, "{failed:?}");
+    assert_eq!(failed.len(), 6, "each body beside its reason: {failed:?}");
+    let mut saved: Vec<Vec<u8>> = kept
+        .iter()
+        .map(|n| work.read(&format!("exchange/failed/{n}")))
+        .collect();
+    saved.sort();
+    let mut sent: Vec<Vec<u8>> = bodies.iter().map(|b| b.to_vec()).collect();
+    sent.sort();
+    assert_eq!(saved, sent);
+    let truncated = kept
+        .iter()
+        .find(|n| {
+            work.read(&format!("exchange/failed/{n}"))
+                .starts_with(b"{\"clients\"")
+        })
+        .unwrap();
+    let reason =
+        String::from_utf8(work.read(&format!("exchange/failed/{truncated}.reason.txt"))).unwrap();
+    assert!(reason.contains("truncated JSON"), "{reason}");
+}
+
+#[test]
+fn bodies_above_the_limit_get_413_whether_declared_or_streamed() {
+    let work = Workdir::new();
+    let server = authenticated(&work, &["--body-limit", "1000"]);
+    let agent = agent();
+    let auth = basic("bachata", PASSWORD);
+    let mut big = br#"{"clients":[{"phone":"79161234567","name":""#.to_vec();
+    big.extend(std::iter::repeat_n(b'a', 2000));
+    big.extend_from_slice(br#""}]}"#);
+    let (status, _, _) = post(&agent, &server.url("/webhook"), Some(&auth), &big);
+    assert_eq!(status, 413);
+
+    // Chunked, with no Content-Length to refuse it by: the limit applies while reading.
+    let mut stream = TcpStream::connect(server.address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let head = format!(
+        "POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: {auth}\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    for chunk in big.chunks(500) {
+        let _ = write!(stream, "{:x}\r\n", chunk.len());
+        let _ = stream.write_all(chunk);
+        let _ = stream.write_all(b"\r\n");
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
+    assert!(status_line(&mut stream).contains(" 413 "));
+
+    // Exactly at the limit is fine.
+    let mut exact = br#"{"clients":[{"phone":"79161234567","name":""#.to_vec();
+    exact.extend(std::iter::repeat_n(b'a', 1000 - exact.len() - 4));
+    exact.extend_from_slice(br#""}]}"#);
+    assert_eq!(exact.len(), 1000);
+    let (status, _, _) = post(&agent, &server.url("/webhook"), Some(&auth), &exact);
+    assert_eq!(status, 200);
+    assert_eq!(contents(&work, "exchange/inbox"), vec![exact]);
+    assert!(work.list("exchange/failed").is_empty());
+}
+
+/// The first line of an HTTP answer read from a raw connection ("" when it was closed).
+fn status_line(stream: &mut TcpStream) -> String {
+    let mut line = String::new();
+    let _ = BufReader::new(stream).read_line(&mut line);
+    line
+}
+
+#[test]
+fn other_methods_get_405_with_allow_and_health_answers() {
+    let work = Workdir::new();
+    let server = authenticated(&work, &[]);
+    let agent = agent();
+    for method in ["GET", "PUT", "DELETE"] {
+        let request = ureq::http::Request::builder()
+            .method(method)
+            .uri(server.url("/webhook"))
+            .header("Authorization", basic("bachata", PASSWORD))
+            .body(())
+            .unwrap();
+        let response = agent.run(request).unwrap();
+        assert_eq!(response.status().as_u16(), 405, "{method}");
+        assert_eq!(response.headers().get("allow").unwrap(), "POST");
+    }
+    let mut response = agent.get(server.url("/health")).call().unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(
+        response
+            .body_mut()
+            .read_to_string()
+            .unwrap()
+            .starts_with("ok")
+    );
+    let response = agent
+        .post(server.url("/elsewhere"))
+        .send(&b"{}"[..])
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+    assert!(work.list("exchange/inbox").is_empty());
+}
+
+#[test]
+fn concurrent_posts_each_leave_exactly_one_file() {
+    let work = Workdir::new();
+    let server = authenticated(&work, &[]);
+    let url = server.url("/webhook");
+    let threads: Vec<_> = (0..8)
+        .map(|thread| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let agent = agent();
+                let auth = basic("bachata", PASSWORD);
+                let mut sent = Vec::new();
+                for i in 0..25 {
+                    let body = format!(
+                        r#"{{"clients":[{{"clientId":"t{thread}-{i}","phone":"7916{thread:03}{i:04}"}},]}}"#
+                    );
+                    let (status, text, _) = post(&agent, &url, Some(&auth), body.as_bytes());
+                    assert_eq!(status, 200, "{text}");
+                    sent.push(body.into_bytes());
+                }
+                sent
+            })
+        })
+        .collect();
+    let mut sent: Vec<Vec<u8>> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    sent.sort();
+    let mut saved = contents(&work, "exchange/inbox");
+    saved.sort();
+    assert_eq!(saved.len(), 200);
+    assert_eq!(saved, sent);
+    let (code, log) = server.stop();
+    assert_eq!(code, 0);
+    let ok = log
+        .iter()
+        .filter(|l| l.contains(" POST /webhook 200 "))
+        .count();
+    assert_eq!(ok, 200);
+}
+
+#[test]
+fn an_unwritable_inbox_gets_503_and_health_says_so() {
+    let work = Workdir::new();
+    let server = authenticated(&work, &[]);
+    let agent = agent();
+    std::fs::remove_dir(work.join("exchange/inbox")).unwrap();
+    let (status, _, _) = post(
+        &agent,
+        &server.url("/webhook"),
+        Some(&basic("bachata", PASSWORD)),
+        br#"{"clients":[]}"#,
+    );
+    assert_eq!(status, 503);
+    let response = agent.get(server.url("/health")).call().unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    // Nothing was written anywhere else.
+    assert_eq!(work.list("exchange"), vec!["failed"]);
+    assert!(work.list("exchange/failed").is_empty());
+}
+
+#[test]
+fn without_credentials_configured_every_post_is_accepted() {
+    let work = Workdir::new();
+    let server = Server::start(
+        &work,
+        &[
+            "--inbox",
+            "in",
+            "--failed",
+            "bad",
+            "--path",
+            "/hooks/bachata",
+        ],
+    );
+    // As nginx would send it: the log names the original client, marked as forwarded.
+    let response = agent()
+        .post(server.url("/hooks/bachata?token=abc"))
+        .header("X-Forwarded-For", "203.0.113.7")
+        .send(&br#"{"clients":[]}"#[..])
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(work.list("in").len(), 1);
+    assert!(work.list("bad").is_empty());
+    let (code, log) = server.stop();
+    assert_eq!(code, 0);
+    let line = log
+        .iter()
+        .find(|l| l.contains(" POST /hooks/bachata 200 "))
+        .expect("a log line without the query string");
+    assert!(line.contains("forwarded for 203.0.113.7"), "{line}");
+    assert!(!line.contains("token"), "{line}");
+}
+
+#[test]
+fn the_config_file_sets_address_path_credentials_and_folders() {
+    let work = Workdir::new();
+    work.write("conf/password.txt", format!("{PASSWORD}\r\n"));
+    work.write(
+        "conf/bachata1c.toml",
+        "[folders]\ndir = \"../exchange\"\n\n[serve]\npath = \"/bachata\"\nuser = \"dealer\"\npassword_file = \"password.txt\"\nbody_limit = 4096\n",
+    );
+    let server = Server::start(&work, &["--config", "conf/bachata1c.toml"]);
+    let agent = agent();
+    let url = server.url("/bachata");
+    let body = br#"{"clients":[{"phone":"79161234567"}]}"#;
+    assert_eq!(
+        post(&agent, &url, Some(&basic("dealer", PASSWORD)), body).0,
+        200
+    );
+    assert_eq!(
+        post(&agent, &url, Some(&basic("bachata", PASSWORD)), body).0,
+        401
+    );
+    assert_eq!(contents(&work, "exchange/inbox"), vec![body.to_vec()]);
+}
+
+#[test]
+fn unusable_settings_are_refused_before_listening() {
+    let work = Workdir::new();
+    let cases: [(&[&str], &str); 6] = [
+        (&["serve"], "say where to save webhooks"),
+        (&["serve", "--dir", "x", "--user", "a"], "has no password"),
+        (
+            &[
+                "serve",
+                "--dir",
+                "x",
+                "--user",
+                "a",
+                "--password-env",
+                "BACHATA1C_UNSET",
+            ],
+            "BACHATA1C_UNSET",
+        ),
+        (&["serve", "--dir", "x", "--path", "/health"], "/health"),
+        (&["serve", "--dir", "x", "--password", "pw"], "--password"),
+        (
+            &[
+                "serve",
+                "--dir",
+                "x",
+                "--tls-cert",
+                "none.pem",
+                "--tls-key",
+                "none.key",
+            ],
+            "none.pem",
+        ),
+    ];
+    for (args, expected) in cases {
+        let (code, stderr) = run(&mut work.bachata1c(args));
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    work.write("bad.toml", "[serve]\npassword = \"pw\"\n");
+    let (code, stderr) = run(&mut work.bachata1c(&["serve", "--dir", "x", "--config", "bad.toml"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("password"), "{stderr}");
+}
+
+#[test]
+fn idle_and_slow_clients_are_disconnected() {
+    let work = Workdir::new();
+    let server = authenticated(&work, &["--header-timeout", "1", "--body-timeout", "1"]);
+    // Idle: connects and sends nothing. The server closes the connection (read gives EOF or a
+    // reset); the generous read timeout only keeps a broken build from hanging the suite.
+    let mut idle = TcpStream::connect(server.address).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut buffer = [0u8; 64];
+    match idle.read(&mut buffer) {
+        Ok(n) => assert_eq!(n, 0, "expected the connection closed"),
+        Err(err) => assert_ne!(err.kind(), std::io::ErrorKind::WouldBlock, "still open"),
+    }
+    // Idle after a first request on a keep-alive connection: closed as well.
+    let mut kept = TcpStream::connect(server.address).unwrap();
+    kept.set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    kept.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    match kept.read_to_end(&mut answer) {
+        Ok(_) => {}
+        Err(err) => assert_ne!(err.kind(), std::io::ErrorKind::WouldBlock, "still open"),
+    }
+    assert!(answer.starts_with(b"HTTP/1.1 200 "), "{answer:?}");
+    // Slow body: promises 100 bytes, sends 10, then stalls.
+    let mut slow = TcpStream::connect(server.address).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let head = format!(
+        "POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nContent-Length: 100\r\n\r\n{{\"clients\"",
+        basic("bachata", PASSWORD)
+    );
+    slow.write_all(head.as_bytes()).unwrap();
+    assert!(status_line(&mut slow).contains(" 408 "));
+    assert!(work.list("exchange/inbox").is_empty());
+    assert!(work.list("exchange/failed").is_empty());
+}
+
+#[test]
+fn https_directly_with_a_certificate_the_client_trusts() {
+    let work = Workdir::new();
+    let generated =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .unwrap();
+    work.write("tls/cert.pem", generated.cert.pem());
+    work.write("tls/key.pem", generated.signing_key.serialize_pem());
+    let server = authenticated(
+        &work,
+        &["--tls-cert", "tls/cert.pem", "--tls-key", "tls/key.pem"],
+    );
+    assert_eq!(server.scheme, "https");
+    let trusted = ureq::tls::Certificate::from_der(generated.cert.der()).to_owned();
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::new_with_certs(&[trusted]))
+        .build();
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .tls_config(tls)
+        .build()
+        .new_agent();
+    let body = br#"{"clients":[{"phone":"79161234567"},]}"#;
+    let url = server.url("/webhook");
+    let (status, text, _) = post(&agent, &url, Some(&basic("bachata", PASSWORD)), body);
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(post(&agent, &url, None, body).0, 401);
+    // A client that does not trust the certificate gets no answer at all.
+    assert!(self::agent().post(&url).send(&body[..]).is_err());
+    // Nor does one speaking plain HTTP to the HTTPS port get anything saved.
+    let mut plain = TcpStream::connect(server.address).unwrap();
+    plain
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let _ = plain.write_all(b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
+    assert!(!status_line(&mut plain).contains(" 200 "));
+    assert_eq!(contents(&work, "exchange/inbox"), vec![body.to_vec()]);
+    let (code, _) = server.stop();
+    assert_eq!(code, 0);
+}
+
+/// A small tmpfs mounted for one test, unmounted on drop.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    /// `None` when this machine does not let us mount (not root, or no mount in a container).
+    fn mount(path: std::path::PathBuf, size: &str) -> Option<SmallDisk> {
+        std::fs::create_dir_all(&path).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&path)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(SmallDisk(path))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_gets_507_and_leaves_no_partial_file() {
+    let work = Workdir::new();
+    let Some(_disk) = SmallDisk::mount(work.join("small"), "64k") else {
+        eprintln!("skipped: cannot mount a 64 KiB tmpfs here (needs root)");
+        return;
+    };
+    let server = authenticated(
+        &work,
+        &["--inbox", "small/inbox", "--failed", "small/failed"],
+    );
+    let agent = agent();
+    let auth = basic("bachata", PASSWORD);
+    let mut saved = Vec::new();
+    let mut refused = None;
+    for i in 0..20 {
+        let body = format!(
+            r#"{{"clients":[{{"clientId":"{i}","phone":"79161234567","name":"{}"}}]}}"#,
+            "я".repeat(8000)
+        );
+        let (status, text, _) = post(
+            &agent,
+            &server.url("/webhook"),
+            Some(&auth),
+            body.as_bytes(),
+        );
+        if status == 200 {
+            saved.push(body.into_bytes());
+        } else {
+            refused = Some((status, text));
+            break;
+        }
+    }
+    let (status, text) = refused.expect("64 KiB fill up within 20 bodies of 16 KB");
+    assert_eq!(status, 507, "{text}");
+    assert!(!saved.is_empty());
+    // Exactly the bodies answered 200, whole; the one refused left nothing behind.
+    assert_eq!(contents(&work, "small/inbox"), saved);
+    let (code, log) = server.stop();
+    assert_eq!(code, 0);
+    assert!(
+        log.iter()
+            .any(|l| l.contains(" 507 ") && l.contains("No space left")),
+        "{log:?}"
+    );
+}
+
+/// `serve --convert`: one process from Bachata's POST to the 1C file. The webhook is saved,
+/// then the watcher in the same process converts it into the outbox and archives it; SIGTERM
+/// stops both cleanly.
+#[test]
+fn serve_with_convert_takes_a_webhook_all_the_way_to_the_outbox() {
+    let work = Workdir::new();
+    std::fs::create_dir_all(work.join("exchange/inbox")).unwrap();
+    let server = authenticated(
+        &work,
+        &[
+            "--convert",
+            "--settle",
+            "0",
+            "--format",
+            "xml",
+            "--poll",
+            "--rescan",
+            "0.2",
+        ],
+    );
+    let body = std::fs::read(common::fixture_path("inbox/note-example.json")).unwrap();
+    let auth = basic("bachata", PASSWORD);
+    let (status, _, _) = post(&agent(), &server.url("/webhook"), Some(&auth), &body);
+    assert_eq!(status, 200);
+    let outbox = |work: &Workdir| -> Vec<String> {
+        work.list("exchange/outbox")
+            .into_iter()
+            .filter(|n| n.ends_with(".xml"))
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while outbox(&work).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let outputs = outbox(&work);
+    assert_eq!(outputs.len(), 1, "{outputs:?}");
+    let xml = String::from_utf8(work.read(&format!("exchange/outbox/{}", outputs[0]))).unwrap();
+    assert!(xml.contains("<Телефон>+79801234444</Телефон>"), "{xml}");
+    let (code, log) = server.stop();
+    assert_eq!(code, 0, "{log:?}");
+    let archived: Vec<String> = work.list("exchange/archive");
+    assert_eq!(archived.len(), 1, "one dated folder: {archived:?}");
+    let inbox = work.list("exchange/inbox");
+    assert!(
+        inbox.iter().all(|n| n.starts_with('.')),
+        "only hidden work folders stay: {inbox:?}"
+    );
+}
