@@ -73,11 +73,15 @@ impl Workdir {
 }
 
 pub fn fixture_path(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(relative)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(relative)
 }
 
 pub fn schema_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schemas")
+        .join(name)
 }
 
 /// Runs a command and returns (exit code, stderr as text).
