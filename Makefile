@@ -1,14 +1,16 @@
 # bachata1c — the commands a newcomer needs. `make help` lists them.
 CARGO ?= cargo
 EXAMPLE_OUT := example-outbox
-BIN := target/release/bachata1c
+BIN := $(or $(CARGO_TARGET_DIR),target)/release/bachata1c
 
-.PHONY: help run test lint build clean
+.PHONY: help run test lint build clean bench bench-core
 
 help:
 	@echo "make run    convert fixtures/inbox into $(EXAMPLE_OUT)/ (CSV and XML)"
 	@echo "make test   formatting, clippy and every test"
 	@echo "make build  release binary in $(BIN)"
+	@echo "make bench  speed vs the Python and jq baselines (needs hyperfine, jq, GNU time)"
+	@echo "make bench-core  criterion benches of the pure core (cargo bench)"
 
 build:
 	$(CARGO) build --release --locked
@@ -26,6 +28,14 @@ lint:
 
 test: lint
 	$(CARGO) test --locked
+
+# Whole-process benchmark (bench/run.sh; FILES, CLIENTS, RUNS, JQ_RUNS tune it), then the
+# criterion benches of the pure core. Never part of `make test` or CI.
+bench: build
+	bench/run.sh $(BIN)
+
+bench-core:
+	$(CARGO) bench --bench core
 
 clean:
 	rm -rf $(EXAMPLE_OUT)
