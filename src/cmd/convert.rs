@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::ConvertArgs;
 use crate::convert::{self, Settings};
 use crate::fsx;
+use crate::lead;
 use crate::report::{self, Tally};
 
 /// Inputs converted before their outputs are published together (see `fsx::write_atomic_batch`).
@@ -23,6 +24,8 @@ pub fn run(args: &ConvertArgs) -> u8 {
         eprintln!("bachata1c: {err}");
         return super::UNUSABLE;
     }
+    // Loaded on the side while the first input is read and parsed.
+    std::thread::spawn(lead::warm_up);
     let mut tally = Tally::default();
     let mut produced: HashMap<String, PathBuf> = HashMap::new();
     let mut batch = Batch::default();
