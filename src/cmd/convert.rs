@@ -27,10 +27,11 @@ pub fn run(args: &ConvertArgs) -> u8 {
     // Loaded on the side while the first input is read and parsed.
     std::thread::spawn(lead::warm_up);
     let mut tally = Tally::default();
-    let mut produced: HashMap<String, PathBuf> = HashMap::new();
+    let mut produced: HashMap<String, &Path> = HashMap::new();
     let mut batch = Batch::default();
-    for input in collect_inputs(&args.inputs, &mut tally) {
-        let outcome = convert_one(&input, &settings, &mut produced);
+    let inputs = collect_inputs(&args.inputs, &mut tally);
+    for input in &inputs {
+        let outcome = convert_one(input, &settings, &mut produced);
         batch.push(input, outcome);
         if batch.done.len() >= BATCH_FILES || batch.bytes >= BATCH_BYTES {
             batch.publish(&args.out, &mut produced, &mut tally, args.quiet);
@@ -51,13 +52,13 @@ type Outcome = Result<(convert::Conversion, Option<String>), String>;
 /// Inputs converted but not yet reported, in input order. Nothing is said about an input
 /// before its output is durable, so every line printed is true when it appears.
 #[derive(Default)]
-struct Batch {
-    done: Vec<(PathBuf, Outcome)>,
+struct Batch<'a> {
+    done: Vec<(&'a Path, Outcome)>,
     bytes: usize,
 }
 
-impl Batch {
-    fn push(&mut self, input: PathBuf, outcome: Outcome) {
+impl<'a> Batch<'a> {
+    fn push(&mut self, input: &'a Path, outcome: Outcome) {
         if let Ok((conversion, Some(_))) = &outcome {
             self.bytes += conversion.output.as_ref().map_or(0, |o| o.bytes.len());
         }
@@ -68,7 +69,7 @@ impl Batch {
     fn publish(
         &mut self,
         out: &Path,
-        produced: &mut HashMap<String, PathBuf>,
+        produced: &mut HashMap<String, &'a Path>,
         tally: &mut Tally,
         quiet: bool,
     ) {
@@ -87,7 +88,7 @@ impl Batch {
             let (conversion, name) = match outcome {
                 Ok(converted) => converted,
                 Err(reason) => {
-                    report::line(&input, format_args!("refused: {reason}"));
+                    report::line(input, format_args!("refused: {reason}"));
                     tally.add_refused();
                     continue;
                 }
@@ -102,7 +103,7 @@ impl Batch {
                     };
                     // Nothing of it was published: a later input may use the name.
                     produced.remove(&name);
-                    report::line(&input, format_args!("refused: {reason}"));
+                    report::line(input, format_args!("refused: {reason}"));
                     tally.add_refused();
                     continue;
                 }
@@ -110,14 +111,14 @@ impl Batch {
             if !quiet {
                 for skipped in &conversion.skipped {
                     report::line(
-                        &input,
+                        input,
                         format_args!("{} skipped: {}", skipped.label(), skipped.reason),
                     );
                 }
                 match &path {
-                    None => report::line(&input, "no qualifying client, no file written"),
+                    None => report::line(input, "no qualifying client, no file written"),
                     Some(path) => report::line(
-                        &input,
+                        input,
                         format_args!(
                             "{} → {}",
                             report::plural(conversion.leads.len(), "client"),
@@ -166,10 +167,10 @@ fn is_webhook_file(path: &Path) -> bool {
 }
 
 /// Reads and converts one input and reserves its output name; writes nothing.
-fn convert_one(
-    input: &Path,
+fn convert_one<'a>(
+    input: &'a Path,
     settings: &Settings,
-    produced: &mut HashMap<String, PathBuf>,
+    produced: &mut HashMap<String, &'a Path>,
 ) -> Outcome {
     let bytes = fsx::read(input).map_err(|err| err.source.to_string())?;
     let received_at = fsx::modified_local(input).map_err(|err| err.source.to_string())?;
@@ -189,7 +190,7 @@ fn convert_one(
             earlier.display()
         ));
     }
-    produced.insert(name.clone(), input.to_path_buf());
+    produced.insert(name.clone(), input);
     Ok((conversion, Some(name)))
 }
 
