@@ -53,6 +53,8 @@ def main():
         for tool, r in found.items():
             mean, sd = r["mean"], r["stddev"] or 0.0
             memory = rss.get(f"{name}/{tool}")
+            if memory is None and name == "inbox":
+                memory = rss.get(f"inbox-small/{tool}")  # the jq loop: one jq at a time
             ratio = f"{python['mean'] / mean:.1f}×" if python else "–"
             print(f"| {label} | {tool} | {mean:.2f} s ± {sd:.2f} | {files / mean:,.0f} | "
                   f"{clients / mean:,.0f} | "
