@@ -7,7 +7,7 @@ WINDOWS_TARGET := x86_64-pc-windows-gnu
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: help run test lint build clean windows windows-e2e fuzz bench-serve
+.PHONY: help run test lint build clean windows windows-e2e fuzz bench-serve bench bench-core
 
 help:
 	@echo "make run    convert fixtures/inbox into $(EXAMPLE_OUT)/ (CSV, XML, CommerceML, EnterpriseData)"
@@ -17,6 +17,8 @@ help:
 	@echo "make fuzz   libFuzzer over reading and every format for FUZZ_SECONDS (60) s; needs nightly"
 	@echo "make windows-e2e  bachata1c.exe under wine vs the Linux binary, byte for byte (~4 min)"
 	@echo "make bench-serve  load test of serve on the loopback (needs wrk), about 15 s"
+	@echo "make bench  speed vs the Python and jq baselines (needs hyperfine, jq, GNU time)"
+	@echo "make bench-core  criterion benches of the pure core (cargo bench)"
 
 build:
 	$(CARGO) build --release --locked
@@ -42,6 +44,14 @@ lint:
 
 test: lint
 	$(CARGO) test --locked
+
+# Whole-process benchmark (bench/run.sh; FILES, CLIENTS, RUNS, JQ_RUNS tune it), then the
+# criterion benches of the pure core. Never part of `make test` or CI.
+bench: build
+	bench/run.sh $(BIN)
+
+bench-core:
+	$(CARGO) bench --bench core
 
 clean:
 	rm -rf $(EXAMPLE_OUT)

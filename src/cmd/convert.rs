@@ -7,8 +7,14 @@ use crate::cli::ConvertArgs;
 use crate::config::Config;
 use crate::convert::{self, Settings};
 use crate::fsx;
+use crate::lead;
 use crate::limits::Limits;
 use crate::report::{self, Tally};
+
+/// Inputs converted before their outputs are published together (see `fsx::write_atomic_batch`).
+/// Bounds what is held in memory, whatever the number of inputs.
+const BATCH_FILES: usize = 256;
+const BATCH_BYTES: usize = 32 * 1024 * 1024;
 
 pub fn run(args: &ConvertArgs) -> u8 {
     let config = match &args.config {
@@ -31,35 +37,117 @@ pub fn run(args: &ConvertArgs) -> u8 {
         eprintln!("bachata1c: {err}");
         return super::UNUSABLE;
     }
+    // Loaded on the side while the first input is read and parsed.
+    std::thread::spawn(lead::warm_up);
     let mut tally = Tally::default();
-    let mut produced: HashMap<String, PathBuf> = HashMap::new();
+    let mut produced: HashMap<String, &Path> = HashMap::new();
+    let mut batch = Batch::default();
     let inputs = collect_inputs(&args.inputs, &mut tally);
     if !args.quiet {
         report::show_progress(report::progress_bar(inputs.len()));
     }
-    for input in inputs {
-        match convert_one(
-            &input,
-            &settings,
-            &limits,
-            &args.out,
-            &mut produced,
-            args.quiet,
-        ) {
-            Ok(conversion) => tally.add_converted(&conversion),
-            Err(reason) => {
-                report::line(&input, format_args!("refused: {reason}"));
-                tally.add_refused();
-            }
+    for input in &inputs {
+        let outcome = convert_one(input, &settings, &limits, &mut produced);
+        batch.push(input, outcome);
+        if batch.done.len() >= BATCH_FILES || batch.bytes >= BATCH_BYTES {
+            batch.publish(&args.out, &mut produced, &mut tally, args.quiet);
         }
         report::progress_tick();
     }
+    batch.publish(&args.out, &mut produced, &mut tally, args.quiet);
     report::show_progress(None);
     eprintln!("bachata1c: {tally}");
     if tally.refused > 0 {
         super::SOME_REFUSED
     } else {
         super::SUCCESS
+    }
+}
+
+/// What converting one input gave: its conversion and the name of its output, if it has one.
+type Outcome = Result<(convert::Conversion, Option<String>), String>;
+
+/// Inputs converted but not yet reported, in input order. Nothing is said about an input
+/// before its output is durable, so every line printed is true when it appears.
+#[derive(Default)]
+struct Batch<'a> {
+    done: Vec<(&'a Path, Outcome)>,
+    bytes: usize,
+}
+
+impl<'a> Batch<'a> {
+    fn push(&mut self, input: &'a Path, outcome: Outcome) {
+        if let Ok((conversion, Some(_))) = &outcome {
+            self.bytes += conversion.output.as_ref().map_or(0, |o| o.bytes.len());
+        }
+        self.done.push((input, outcome));
+    }
+
+    /// Writes the batch's outputs durably, then reports each input in order.
+    fn publish(
+        &mut self,
+        out: &Path,
+        produced: &mut HashMap<String, &'a Path>,
+        tally: &mut Tally,
+        quiet: bool,
+    ) {
+        let files: Vec<(&str, &[u8])> = self
+            .done
+            .iter()
+            .filter_map(|(_, outcome)| match outcome {
+                Ok((conversion, Some(name))) => {
+                    Some((name.as_str(), conversion.output.as_ref()?.bytes.as_slice()))
+                }
+                _ => None,
+            })
+            .collect();
+        let mut written = fsx::write_atomic_batch(out, &files).into_iter();
+        for (input, outcome) in std::mem::take(&mut self.done) {
+            let (conversion, name) = match outcome {
+                Ok(converted) => converted,
+                Err(reason) => {
+                    report::line(input, format_args!("refused: {reason}"));
+                    tally.add_refused();
+                    continue;
+                }
+            };
+            let path = match name.map(|name| (written.next(), name)) {
+                None => None,
+                Some((Some(Ok(path)), _)) => Some(path),
+                Some((result, name)) => {
+                    let reason = match result {
+                        Some(Err(err)) => err.to_string(),
+                        _ => "its output was not written".to_string(),
+                    };
+                    // Nothing of it was published: a later input may use the name.
+                    produced.remove(&name);
+                    report::line(input, format_args!("refused: {reason}"));
+                    tally.add_refused();
+                    continue;
+                }
+            };
+            if !quiet {
+                for skipped in &conversion.skipped {
+                    report::line(
+                        input,
+                        format_args!("{} skipped: {}", skipped.label(), skipped.reason),
+                    );
+                }
+                match &path {
+                    None => report::line(input, "no qualifying client, no file written"),
+                    Some(path) => report::line(
+                        input,
+                        format_args!(
+                            "{} → {}",
+                            report::plural(conversion.leads.len(), "client"),
+                            path.display()
+                        ),
+                    ),
+                }
+            }
+            tally.add_converted(&conversion);
+        }
+        self.bytes = 0;
     }
 }
 
@@ -96,14 +184,13 @@ fn is_webhook_file(path: &Path) -> bool {
             .is_some_and(|ext| ext.eq_ignore_ascii_case("json"))
 }
 
-fn convert_one(
-    input: &Path,
+/// Reads and converts one input and reserves its output name; writes nothing.
+fn convert_one<'a>(
+    input: &'a Path,
     settings: &Settings,
     limits: &Limits,
-    out: &Path,
-    produced: &mut HashMap<String, PathBuf>,
-    quiet: bool,
-) -> Result<convert::Conversion, String> {
+    produced: &mut HashMap<String, &'a Path>,
+) -> Outcome {
     let bytes = fsx::read_at_most(input, limits.max_input_bytes).map_err(|err| {
         if fsx::is_sharing_violation(&err.source) {
             // The webhook receiver is still writing it: not broken, just not ready.
@@ -120,20 +207,9 @@ fn convert_one(
         .unwrap_or_default();
     let conversion = convert::convert_limited(&bytes, &source_name, received_at, settings, limits)
         .map_err(|e| e.to_string())?;
-    if !quiet {
-        for skipped in &conversion.skipped {
-            report::line(
-                input,
-                format_args!("{} skipped: {}", skipped.label(), skipped.reason),
-            );
-        }
+    if conversion.output.is_none() {
+        return Ok((conversion, None));
     }
-    let Some(output) = &conversion.output else {
-        if !quiet {
-            report::line(input, "no qualifying client, no file written");
-        }
-        return Ok(conversion);
-    };
     let name = output_name(input, settings.layout.format.extension());
     if let Some(earlier) = produced.get(&name) {
         return Err(format!(
@@ -141,19 +217,8 @@ fn convert_one(
             earlier.display()
         ));
     }
-    let written = fsx::write_atomic(out, &name, &output.bytes).map_err(|err| err.to_string())?;
-    produced.insert(name, input.to_path_buf());
-    if !quiet {
-        report::line(
-            input,
-            format_args!(
-                "{} → {}",
-                report::plural(conversion.leads.len(), "client"),
-                written.display()
-            ),
-        );
-    }
-    Ok(conversion)
+    produced.insert(name.clone(), input);
+    Ok((conversion, Some(name)))
 }
 
 /// `hook-42.json` → `hook-42.csv`: only the input's own name, never a payload field, so an
