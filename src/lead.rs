@@ -251,6 +251,12 @@ pub fn normalize_phone(raw: &str) -> Option<Phone> {
     if digits.is_empty() {
         return None;
     }
+    if let Some(number) = russian_mobile(raw, &digits) {
+        return Some(Phone {
+            number,
+            valid: true,
+        });
+    }
     match phonenumber::parse(Some(Country::RU), raw) {
         Ok(number) if phonenumber::is_valid(&number) => Some(Phone {
             number: number.format().mode(phonenumber::Mode::E164).to_string(),
@@ -270,6 +276,28 @@ pub fn normalize_phone(raw: &str) -> Option<Phone> {
             })
         }
     }
+}
+
+/// The common case without the library's cost (~4.5 µs a number, most of a large file's
+/// time): a Russian mobile number typed in one of the usual ways (`8 (916) 555-12-34`,
+/// `+7 916 555 12 34`, `79165551234`, `9165551234`). libphonenumber's RU metadata makes every
+/// national number `9\d{9}` a valid mobile, so the answer is the library's own; a property test
+/// checks the two agree. Anything else (letters, extensions, other countries) goes to the library.
+fn russian_mobile(raw: &str, digits: &str) -> Option<String> {
+    let typed_plainly = raw
+        .trim()
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '.' | '+'));
+    let plus = raw.trim_start().starts_with('+');
+    if !typed_plainly || raw.matches('+').count() > usize::from(plus) {
+        return None;
+    }
+    let national = match (plus, digits.len(), digits.as_bytes().first()) {
+        (false, 10, Some(b'9')) => digits,
+        (false, 11, Some(b'7' | b'8')) | (true, 11, Some(b'7')) => &digits[1..],
+        _ => return None,
+    };
+    national.starts_with('9').then(|| format!("+7{national}"))
 }
 
 /// Namespace of bachata1c's name-based UUIDs (itself UUIDv5 of the project URL in the URL namespace).
@@ -363,6 +391,56 @@ mod tests {
             let phone = normalize_phone(raw).unwrap();
             assert_eq!(phone.number, "+79165551234", "{raw}");
             assert!(phone.valid);
+        }
+    }
+
+    proptest::proptest! {
+        /// The fast path for Russian mobiles must give exactly what libphonenumber gives.
+        #[test]
+        fn the_russian_mobile_shortcut_agrees_with_libphonenumber(
+            prefix in proptest::sample::select(vec!["", "8", "7", "+7", "+7 ", "8 ", "+8", "7-", "+", "++7"]),
+            national in "[0-9]{8,11}",
+            separators in proptest::collection::vec(proptest::sample::select(vec!["", " ", "-", "(", ")", ".", "  "]), 12),
+        ) {
+            let mut raw = prefix.to_string();
+            for (i, digit) in national.chars().enumerate() {
+                raw.push_str(separators[i % separators.len()]);
+                raw.push(digit);
+            }
+            let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+            if let Some(fast) = russian_mobile(&raw, &digits) {
+                let number = phonenumber::parse(Some(Country::RU), &raw).expect("the library reads it");
+                proptest::prop_assert!(phonenumber::is_valid(&number), "{raw}");
+                proptest::prop_assert_eq!(fast, number.format().mode(phonenumber::Mode::E164).to_string());
+            }
+        }
+    }
+
+    #[test]
+    fn the_shortcut_takes_the_usual_spellings_and_leaves_the_rest_to_the_library() {
+        for raw in [
+            "8 (916) 555-12-34",
+            "79165551234",
+            "9165551234",
+            "+7 916 555 12 34",
+            "+7(916)555.12.34",
+        ] {
+            let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+            assert_eq!(
+                russian_mobile(raw, &digits).as_deref(),
+                Some("+79165551234"),
+                "{raw}"
+            );
+        }
+        for raw in [
+            "+375 29 123-45-67",
+            "8 495 123-45-67",
+            "8 916 555 12 34 доб. 5",
+            "+8 916 555 12 34",
+            "916 555 12 34 1",
+        ] {
+            let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+            assert_eq!(russian_mobile(raw, &digits), None, "{raw}");
         }
     }
 
