@@ -17,7 +17,7 @@ help:
 	@echo "make fuzz   libFuzzer over reading and every format for FUZZ_SECONDS (60) s; needs nightly"
 	@echo "make windows-e2e  bachata1c.exe under wine vs the Linux binary, byte for byte (~4 min)"
 	@echo "make bench-serve  load test of serve on the loopback (needs wrk), about 15 s"
-	@echo "make bench  speed vs the Python and jq baselines (needs hyperfine, jq, GNU time)"
+	@echo "make bench  speed vs the Python and jq baselines, then serve's load test (hyperfine, jq, time, wrk)"
 	@echo "make bench-core  criterion benches of the pure core (cargo bench)"
 
 build:
@@ -34,9 +34,8 @@ run: build
 	@echo "$(EXAMPLE_OUT)/commerceml (CommerceML 2.10) and $(EXAMPLE_OUT)/enterprisedata (EnterpriseData 1.8)."
 
 # Loopback only, bounded by BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 32).
-bench-serve:
-	$(CARGO) build --release --locked
-	bench/serve/run.sh $${CARGO_TARGET_DIR:-target}/release/bachata1c
+bench-serve: build
+	bench/serve/run.sh $(BIN)
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -46,9 +45,11 @@ test: lint
 	$(CARGO) test --locked
 
 # Whole-process benchmark (bench/run.sh; FILES, CLIENTS, RUNS, JQ_RUNS tune it), then the
-# criterion benches of the pure core. Never part of `make test` or CI.
+# HTTP receiver's load test (bench/serve/run.sh). Never part of `make test` or CI.
+# Whole-process speed against the baselines, then the HTTP receiver's load test.
 bench: build
 	bench/run.sh $(BIN)
+	bench/serve/run.sh $(BIN)
 
 bench-core:
 	$(CARGO) bench --bench core
