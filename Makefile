@@ -46,7 +46,6 @@ test: lint
 
 # Whole-process benchmark (bench/run.sh; FILES, CLIENTS, RUNS, JQ_RUNS tune it), then the
 # HTTP receiver's load test (bench/serve/run.sh). Never part of `make test` or CI.
-# Whole-process speed against the baselines, then the HTTP receiver's load test.
 bench: build
 	bench/run.sh $(BIN)
 	bench/serve/run.sh $(BIN)
