@@ -5,7 +5,7 @@
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use super::encoding::{self, TextEncoding, Unmappable};
+use super::encoding::Unmappable;
 use super::{Layout, Rendered, mapping};
 use crate::lead::Lead;
 
@@ -22,16 +22,8 @@ pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
     let mut writer = Writer::new_with_indent(Vec::new(), b'\t', 1);
     write_document(&mut writer, leads, layout).expect("writing to memory");
     let text = String::from_utf8(writer.into_inner()).expect("quick-xml writes UTF-8");
-    let (mut bytes, replaced_chars) =
-        encoding::encode(&text, layout.encoding, Unmappable::XmlCharRef);
     // Some 1C releases refuse a UTF-8 CommerceML file without a byte-order mark.
-    if layout.encoding == TextEncoding::Utf8 {
-        bytes.splice(0..0, [0xEF, 0xBB, 0xBF]);
-    }
-    Rendered {
-        bytes,
-        replaced_chars,
-    }
+    super::encoded(&text, layout, Unmappable::XmlCharRef, true)
 }
 
 fn write_document(writer: &mut Xml, leads: &[Lead], layout: &Layout) -> std::io::Result<()> {
@@ -193,6 +185,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::format::TextEncoding;
     use crate::format::{CmlVersion, Format};
     use crate::lead::{self, clean};
 

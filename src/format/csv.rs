@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::encoding::{self, TextEncoding, Unmappable};
+use super::encoding::Unmappable;
 use super::{Layout, Rendered};
 use crate::lead::Lead;
 
@@ -40,15 +40,7 @@ pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
     }
     let text = String::from_utf8(writer.into_inner().expect("flushing to memory"))
         .expect("csv writes the UTF-8 it was given");
-    let (mut bytes, replaced_chars) =
-        encoding::encode(&text, layout.encoding, Unmappable::QuestionMark);
-    if layout.encoding == TextEncoding::Utf8 {
-        bytes.splice(0..0, [0xEF, 0xBB, 0xBF]);
-    }
-    Rendered {
-        bytes,
-        replaced_chars,
-    }
+    super::encoded(&text, layout, Unmappable::QuestionMark, true)
 }
 
 fn cleaned(value: Cow<'_, str>, quote: bool) -> Cow<'_, str> {

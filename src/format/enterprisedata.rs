@@ -9,7 +9,7 @@ use quick_xml::Writer;
 use quick_xml::escape::escape;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use super::encoding::{self, Unmappable};
+use super::encoding::Unmappable;
 use super::{Layout, Rendered, mapping};
 use crate::lead::Lead;
 
@@ -24,11 +24,7 @@ pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
     let mut writer = Writer::new_with_indent(Vec::new(), b'\t', 1);
     write_message(&mut writer, leads, layout).expect("writing to memory");
     let text = String::from_utf8(writer.into_inner()).expect("quick-xml writes UTF-8");
-    let (bytes, replaced_chars) = encoding::encode(&text, layout.encoding, Unmappable::XmlCharRef);
-    Rendered {
-        bytes,
-        replaced_chars,
-    }
+    super::encoded(&text, layout, Unmappable::XmlCharRef, false)
 }
 
 fn element(writer: &mut Xml, name: &str, text: &str) -> std::io::Result<()> {

@@ -16,6 +16,7 @@ use chrono::{Datelike, NaiveDateTime, Timelike};
 use uuid::Uuid;
 
 pub use encoding::TextEncoding;
+use encoding::Unmappable;
 pub use fields::Field;
 pub use mapping::Mapping;
 
@@ -110,11 +111,24 @@ pub struct Rendered {
     pub replaced_chars: usize,
 }
 
+/// The finished file: `text` in the target encoding, with a UTF-8 byte-order mark where the
+/// format's readers want one (1C's loaders and Excel for CSV, some 1C releases for CommerceML).
+fn encoded(text: &str, layout: &Layout, unmappable: Unmappable, utf8_bom: bool) -> Rendered {
+    let (mut bytes, replaced_chars) = encoding::encode(text, layout.encoding, unmappable);
+    if utf8_bom && layout.encoding == TextEncoding::Utf8 {
+        bytes.splice(0..0, [0xEF, 0xBB, 0xBF]);
+    }
+    Rendered {
+        bytes,
+        replaced_chars,
+    }
+}
+
 /// Renders the leads of one input file.
 pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
     match layout.format {
         Format::Csv => csv::render(leads, layout),
-        Format::Xml => xml::render(leads, layout.encoding),
+        Format::Xml => xml::render(leads, layout),
         Format::Commerceml => commerceml::render(leads, layout),
         Format::Enterprisedata => enterprisedata::render(leads, layout),
     }

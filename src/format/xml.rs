@@ -5,23 +5,19 @@
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use super::encoding::{self, TextEncoding, Unmappable};
-use super::{Field, Rendered};
+use super::encoding::{TextEncoding, Unmappable};
+use super::{Field, Layout, Rendered};
 use crate::lead::Lead;
 
 /// Namespace of the layout; its version changes only with an incompatible change.
 pub const NAMESPACE: &str = "urn:bachata1c:leads:1";
 
-pub fn render(leads: &[Lead], target: TextEncoding) -> Rendered {
+pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
-    write_document(&mut writer, leads, target).expect("writing to memory");
+    write_document(&mut writer, leads, layout.encoding).expect("writing to memory");
     let mut text = String::from_utf8(writer.into_inner()).expect("quick-xml writes UTF-8");
     text.push('\n');
-    let (bytes, replaced_chars) = encoding::encode(&text, target, Unmappable::XmlCharRef);
-    Rendered {
-        bytes,
-        replaced_chars,
-    }
+    super::encoded(&text, layout, Unmappable::XmlCharRef, false)
 }
 
 fn write_document(
