@@ -170,6 +170,11 @@ fn decode_utf8<'a>(body: &'a [u8], whole: &[u8]) -> Result<Cow<'a, str>, ReadErr
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
+    // `contains` on bytes is a vectorised memchr; `position` walks byte by byte, which was a
+    // measurable part of reading a 16 MB file. Nearly every file has no NUL at all.
+    if !bytes.contains(&0) {
+        return None;
+    }
     bytes.iter().position(|&b| b == 0)
 }
 
