@@ -116,30 +116,8 @@ const PARALLEL_FROM: usize = 2_000;
 pub fn qualify(payload: &Payload, rules: &Rules, origin: &Origin) -> (Vec<Lead>, Vec<Skipped>) {
     let event = clean(payload.event.as_deref().unwrap_or(origin.default_event));
     let entries = &payload.clients;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if entries.len() < PARALLEL_FROM || threads < 2 {
-        return qualify_part(entries, 0, payload, &event, rules, origin);
-    }
-    let per_thread = entries.len().div_ceil(threads);
-    let parts: Vec<(Vec<Lead>, Vec<Skipped>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = entries
-            .chunks(per_thread)
-            .enumerate()
-            .map(|(i, part)| {
-                let event = &event;
-                scope.spawn(move || {
-                    qualify_part(part, i * per_thread, payload, event, rules, origin)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+    let parts = crate::parallel::map_chunks(entries, PARALLEL_FROM, |first, part| {
+        qualify_part(part, first, payload, &event, rules, origin)
     });
     let mut leads = Vec::with_capacity(entries.len());
     let mut skipped = Vec::new();

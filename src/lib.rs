@@ -16,6 +16,7 @@ pub mod lead;
 pub mod ledger;
 pub mod limits;
 pub mod log;
+pub mod parallel;
 pub mod payload;
 pub mod report;
 pub mod serve;

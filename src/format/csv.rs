@@ -22,42 +22,20 @@ pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
         .iter()
         .map(|(_, title)| cleaned(title.as_str().into(), layout.csv_quote))
         .collect();
-    let mut text = rows_text(layout, [header].into_iter());
     let columns = &columns;
-    let row = |lead| row(lead, columns, layout.csv_quote);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    let (mut bytes, replaced_chars) = if leads.len() < PARALLEL_FROM || threads < 2 {
-        text.push_str(&rows_text(layout, leads.iter().map(row)));
-        encoding::encode(&text, layout.encoding, Unmappable::QuestionMark)
-    } else {
-        let (mut bytes, mut replaced) =
-            encoding::encode(&text, layout.encoding, Unmappable::QuestionMark);
-        let parts: Vec<(Vec<u8>, usize)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = leads
-                .chunks(leads.len().div_ceil(threads))
-                .map(|part| {
-                    scope.spawn(move || {
-                        let text = rows_text(layout, part.iter().map(row));
-                        encoding::encode(&text, layout.encoding, Unmappable::QuestionMark)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|handle| {
-                    handle
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        });
-        bytes.reserve(parts.iter().map(|(part, _)| part.len()).sum());
-        for (part, part_replaced) in parts {
-            bytes.extend_from_slice(&part);
-            replaced += part_replaced;
-        }
-        (bytes, replaced)
-    };
+    let encode = |text: String| encoding::encode(&text, layout.encoding, Unmappable::QuestionMark);
+    let (mut bytes, mut replaced_chars) = encode(rows_text(layout, [header].into_iter()));
+    let parts = crate::parallel::map_chunks(leads, PARALLEL_FROM, |_, part| {
+        encode(rows_text(
+            layout,
+            part.iter().map(|lead| row(lead, columns, layout.csv_quote)),
+        ))
+    });
+    bytes.reserve(parts.iter().map(|(part, _)| part.len()).sum());
+    for (part, part_replaced) in parts {
+        bytes.extend_from_slice(&part);
+        replaced_chars += part_replaced;
+    }
     if layout.encoding == TextEncoding::Utf8 {
         bytes.splice(0..0, [0xEF, 0xBB, 0xBF]);
     }
