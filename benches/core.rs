@@ -86,7 +86,9 @@ fn core(c: &mut Criterion) {
         "+375 29 123-45-67",
         "8 800 555-35-35 доб. 1",
     ] {
-        group.bench_function(raw, |b| b.iter(|| lead::normalize_phone(black_box(raw))));
+        group.bench_function(raw, |b| {
+            b.iter(|| bachata1c::phone::normalize(black_box(raw)))
+        });
     }
     group.finish();
 

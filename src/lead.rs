@@ -2,10 +2,10 @@
 //! characters XML cannot carry) and the rules that decide which clients qualify.
 
 use chrono::NaiveDateTime;
-use phonenumber::country::Id as Country;
 use uuid::Uuid;
 
 use crate::payload::{Client, ClientEntry, Payload};
+use crate::phone;
 
 /// A qualifying client, ready for any output format.
 #[derive(Debug, Clone, PartialEq)]
@@ -158,13 +158,6 @@ fn qualify_part(
     (leads, skipped)
 }
 
-/// Loads libphonenumber's metadata (about a tenth of a second, once per process), so that a
-/// caller can do it on another thread while it reads its first input.
-pub fn warm_up() {
-    // A landline: a mobile would take the shortcut and never load the metadata.
-    let _ = normalize_phone("+7 495 123-45-67");
-}
-
 fn to_lead(
     client: &Client,
     payload: &Payload,
@@ -176,7 +169,7 @@ fn to_lead(
         return Err(SkipReason::EventNotAllowed(event.to_string()));
     }
     let phone_raw = clean(client.phone.as_deref().unwrap_or(""));
-    let phone = normalize_phone(&phone_raw);
+    let phone = phone::normalize(&phone_raw);
     match &phone {
         None if rules.require_phone || rules.require_valid_phone => {
             return Err(SkipReason::NoPhone);
@@ -213,70 +206,6 @@ fn to_lead(
         source_file: clean(origin.source_file),
         received_at: origin.received_at,
     })
-}
-
-/// A phone number as 1C should store it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Phone {
-    /// E.164 when valid; otherwise the digits as typed, with `+` if it had one.
-    pub number: String,
-    pub valid: bool,
-}
-
-/// Normalises a phone with libphonenumber's metadata, Russia as the default region.
-/// Returns `None` when there is no digit at all (`""`, `" - "`).
-pub fn normalize_phone(raw: &str) -> Option<Phone> {
-    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-    if digits.is_empty() {
-        return None;
-    }
-    if let Some(number) = russian_mobile(raw, &digits) {
-        return Some(Phone {
-            number,
-            valid: true,
-        });
-    }
-    match phonenumber::parse(Some(Country::RU), raw) {
-        Ok(number) if phonenumber::is_valid(&number) => Some(Phone {
-            number: number.format().mode(phonenumber::Mode::E164).to_string(),
-            valid: true,
-        }),
-        // The library's formatting of numbers it cannot validate is not trustworthy
-        // (it turns `8 800 …` into `+7005…`), so keep what the client typed.
-        _ => {
-            let plus = if raw.trim_start().starts_with('+') {
-                "+"
-            } else {
-                ""
-            };
-            Some(Phone {
-                number: format!("{plus}{digits}"),
-                valid: false,
-            })
-        }
-    }
-}
-
-/// The common case without the library's cost (~4.5 µs a number, most of a large file's
-/// time): a Russian mobile number typed in one of the usual ways (`8 (916) 555-12-34`,
-/// `+7 916 555 12 34`, `79165551234`, `9165551234`). libphonenumber's RU metadata makes every
-/// national number `9\d{9}` a valid mobile, so the answer is the library's own; a property test
-/// checks the two agree. Anything else (letters, extensions, other countries) goes to the library.
-fn russian_mobile(raw: &str, digits: &str) -> Option<String> {
-    let typed_plainly = raw
-        .trim()
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '.' | '+'));
-    let plus = raw.trim_start().starts_with('+');
-    if !typed_plainly || raw.matches('+').count() > usize::from(plus) {
-        return None;
-    }
-    let national = match (plus, digits.len(), digits.as_bytes().first()) {
-        (false, 10, Some(b'9')) => digits,
-        (false, 11, Some(b'7' | b'8')) | (true, 11, Some(b'7')) => &digits[1..],
-        _ => return None,
-    };
-    national.starts_with('9').then(|| format!("+7{national}"))
 }
 
 /// Namespace of bachata1c's name-based UUIDs (itself UUIDv5 of the project URL in the URL namespace).
@@ -358,92 +287,6 @@ pub fn clean(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn russian_numbers_in_every_usual_spelling_become_e164() {
-        for raw in [
-            "8 (916) 555-12-34",
-            "79165551234",
-            "9165551234",
-            "+7 916 555 12 34",
-        ] {
-            let phone = normalize_phone(raw).unwrap();
-            assert_eq!(phone.number, "+79165551234", "{raw}");
-            assert!(phone.valid);
-        }
-    }
-
-    proptest::proptest! {
-        /// The fast path for Russian mobiles must give exactly what libphonenumber gives.
-        #[test]
-        fn the_russian_mobile_shortcut_agrees_with_libphonenumber(
-            prefix in proptest::sample::select(vec!["", "8", "7", "+7", "+7 ", "8 ", "+8", "7-", "+", "++7"]),
-            national in "[0-9]{8,11}",
-            separators in proptest::collection::vec(proptest::sample::select(vec!["", " ", "-", "(", ")", ".", "  "]), 12),
-        ) {
-            let mut raw = prefix.to_string();
-            for (i, digit) in national.chars().enumerate() {
-                raw.push_str(separators[i % separators.len()]);
-                raw.push(digit);
-            }
-            let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-            if let Some(fast) = russian_mobile(&raw, &digits) {
-                let number = phonenumber::parse(Some(Country::RU), &raw).expect("the library reads it");
-                proptest::prop_assert!(phonenumber::is_valid(&number), "{raw}");
-                proptest::prop_assert_eq!(fast, number.format().mode(phonenumber::Mode::E164).to_string());
-            }
-        }
-    }
-
-    #[test]
-    fn the_shortcut_takes_the_usual_spellings_and_leaves_the_rest_to_the_library() {
-        for raw in [
-            "8 (916) 555-12-34",
-            "79165551234",
-            "9165551234",
-            "+7 916 555 12 34",
-            "+7(916)555.12.34",
-        ] {
-            let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-            assert_eq!(
-                russian_mobile(raw, &digits).as_deref(),
-                Some("+79165551234"),
-                "{raw}"
-            );
-        }
-        for raw in [
-            "+375 29 123-45-67",
-            "8 495 123-45-67",
-            "8 916 555 12 34 доб. 5",
-            "+8 916 555 12 34",
-            "916 555 12 34 1",
-        ] {
-            let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-            assert_eq!(russian_mobile(raw, &digits), None, "{raw}");
-        }
-    }
-
-    #[test]
-    fn foreign_numbers_keep_their_country() {
-        assert_eq!(
-            normalize_phone("+375 29 123-45-67").unwrap().number,
-            "+375291234567"
-        );
-    }
-
-    #[test]
-    fn a_phone_without_digits_is_no_phone() {
-        for raw in ["", " - ", "нет", "+"] {
-            assert_eq!(normalize_phone(raw), None, "{raw:?}");
-        }
-    }
-
-    #[test]
-    fn an_unrecognised_number_keeps_its_digits() {
-        let phone = normalize_phone("8 800 555-35-35 доб. 1").unwrap();
-        assert_eq!(phone.number, "880055535351");
-        assert!(!phone.valid);
-    }
 
     #[test]
     fn full_names_are_split_only_when_recognisably_russian() {

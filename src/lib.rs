@@ -18,6 +18,7 @@ pub mod limits;
 pub mod log;
 pub mod parallel;
 pub mod payload;
+pub mod phone;
 pub mod report;
 pub mod serve;
 pub mod watch;

@@ -7,8 +7,8 @@ use crate::cli::ConvertArgs;
 use crate::config::Config;
 use crate::convert::{self, Settings};
 use crate::fsx;
-use crate::lead;
 use crate::limits::Limits;
+use crate::phone;
 use crate::report::{self, Tally};
 
 /// Inputs converted before their outputs are published together (see `fsx::write_atomic_batch`).
@@ -38,7 +38,7 @@ pub fn run(args: &ConvertArgs) -> u8 {
         return super::UNUSABLE;
     }
     // Loaded on the side while the first input is read and parsed.
-    std::thread::spawn(lead::warm_up);
+    std::thread::spawn(phone::warm_up);
     let mut tally = Tally::default();
     let mut produced: HashMap<String, &Path> = HashMap::new();
     let mut batch = Batch::default();

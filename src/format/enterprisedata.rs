@@ -12,6 +12,7 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 use super::encoding::Unmappable;
 use super::{Layout, Rendered, mapping};
 use crate::lead::Lead;
+use crate::phone;
 
 pub const MESSAGE_NAMESPACE: &str = "http://www.1c.ru/SSL/Exchange/Message";
 pub const NAMESPACE: &str = "http://v8.1c.ru/edi/edi_stnd/EnterpriseData/1.8";
@@ -257,48 +258,27 @@ pub struct PhoneParts {
     pub presentation: String,
 }
 
-/// Splits a lead's phone. For a valid number the area code is the first group of the
-/// phonenumber crate's international format (`+7 916 555-12-34` → 7, 916, 5551234;
+/// Splits a lead's phone. For a valid number the area code is the first group of
+/// libphonenumber's international format (`+7 916 555-12-34` → 7, 916, 5551234;
 /// `+375 29 123-45-67` → 375, 29, 1234567). For Russia that is always three digits: right for
 /// mobile DEF codes and most cities, while a 4-digit city code (Izhevsk 3412) is split 341 +
-/// 2123456 — the same number, grouped differently. A number that is not valid keeps its digits
-/// in `number` and leaves the codes empty, as 1C does for a number typed without codes.
+/// 2123456, as libphonenumber's own metadata groups it — the same number, grouped differently.
+/// A number that is not valid keeps its digits in `number` and leaves the codes empty, as 1C
+/// does for a number typed without codes.
 pub fn phone_parts(phone: &str, valid: bool) -> PhoneParts {
-    let digits = |text: &str| {
-        text.chars()
-            .filter(char::is_ascii_digit)
-            .collect::<String>()
-    };
-    let unsplit = || PhoneParts {
-        country: String::new(),
-        area: String::new(),
-        number: digits(phone),
-        presentation: phone.to_string(),
-    };
-    if !valid {
-        return unsplit();
-    }
-    let Ok(number) = phonenumber::parse(None, phone) else {
-        return unsplit();
-    };
-    let international = number
-        .format()
-        .mode(phonenumber::Mode::International)
-        .to_string();
-    let country = number.code().value().to_string();
-    let rest = international
-        .strip_prefix(&format!("+{country}"))
-        .unwrap_or(&international)
-        .trim();
-    let (area, local) = match rest.split_once([' ', '-']) {
-        Some((area, local)) => (digits(area), digits(local)),
-        None => (String::new(), digits(rest)),
-    };
-    PhoneParts {
-        country,
-        area,
-        number: local,
-        presentation: international,
+    match valid.then(|| phone::parts(phone)).flatten() {
+        Some(parts) => PhoneParts {
+            country: parts.country,
+            area: parts.area,
+            number: parts.local,
+            presentation: parts.international,
+        },
+        None => PhoneParts {
+            country: String::new(),
+            area: String::new(),
+            number: phone.chars().filter(char::is_ascii_digit).collect(),
+            presentation: phone.to_string(),
+        },
     }
 }
 
