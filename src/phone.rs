@@ -1,12 +1,13 @@
 //! Phone numbers as 1C should store them: E.164 (`+79165551234`) when libphonenumber's metadata
 //! says the number is valid, else the digits as typed.
 //!
-//! Numbers of country code 7 (Russia and Kazakhstan) typed in the usual ways, which is nearly
-//! every number a Russian dealer receives, are parsed here by libphonenumber's reference
-//! algorithm (the Java library's `parse` and `isValidNumber`), from the metadata that ships
-//! with the `phonenumber` crate, compiled once into plain regular expressions. Everything else
-//! (other countries, words, odd lengths) goes to the crate. Two reasons for not using the crate
-//! for these:
+//! Numbers typed in the usual ways (digits, spaces, dashes, brackets, dots, a leading `+`, an
+//! extension such as `доб. 12`), which is nearly every number a dealer receives, are parsed
+//! here by libphonenumber's reference algorithm (the Java library's `parse` and
+//! `isValidNumber`), from the metadata that ships with the `phonenumber` crate, compiled once
+//! per calling code into plain regular expressions. Anything else (words, a second `+`,
+//! countries whose national prefix is rewritten rather than removed) goes to the crate. Two
+//! reasons for not using the crate for all:
 //! - it strips the national prefix 8 from a national number that itself starts with 8, so
 //!   St Petersburg (`+7 812 …`) and every `8 800 …` number came out invalid; the reference
 //!   strips it only when the rest is still a possible number;
@@ -16,7 +17,9 @@
 //! tests/phone_oracle.rs holds both paths to Python's `phonenumbers` (a port of the Java
 //! library) with the same metadata version.
 
-use std::sync::LazyLock;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{LazyLock, OnceLock};
 
 use phonenumber::country::Id as Country;
 use phonenumber::metadata::{DATABASE, Descriptor, Metadata};
@@ -38,7 +41,7 @@ pub fn normalize(raw: &str) -> Option<Phone> {
         return None;
     }
     let plus = raw.trim_start().starts_with('+');
-    let valid_e164 = match CODE_7.as_ref().and_then(|code| code.parse(raw)) {
+    let valid_e164 = match parse(raw) {
         Some(parsed) => parsed,
         None => by_the_crate(raw),
     };
@@ -56,10 +59,10 @@ pub fn normalize(raw: &str) -> Option<Phone> {
     })
 }
 
-/// Loads the metadata and compiles the country code 7 rules (about a tenth of a second, once
-/// per process), so that a caller can do it on another thread while it reads its first input.
+/// Loads the metadata and compiles Russia's rules (about a tenth of a second, once per
+/// process), so that a caller can do it on another thread while it reads its first input.
 pub fn warm_up() {
-    LazyLock::force(&CODE_7);
+    let _ = calling_code(RUSSIA);
 }
 
 /// The area code and the rest of a valid number's international form, for 1C's contact
@@ -79,11 +82,18 @@ pub fn parts(e164: &str) -> Option<Parts> {
             .filter(char::is_ascii_digit)
             .collect::<String>()
     };
-    let (country, international) = match e164
-        .strip_prefix("+7")
-        .and_then(|nsn| Some((nsn, CODE_7.as_ref()?)))
-    {
-        Some((nsn, code)) => ("7".to_string(), format!("+7 {}", code.international(nsn))),
+    let own = e164
+        .strip_prefix('+')
+        .and_then(split_country_code)
+        .and_then(|(code, national)| {
+            let rules = calling_code(code)?;
+            Some((
+                code.to_string(),
+                format!("+{code} {}", rules.international(national)),
+            ))
+        });
+    let (country, international) = match own {
+        Some(own) => own,
         None => {
             let number = phonenumber::parse(None, e164).ok()?;
             let international = number
@@ -120,18 +130,50 @@ fn by_the_crate(raw: &str) -> Option<String> {
 const MIN_NATIONAL_LENGTH: usize = 2;
 const MAX_NATIONAL_LENGTH: usize = 17;
 
-/// The rules of country code 7, or `None` when the metadata has a shape this module does not
-/// implement (a national prefix transform rule): then every number goes to the crate.
-static CODE_7: LazyLock<Option<Code7>> = LazyLock::new(Code7::load);
+/// The default region's calling code: a number typed without `+` is Russian.
+const RUSSIA: u16 = 7;
+/// What a caller in Russia dials before another country's code (`8 10 375 …`).
+const RUSSIAN_INTERNATIONAL_PREFIX: &str = "810";
 
-struct Code7 {
-    /// In the metadata's order: the main country (Russia) first, as the reference picks them.
+/// Every calling code of the metadata, its rules compiled on first use.
+static CALLING_CODES: LazyLock<HashMap<u16, OnceLock<Option<CallingCode>>>> = LazyLock::new(|| {
+    DATABASE
+        .iter()
+        .map(|meta| (meta.country_code(), OnceLock::new()))
+        .collect()
+});
+
+/// The rules of one calling code, or `None` where this module leaves the code to the crate:
+/// non-geographic codes (+800, +882) and a main region whose national prefix is rewritten
+/// rather than removed (Argentina, Brazil, Japan).
+fn calling_code(code: u16) -> Option<&'static CallingCode> {
+    CALLING_CODES
+        .get(&code)?
+        .get_or_init(|| CallingCode::load(code))
+        .as_ref()
+}
+
+/// `+375 29…` → 375 and `29…`: the first one to three digits that are a calling code.
+fn split_country_code(digits: &str) -> Option<(u16, &str)> {
+    if digits.starts_with('0') {
+        return None;
+    }
+    (1..=3.min(digits.len())).find_map(|length| {
+        let code: u16 = digits[..length].parse().ok()?;
+        CALLING_CODES
+            .contains_key(&code)
+            .then(|| (code, &digits[length..]))
+    })
+}
+
+struct CallingCode {
+    /// In the metadata's order, the main country first, as the reference picks them.
     regions: Vec<Region>,
-    /// Russia's, the default region: what a number dialled inside it starts with.
-    national_prefix: Regex,
-    international_prefix: Regex,
-    /// Russia's general pattern and lengths, used while parsing.
-    main: usize,
+    /// The main region's national prefix as it is removed when parsing (`8` for Russia).
+    national_prefix: Option<Regex>,
+    /// What replaces the prefix instead of nothing, in the few countries that have it.
+    national_prefix_transform: Option<String>,
+    /// The main region's formats, for the international form.
     formats: Vec<Format>,
 }
 
@@ -166,34 +208,98 @@ enum Length {
     Invalid,
 }
 
-impl Code7 {
-    fn load() -> Option<Code7> {
-        let ids = DATABASE.region(&7)?;
+/// `Some(Some(e164))` for a valid number, `Some(None)` for one the reference rejects, `None`
+/// when the text is not a plainly typed number this module reads (the crate decides then).
+fn parse(raw: &str) -> Option<Option<String>> {
+    let typed_plainly = |text: &str| {
+        let body = text.strip_prefix('+').unwrap_or(text);
+        body.chars()
+            .all(|c| c.is_ascii_digit() || is_punctuation(c))
+    };
+    let text = raw.trim();
+    let number = if typed_plainly(text) {
+        text
+    } else {
+        without_extension(text).filter(|number| typed_plainly(number))?
+    };
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits.len()) {
+        return None;
+    }
+    let international = if number.starts_with('+') {
+        Some(digits.as_str())
+    } else {
+        // Dialled abroad from Russia, unless a 0 follows (no calling code starts with 0).
+        digits
+            .strip_prefix(RUSSIAN_INTERNATIONAL_PREFIX)
+            .filter(|rest| !rest.starts_with('0'))
+    };
+    let (code, national) = match international {
+        Some(rest) => match split_country_code(rest) {
+            Some((code, national)) => (code, national.to_string()),
+            None => return Some(None),
+        },
+        None => {
+            let rules = calling_code(RUSSIA)?;
+            (RUSSIA, rules.without_own_country_code(RUSSIA, &digits))
+        }
+    };
+    let rules = calling_code(code)?;
+    if national.len() < MIN_NATIONAL_LENGTH {
+        return Some(None);
+    }
+    let potential = rules.strip_national_prefix(&national);
+    let national = match rules.length(&potential) {
+        Length::TooShort | Length::LocalOnly | Length::Invalid => national.as_str(),
+        Length::Possible | Length::TooLong => &potential,
+    };
+    if !(MIN_NATIONAL_LENGTH..=MAX_NATIONAL_LENGTH).contains(&national.len()) {
+        return Some(None);
+    }
+    Some(
+        rules
+            .is_valid(national)
+            .then(|| format!("+{code}{national}")),
+    )
+}
+
+/// The digit counts read here; shorter and longer texts go to the crate.
+const MIN_DIGITS: usize = 6;
+const MAX_DIGITS: usize = 17;
+
+impl CallingCode {
+    fn load(code: u16) -> Option<CallingCode> {
+        let ids = DATABASE.region(&code)?;
+        if ids.contains(&"001") {
+            return None;
+        }
         let metas: Vec<&Metadata> = ids
             .iter()
             .map(|id| DATABASE.by_id(*id))
             .collect::<Option<_>>()?;
-        if metas
+        let main = metas
             .iter()
-            .any(|meta| meta.national_prefix_transform_rule().is_some())
-        {
-            return None;
-        }
-        let main = metas.iter().position(|meta| meta.id() == "RU")?;
-        let ru = metas[main];
-        let national_prefix = ru
+            .position(|meta| meta.is_main_country_for_code())
+            .unwrap_or(0);
+        let meta = metas[main];
+        let national_prefix = meta
             .national_prefix_for_parsing()
             .map(|regex| regex.as_str().to_string())
-            .or_else(|| ru.national_prefix().map(str::to_string))?;
-        let regions = metas
+            .or_else(|| meta.national_prefix().map(str::to_string));
+        // The main region comes first in the metadata (it does for every shared code); the
+        // reference parses with its rules and, in this order, picks a number's region.
+        if main != 0 {
+            return None;
+        }
+        let regions: Vec<Region> = metas
             .iter()
             .map(|meta| Region::load(meta))
             .collect::<Option<_>>()?;
         // The international formats, where the metadata has them, else the national ones.
-        let formats = if ru.international_formats().is_empty() {
-            ru.formats()
+        let formats = if meta.international_formats().is_empty() {
+            meta.formats()
         } else {
-            ru.international_formats()
+            meta.international_formats()
         };
         let formats = formats
             .iter()
@@ -204,90 +310,65 @@ impl Code7 {
                         Some(regex) => Some(compile(regex.as_str(), "^(?:", ")")?),
                         None => None,
                     },
-                    // `$1-$2` in the metadata; the regex crate wants `${1}-${2}`.
-                    format: Regex::new(r"\$(\d)")
-                        .expect("a valid pattern")
-                        .replace_all(format.format(), "$${$1}")
-                        .into_owned(),
+                    format: dollar_groups(format.format()),
                 })
             })
             .collect::<Option<_>>()?;
-        Some(Code7 {
+        Some(CallingCode {
             regions,
-            national_prefix: compile(&national_prefix, "^(?:", ")")?,
-            international_prefix: compile(ru.international_prefix()?.as_str(), "^(?:", ")")?,
-            main,
+            national_prefix: match national_prefix {
+                Some(prefix) => Some(compile(&prefix, "^(?:", ")")?),
+                None => None,
+            },
+            national_prefix_transform: meta.national_prefix_transform_rule().map(dollar_groups),
             formats,
         })
     }
 
-    /// `Some(Some(e164))` for a valid number, `Some(None)` for one the reference rejects, `None`
-    /// when the text is not a plainly typed number of country code 7 (the crate decides then).
-    fn parse(&self, raw: &str) -> Option<Option<String>> {
-        let typed_plainly = |text: &str| {
-            let body = text.strip_prefix('+').unwrap_or(text);
-            body.chars()
-                .all(|c| c.is_ascii_digit() || is_punctuation(c))
-        };
-        let text = raw.trim();
-        let number = if typed_plainly(text) {
-            text
-        } else {
-            without_extension(text).filter(|number| typed_plainly(number))?
-        };
-        let plus = number.starts_with('+');
-        let body = number.strip_prefix('+').unwrap_or(number);
-        let digits: String = body.chars().filter(char::is_ascii_digit).collect();
-        if !(10..=11).contains(&digits.len()) {
-            return None;
-        }
-        let national = if plus {
-            // The country code is read from the number; only 7 is handled here.
-            digits.strip_prefix('7')?.to_string()
-        } else {
-            // Dialled abroad from Russia (`8 10 375 …`): another country, the crate's case.
-            if self.international_prefix.is_match(&digits) {
-                return None;
-            }
-            self.without_default_country_code(&digits)
-        };
-        let potential = self.strip_national_prefix(&national);
-        let national = match self.length(potential) {
-            Length::TooShort | Length::LocalOnly | Length::Invalid => national.as_str(),
-            Length::Possible | Length::TooLong => potential,
-        };
-        if !(MIN_NATIONAL_LENGTH..=MAX_NATIONAL_LENGTH).contains(&national.len()) {
-            return Some(None);
-        }
-        Some(self.is_valid(national).then(|| format!("+7{national}")))
+    fn main(&self) -> &Region {
+        &self.regions[0]
     }
 
-    /// A number typed without `+` that starts with 7 may be the country code followed by a
-    /// national number (`79165551234`): the reference takes it as that when the whole is not
-    /// a possible national number and the rest is, or when the whole is too long.
-    fn without_default_country_code(&self, digits: &str) -> String {
-        if let Some(rest) = digits.strip_prefix('7') {
+    /// A number typed without `+` may still start with the country code (`79165551234`): the
+    /// reference takes it as that when the whole is not a possible national number and the
+    /// rest is, or when the whole is too long.
+    fn without_own_country_code(&self, code: u16, digits: &str) -> String {
+        if let Some(rest) = digits.strip_prefix(&code.to_string()) {
             let potential = self.strip_national_prefix(rest);
-            let general = &self.regions[self.main].general.pattern;
-            if (!general.is_match(digits) && general.is_match(potential))
+            let general = &self.main().general.pattern;
+            if (!general.is_match(digits) && general.is_match(&potential))
                 || self.length(digits) == Length::TooLong
             {
-                return potential.to_string();
+                return potential.into_owned();
             }
         }
         digits.to_string()
     }
 
     /// Removes the national prefix (8) unless the number was possible with it and is not
-    /// without it: `8 916 …` loses the 8, `812 …` keeps it.
-    fn strip_national_prefix<'a>(&self, number: &'a str) -> &'a str {
-        let Some(prefix) = self.national_prefix.find(number) else {
-            return number;
+    /// without it: `8 916 …` loses the 8, `812 …` keeps it. Where the metadata has a
+    /// transform rule (Argentina's `0 11 15 …` → `9 11 …`), the prefix is rewritten by it.
+    fn strip_national_prefix<'a>(&self, number: &'a str) -> Cow<'a, str> {
+        let Some(prefix) = &self.national_prefix else {
+            return Cow::Borrowed(number);
         };
-        let general = &self.regions[self.main].general.pattern;
-        let rest = &number[prefix.end()..];
-        if general.is_match(number) && !general.is_match(rest) {
-            number
+        let Some(found) = prefix.captures(number) else {
+            return Cow::Borrowed(number);
+        };
+        let matched = found.get(0).expect("group 0 is the match");
+        let last_group = found.get(found.len() - 1);
+        let rest: Cow<'a, str> = match (&self.national_prefix_transform, last_group) {
+            (Some(rule), Some(_)) => {
+                let mut rewritten = String::new();
+                found.expand(rule, &mut rewritten);
+                rewritten.push_str(&number[matched.end()..]);
+                Cow::Owned(rewritten)
+            }
+            _ => Cow::Borrowed(&number[matched.end()..]),
+        };
+        let general = &self.main().general.pattern;
+        if general.is_match(number) && !general.is_match(&rest) {
+            Cow::Borrowed(number)
         } else {
             rest
         }
@@ -295,7 +376,7 @@ impl Code7 {
 
     /// libphonenumber's `testNumberLength` against the main region's possible lengths.
     fn length(&self, number: &str) -> Length {
-        let general = &self.regions[self.main].general;
+        let general = &self.main().general;
         let length = number.len() as u16;
         let (Some(&min), Some(&max)) = (general.lengths.first(), general.lengths.last()) else {
             return Length::Invalid;
@@ -317,6 +398,9 @@ impl Code7 {
     /// without them, whose patterns it matches); the number is valid if it is of one of that
     /// region's types.
     fn is_valid(&self, national: &str) -> bool {
+        if let [region] = self.regions.as_slice() {
+            return region.has_type(national);
+        }
         self.regions
             .iter()
             .find(|region| match &region.leading_digits {
@@ -428,6 +512,13 @@ fn compile(pattern: &str, before: &str, after: &str) -> Option<Regex> {
         .ignore_whitespace(true)
         .build()
         .ok()
+}
+
+/// `$1-$2` in the metadata; the regex crate wants `${1}-${2}` (`$1x` would name a group `1x`).
+fn dollar_groups(template: &str) -> String {
+    static GROUP: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\$(\d)").expect("a valid pattern"));
+    GROUP.replace_all(template, "$${$1}").into_owned()
 }
 
 /// What people type between the digits of a number and libphonenumber ignores.

@@ -77,6 +77,38 @@ fn inputs() -> Vec<String> {
             inputs.push(number);
         }
     }
+    // Every region's example number of every type, from the metadata, with its last digits
+    // changed, written with `+`, dialled from Russia and run together.
+    for meta in phonenumber::metadata::DATABASE.iter() {
+        let d = meta.descriptors();
+        let examples = [
+            d.fixed_line(),
+            d.mobile(),
+            d.toll_free(),
+            d.premium_rate(),
+            d.shared_cost(),
+            d.personal_number(),
+            d.voip(),
+            d.pager(),
+            d.uan(),
+            d.voicemail(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|desc| desc.example());
+        for (i, example) in examples.enumerate() {
+            let code = meta.country_code();
+            let keep = example.len().saturating_sub(2);
+            let national = format!("{}{}", &example[..keep], digits.next(example.len() - keep));
+            let (head, tail) = national.split_at(national.len() / 2);
+            inputs.push(match i % 4 {
+                0 => format!("+{code} {head} {tail}"),
+                1 => format!("8 10 {code} {head}-{tail}"),
+                2 => format!("+{code}{national}"),
+                _ => format!("+{code} ({head}) {tail}"),
+            });
+        }
+    }
     for foreign in [
         "+375 29 955-59-65",
         "+375 (17) 123-45-67",
@@ -90,6 +122,17 @@ fn inputs() -> Vec<String> {
         "+1 212 555 0123",
         "+86 138 0013 8000",
         "+44 20 7946 0958",
+        // National prefixes that are rewritten, not removed (Argentina's mobile 15, Brazil's
+        // carrier codes) and Italy's leading zero.
+        "+54 011 15 2345-6789",
+        "+54 0 341 15 234 5678",
+        "+54 9 11 2345 6789",
+        "+55 0 21 2345 6789",
+        "+55 0 15 21 2345 6789",
+        "+55 (11) 96123-4567",
+        "+81 03-1234-5678",
+        "+39 06 6982 1234",
+        "+39 333 123 4567",
         "8 10 375 29 955-59-65",
         "810 49 30 1234567",
         "8 800 555-35-35 доб. 1",
