@@ -7,7 +7,6 @@
 use std::borrow::Cow;
 
 use super::encoding::{self, TextEncoding, Unmappable};
-use super::mapping::Column;
 use super::{Layout, Rendered};
 use crate::lead::Lead;
 
@@ -18,26 +17,25 @@ const PARALLEL_FROM: usize = 2_000;
 
 pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
     let columns = layout.mapping.csv.columns();
-    let header: Vec<Cow<'_, str>> = columns
-        .iter()
-        .map(|(_, title)| cleaned(title.as_str().into(), layout.csv_quote))
-        .collect();
     let columns = &columns;
-    let encode = |text: String| encoding::encode(&text, layout.encoding, Unmappable::QuestionMark);
-    let (mut bytes, mut replaced_chars) = encode(rows_text(layout, [header].into_iter()));
-    let parts = crate::parallel::map_chunks(leads, PARALLEL_FROM, |_, part| {
-        encode(rows_text(
-            layout,
-            part.iter().map(|lead| row(lead, columns, layout.csv_quote)),
-        ))
+    let parts = crate::parallel::map_chunks(leads, PARALLEL_FROM, |first, part| {
+        let mut rows = Rows::new(layout);
+        if first == 0 {
+            rows.write(columns.iter().map(|(_, title)| title.as_str().into()));
+        }
+        for lead in part {
+            rows.write(columns.iter().map(|(column, _)| column.text(lead)));
+        }
+        rows.finish()
     });
-    bytes.reserve(parts.iter().map(|(part, _)| part.len()).sum());
+    let mut bytes = Vec::with_capacity(3 + parts.iter().map(|(part, _)| part.len()).sum::<usize>());
+    if layout.encoding == TextEncoding::Utf8 {
+        bytes.extend_from_slice(&[0xEF, 0xBB, 0xBF]);
+    }
+    let mut replaced_chars = 0;
     for (part, part_replaced) in parts {
         bytes.extend_from_slice(&part);
         replaced_chars += part_replaced;
-    }
-    if layout.encoding == TextEncoding::Utf8 {
-        bytes.splice(0..0, [0xEF, 0xBB, 0xBF]);
     }
     Rendered {
         bytes,
@@ -45,32 +43,63 @@ pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
     }
 }
 
-fn row<'a>(lead: &'a Lead, columns: &[(Column, String)], quote: bool) -> Vec<Cow<'a, str>> {
-    columns
-        .iter()
-        .map(|(column, _)| cleaned(column.text(lead), quote))
-        .collect()
+/// CSV rows written straight in the target encoding: `;`, `"` and line breaks are the same
+/// bytes in windows-1251 as in UTF-8, so quoting decided on encoded fields is the same.
+struct Rows<'l> {
+    layout: &'l Layout,
+    writer: csv::Writer<Vec<u8>>,
+    /// One field in the target encoding, reused from field to field.
+    field: Vec<u8>,
+    replaced_chars: usize,
 }
 
-/// The CSV text of `rows`: `;`-separated, CRLF after each, quoted only with `csv_quote`.
-fn rows_text<'a>(layout: &Layout, rows: impl Iterator<Item = Vec<Cow<'a, str>>>) -> String {
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .terminator(csv::Terminator::CRLF)
-        .quote_style(if layout.csv_quote {
-            csv::QuoteStyle::Necessary
-        } else {
-            csv::QuoteStyle::Never
-        })
-        .from_writer(Vec::new());
-    // Writing to a Vec cannot fail; `into_inner` below flushes and would report it.
-    for record in rows {
-        writer
-            .write_record(record.iter().map(|v| v.as_bytes()))
+impl<'l> Rows<'l> {
+    fn new(layout: &'l Layout) -> Self {
+        let writer = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .terminator(csv::Terminator::CRLF)
+            .quote_style(if layout.csv_quote {
+                csv::QuoteStyle::Necessary
+            } else {
+                csv::QuoteStyle::Never
+            })
+            .from_writer(Vec::new());
+        Rows {
+            layout,
+            writer,
+            field: Vec::new(),
+            replaced_chars: 0,
+        }
+    }
+
+    /// One row: `;`-separated, CRLF after it.
+    fn write<'a>(&mut self, values: impl Iterator<Item = Cow<'a, str>>) {
+        // Writing to a Vec cannot fail; `finish` flushes and would report it.
+        for value in values {
+            let value = cleaned(value, self.layout.csv_quote);
+            let bytes = match self.layout.encoding {
+                TextEncoding::Utf8 => value.as_bytes(),
+                TextEncoding::Windows1251 => {
+                    self.field.clear();
+                    self.replaced_chars += encoding::encode_1251_into(
+                        &value,
+                        Unmappable::QuestionMark,
+                        &mut self.field,
+                    );
+                    &self.field
+                }
+            };
+            self.writer.write_field(bytes).expect("writing to memory");
+        }
+        self.writer
+            .write_record(None::<&[u8]>)
             .expect("writing to memory");
     }
-    String::from_utf8(writer.into_inner().expect("flushing to memory"))
-        .expect("csv writes the UTF-8 it was given")
+
+    fn finish(self) -> (Vec<u8>, usize) {
+        let bytes = self.writer.into_inner().expect("flushing to memory");
+        (bytes, self.replaced_chars)
+    }
 }
 
 fn cleaned(value: Cow<'_, str>, quote: bool) -> Cow<'_, str> {
@@ -140,12 +169,26 @@ mod tests {
                 csv_quote: quote,
                 ..Layout::new(Format::Csv)
             };
+            // One pass, the simple way: the UTF-8 text through the csv crate, then encoded.
             let columns = layout.mapping.csv.columns();
+            let mut writer = csv::WriterBuilder::new()
+                .delimiter(b';')
+                .terminator(csv::Terminator::CRLF)
+                .quote_style(if quote {
+                    csv::QuoteStyle::Necessary
+                } else {
+                    csv::QuoteStyle::Never
+                })
+                .from_writer(Vec::new());
             let header = columns
                 .iter()
                 .map(|(_, t)| cleaned(t.as_str().into(), quote));
-            let rows = leads.iter().map(|lead| row(lead, &columns, quote));
-            let text = rows_text(&layout, std::iter::once(header.collect()).chain(rows));
+            writer.write_record(header.map(|v| v.into_owned())).unwrap();
+            for lead in &leads {
+                let row = columns.iter().map(|(c, _)| cleaned(c.text(lead), quote));
+                writer.write_record(row.map(|v| v.into_owned())).unwrap();
+            }
+            let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
             let (mut bytes, replaced) = encoding::encode(&text, encoding, Unmappable::QuestionMark);
             if encoding == TextEncoding::Utf8 {
                 bytes.splice(0..0, [0xEF, 0xBB, 0xBF]);

@@ -120,13 +120,18 @@ impl Field {
             Field::DialogId => Cow::Borrowed(&lead.dialog_id),
             Field::SourceFile => Cow::Borrowed(&lead.source_file),
             Field::Id => Cow::Owned(lead.id.to_string()),
-            Field::CustomData => Cow::Owned(
-                lead.custom_data
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(" | "),
-            ),
+            Field::CustomData => {
+                let mut text = String::new();
+                for (i, (key, value)) in lead.custom_data.iter().enumerate() {
+                    if i > 0 {
+                        text.push_str(" | ");
+                    }
+                    text.push_str(key);
+                    text.push('=');
+                    text.push_str(value);
+                }
+                Cow::Owned(text)
+            }
             Field::ReceivedAt => Cow::Owned(super::russian_datetime(lead.received_at)),
         }
     }
