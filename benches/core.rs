@@ -63,7 +63,7 @@ fn leads(bytes: &[u8]) -> Vec<Lead> {
         received_at: NaiveDateTime::default(),
         default_event: "dialog_completed",
     };
-    lead::qualify(&payload, &Rules::default(), &origin).0
+    lead::qualify(payload, &Rules::default(), &origin).0
 }
 
 fn core(c: &mut Criterion) {

@@ -67,11 +67,9 @@ pub fn convert_limited(
         received_at,
         default_event: &settings.default_event,
     };
-    let (leads, skipped) = lead::qualify(&payload, &settings.rules, &origin);
     let source_encoding = payload.encoding;
-    // The leads hold copies of everything needed: free the payload before the document is
-    // built, which lowers the peak for a big file by the payload's size.
-    drop(payload);
+    // The payload's texts move into the leads: a big file is held once, not twice.
+    let (leads, skipped) = lead::qualify(payload, &settings.rules, &origin);
     let output = (!leads.is_empty()).then(|| format::render(&leads, &settings.layout));
     Ok(Conversion {
         leads,

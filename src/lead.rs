@@ -112,14 +112,30 @@ pub struct Origin<'a> {
 /// phone with libphonenumber costs microseconds, which adds up in a file of 50,000 clients.
 const PARALLEL_FROM: usize = 2_000;
 
-/// Splits a payload's clients into leads and skipped clients, in file order.
-pub fn qualify(payload: &Payload, rules: &Rules, origin: &Origin) -> (Vec<Lead>, Vec<Skipped>) {
-    let event = clean(payload.event.as_deref().unwrap_or(origin.default_event));
-    let entries = &payload.clients;
-    let parts = crate::parallel::map_chunks(entries, PARALLEL_FROM, |first, part| {
-        qualify_part(part, first, payload, &event, rules, origin)
+/// What every lead of one payload shares, cleaned once.
+struct Shared<'a> {
+    event: String,
+    dialog_id: String,
+    source_file: String,
+    received_at: NaiveDateTime,
+    rules: &'a Rules,
+}
+
+/// Splits a payload's clients into leads and skipped clients, in file order. The payload's
+/// texts move into the leads rather than being copied.
+pub fn qualify(payload: Payload, rules: &Rules, origin: &Origin) -> (Vec<Lead>, Vec<Skipped>) {
+    let shared = Shared {
+        event: clean(payload.event.as_deref().unwrap_or(origin.default_event)),
+        dialog_id: clean(payload.dialog_id.as_deref().unwrap_or("")),
+        source_file: clean(origin.source_file),
+        received_at: origin.received_at,
+        rules,
+    };
+    let count = payload.clients.len();
+    let parts = crate::parallel::map_chunks_owned(payload.clients, PARALLEL_FROM, |first, part| {
+        qualify_part(part, first, &shared)
     });
-    let mut leads = Vec::with_capacity(entries.len());
+    let mut leads = Vec::with_capacity(count);
     let mut skipped = Vec::new();
     for (part_leads, part_skipped) in parts {
         leads.extend(part_leads);
@@ -130,46 +146,38 @@ pub fn qualify(payload: &Payload, rules: &Rules, origin: &Origin) -> (Vec<Lead>,
 
 /// Qualifies `entries`, the part of the payload's clients that starts at index `first`.
 fn qualify_part(
-    entries: &[ClientEntry],
+    entries: Vec<ClientEntry>,
     first: usize,
-    payload: &Payload,
-    event: &str,
-    rules: &Rules,
-    origin: &Origin,
+    shared: &Shared,
 ) -> (Vec<Lead>, Vec<Skipped>) {
     let mut leads = Vec::with_capacity(entries.len());
     let mut skipped = Vec::new();
     for (index, entry) in (first..).zip(entries) {
-        let skip = |client_id: Option<&String>, reason| Skipped {
+        let skip = |client_id: Option<String>, reason| Skipped {
             position: index + 1,
-            client_id: client_id.map(|id| clean(id)),
+            client_id: client_id.map(clean_owned),
             reason,
         };
         match entry {
             ClientEntry::NotAnObject(kind) => {
                 skipped.push(skip(None, SkipReason::NotAnObject(kind)))
             }
-            ClientEntry::Client(client) => match to_lead(client, payload, event, rules, origin) {
-                Ok(lead) => leads.push(lead),
-                Err(reason) => skipped.push(skip(client.client_id.as_ref(), reason)),
+            ClientEntry::Client(mut client) => match check(&client, shared) {
+                Ok(phone) => leads.push(to_lead(client, phone, shared)),
+                Err(reason) => skipped.push(skip(client.client_id.take(), reason)),
             },
         }
     }
     (leads, skipped)
 }
 
-fn to_lead(
-    client: &Client,
-    payload: &Payload,
-    event: &str,
-    rules: &Rules,
-    origin: &Origin,
-) -> Result<Lead, SkipReason> {
-    if !rules.allowed_events.is_empty() && !rules.allowed_events.iter().any(|e| e == event) {
-        return Err(SkipReason::EventNotAllowed(event.to_string()));
+/// Applies the rules to a client: its phone as 1C stores it, or why it is skipped.
+fn check(client: &Client, shared: &Shared) -> Result<phone::Phone, SkipReason> {
+    let rules = shared.rules;
+    if !rules.allowed_events.is_empty() && !rules.allowed_events.contains(&shared.event) {
+        return Err(SkipReason::EventNotAllowed(shared.event.clone()));
     }
-    let phone_raw = clean(client.phone.as_deref().unwrap_or(""));
-    let phone = phone::normalize(&phone_raw);
+    let phone = phone::normalize(&cleaned(client.phone.as_deref().unwrap_or("")));
     match &phone {
         None if rules.require_phone || rules.require_valid_phone => {
             return Err(SkipReason::NoPhone);
@@ -177,35 +185,41 @@ fn to_lead(
         Some(p) if rules.require_valid_phone && !p.valid => return Err(SkipReason::InvalidPhone),
         _ => {}
     }
-    let email = clean(client.email.as_deref().unwrap_or(""));
-    if rules.require_email && !email.contains('@') {
+    let has_email = client
+        .email
+        .as_deref()
+        .is_some_and(|email| cleaned(email).contains('@'));
+    if rules.require_email && !has_email {
         return Err(SkipReason::NoEmail);
     }
-    let text = |field: &Option<String>| clean(field.as_deref().unwrap_or(""));
-    let name = text(&client.name);
-    let client_id = text(&client.client_id);
-    let phone = phone.unwrap_or_default();
-    Ok(Lead {
+    Ok(phone.unwrap_or_default())
+}
+
+fn to_lead(client: Client, phone: phone::Phone, shared: &Shared) -> Lead {
+    let text = |field: Option<String>| field.map(clean_owned).unwrap_or_default();
+    let name = text(client.name);
+    let client_id = text(client.client_id);
+    Lead {
         id: stable_id(&client_id, &phone.number),
-        event: event.to_string(),
-        search_id: text(&client.search_id),
-        login: text(&client.login),
+        event: shared.event.clone(),
+        search_id: text(client.search_id),
+        login: text(client.login),
         full_name: split_full_name(&name),
         name,
         client_id,
         phone: phone.number,
-        phone_raw,
+        phone_raw: text(client.phone),
         phone_valid: phone.valid,
-        email,
-        dialog_id: text(&payload.dialog_id),
+        email: text(client.email),
+        dialog_id: shared.dialog_id.clone(),
         custom_data: client
             .custom_data
-            .iter()
-            .map(|(k, v)| (clean(k), clean(v)))
+            .into_iter()
+            .map(|(k, v)| (clean_owned(k), clean_owned(v)))
             .collect(),
-        source_file: clean(origin.source_file),
-        received_at: origin.received_at,
-    })
+        source_file: shared.source_file.clone(),
+        received_at: shared.received_at,
+    }
 }
 
 /// Namespace of bachata1c's name-based UUIDs (itself UUIDv5 of the project URL in the URL namespace).
@@ -268,20 +282,45 @@ fn is_turkic_suffix(word: &str) -> bool {
 /// (XML 1.0 forbids them) and the non-characters U+FFFE/U+FFFF. Done once here so that
 /// no writer has to remember it. Leading and trailing whitespace goes too.
 pub fn clean(text: &str) -> String {
-    let keeps = |c: char| {
-        (!c.is_control() || matches!(c, '\t' | '\n' | '\r'))
-            && !matches!(c, '\u{FFFE}' | '\u{FFFF}')
-    };
-    // Nearly every value is already clean: copy it once instead of rebuilding it char by char.
-    let trimmed = text.trim();
-    if trimmed.chars().all(keeps) {
-        return trimmed.to_string();
+    match already_clean(text) {
+        Some(clean) => clean.to_string(),
+        None => clean_slowly(text),
     }
+}
+
+/// [`clean`] of an owned text, which nearly always is clean already and is then kept as is.
+fn clean_owned(text: String) -> String {
+    match already_clean(&text) {
+        Some(clean) if clean.len() == text.len() => text,
+        Some(clean) => clean.to_string(),
+        None => clean_slowly(&text),
+    }
+}
+
+/// [`clean`] for a look at a text, copied only when something must go.
+fn cleaned(text: &str) -> std::borrow::Cow<'_, str> {
+    match already_clean(text) {
+        Some(clean) => clean.into(),
+        None => clean_slowly(text).into(),
+    }
+}
+
+/// The trimmed text when nothing else needs removing.
+fn already_clean(text: &str) -> Option<&str> {
+    let trimmed = text.trim();
+    trimmed.chars().all(keeps).then_some(trimmed)
+}
+
+fn clean_slowly(text: &str) -> String {
     text.chars()
         .filter(|&c| keeps(c))
         .collect::<String>()
         .trim()
         .to_string()
+}
+
+fn keeps(c: char) -> bool {
+    (!c.is_control() || matches!(c, '\t' | '\n' | '\r')) && !matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
 #[cfg(test)]
@@ -357,7 +396,7 @@ mod tests {
         let p = payload(
             r#"{"clients":[{"clientId":"a","phone":""},{"clientId":"b","phone":"89161234567"},{"phone":" - "},7]}"#,
         );
-        let (leads, skipped) = qualify(&p, &Rules::default(), &origin());
+        let (leads, skipped) = qualify(p, &Rules::default(), &origin());
         assert_eq!(leads.len(), 1);
         assert_eq!(leads[0].client_id, "b");
         let reasons: Vec<String> = skipped
@@ -384,7 +423,7 @@ mod tests {
             require_email: true,
             ..Rules::default()
         };
-        let (leads, skipped) = qualify(&p, &rules, &origin());
+        let (leads, skipped) = qualify(p.clone(), &rules, &origin());
         assert!(leads.is_empty());
         assert_eq!(skipped[0].reason, SkipReason::InvalidPhone);
         assert_eq!(skipped[1].reason, SkipReason::NoEmail);
@@ -392,7 +431,7 @@ mod tests {
             allowed_events: vec!["dialog_completed".into()],
             ..Rules::default()
         };
-        let (_, skipped) = qualify(&p, &rules, &origin());
+        let (_, skipped) = qualify(p, &rules, &origin());
         assert_eq!(
             skipped[0].reason,
             SkipReason::EventNotAllowed("chat_started".into())
@@ -409,7 +448,7 @@ mod tests {
             })
             .collect();
         let p = payload(&format!(r#"{{"clients":[{}]}}"#, clients.join(",")));
-        let (leads, skipped) = qualify(&p, &Rules::default(), &origin());
+        let (leads, skipped) = qualify(p, &Rules::default(), &origin());
         let expected: Vec<String> = (0..clients.len())
             .filter(|i| i % 3 == 1)
             .map(|i| format!("c{i}"))
@@ -428,7 +467,7 @@ mod tests {
     #[test]
     fn the_event_comes_from_the_payload_or_the_default() {
         let (leads, _) = qualify(
-            &payload(r#"{"clients":[{"phone":"89161234567"}]}"#),
+            payload(r#"{"clients":[{"phone":"89161234567"}]}"#),
             &Rules::default(),
             &origin(),
         );

@@ -13,18 +13,58 @@ where
     T: Sync,
     R: Send,
 {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if items.len() < min_len || threads < 2 {
+    let Some(per_thread) = chunk_len(items.len(), min_len) else {
         return vec![work(0, items)];
-    }
-    let per_thread = items.len().div_ceil(threads);
+    };
     let work = &work;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
+    run_in_order(
+        items
             .chunks(per_thread)
             .enumerate()
-            .map(|(i, chunk)| scope.spawn(move || work(i * per_thread, chunk)))
-            .collect();
+            .map(|(i, chunk)| move || work(i * per_thread, chunk)),
+    )
+}
+
+/// [`map_chunks`] for work that takes its items over (moves their texts instead of copying).
+pub fn map_chunks_owned<T, R>(
+    mut items: Vec<T>,
+    min_len: usize,
+    work: impl Fn(usize, Vec<T>) -> R + Sync,
+) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+{
+    let Some(per_thread) = chunk_len(items.len(), min_len) else {
+        return vec![work(0, items)];
+    };
+    // Split from the back, so that every item is moved once.
+    let mut chunks = Vec::new();
+    while items.len() > per_thread {
+        let start = (items.len() - 1) / per_thread * per_thread;
+        chunks.push((start, items.split_off(start)));
+    }
+    chunks.push((0, items));
+    chunks.reverse();
+    let work = &work;
+    run_in_order(
+        chunks
+            .into_iter()
+            .map(|(first, chunk)| move || work(first, chunk)),
+    )
+}
+
+/// How many items each thread takes, or `None` when one pass on this thread is better:
+/// fewer than `min_len` items, or a single core.
+fn chunk_len(items: usize, min_len: usize) -> Option<usize> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    (items >= min_len && threads >= 2).then(|| items.div_ceil(threads))
+}
+
+/// Runs each job on its own thread and returns their results in the jobs' order.
+fn run_in_order<R: Send>(jobs: impl Iterator<Item = impl FnOnce() -> R + Send>) -> Vec<R> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs.map(|job| scope.spawn(job)).collect();
         handles
             .into_iter()
             .map(|handle| {
@@ -47,5 +87,12 @@ mod tests {
         });
         assert_eq!(parts.concat(), items);
         assert_eq!(super::map_chunks(&items[..5], 100, |_, c| c.len()), vec![5]);
+        for len in [0, 1, 99, 100, 101, 9_999, 10_000] {
+            let owned = super::map_chunks_owned(items[..len].to_vec(), 100, |first, chunk| {
+                assert!(chunk.is_empty() || chunk[0] == first);
+                chunk
+            });
+            assert_eq!(owned.concat(), &items[..len], "{len}");
+        }
     }
 }

@@ -158,7 +158,7 @@ mod tests {
             received_at: chrono::NaiveDateTime::default(),
             default_event: "e",
         };
-        let (leads, _) = lead::qualify(&payload, &Rules::default(), &origin);
+        let (leads, _) = lead::qualify(payload, &Rules::default(), &origin);
         assert_eq!(leads.len(), clients.len());
         for (encoding, quote) in [
             (TextEncoding::Windows1251, false),
