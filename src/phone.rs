@@ -18,11 +18,9 @@
 //! library) with the same metadata version.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::{LazyLock, OnceLock};
 
 use phonenumber::country::Id as Country;
-use phonenumber::metadata::{DATABASE, Descriptor, Metadata};
 use regex::{Regex, RegexBuilder};
 
 /// A phone number as 1C should store it.
@@ -135,21 +133,61 @@ const RUSSIA: u16 = 7;
 /// What a caller in Russia dials before another country's code (`8 10 375 …`).
 const RUSSIAN_INTERNATIONAL_PREFIX: &str = "810";
 
-/// Every calling code of the metadata, its rules compiled on first use.
-static CALLING_CODES: LazyLock<HashMap<u16, OnceLock<Option<CallingCode>>>> = LazyLock::new(|| {
-    DATABASE
+/// The metadata as build.rs wrote it from the crate's database, by calling code.
+mod metadata {
+    pub struct CallingCodeData {
+        pub code: u16,
+        /// `false` for the non-geographic codes (+800, +882), left to the crate.
+        pub geographic: bool,
+        /// In the metadata's order.
+        pub regions: &'static [RegionData],
+    }
+
+    pub struct RegionData {
+        pub main: bool,
+        pub leading_digits: Option<&'static str>,
+        /// The pattern removed when parsing: the region's own for parsing, else its prefix.
+        pub national_prefix: Option<&'static str>,
+        pub national_prefix_transform: Option<&'static str>,
+        pub general: &'static str,
+        /// Premium rate, toll free, …, fixed line, mobile: the reference's order.
+        pub types: &'static [DescData],
+        /// The international formats, where the region has them, else the national ones.
+        pub formats: &'static [FormatData],
+    }
+
+    pub struct DescData {
+        pub pattern: &'static str,
+        pub lengths: &'static [u16],
+        pub local_only_lengths: &'static [u16],
+    }
+
+    pub struct FormatData {
+        pub pattern: &'static str,
+        /// The last, most specific, of the format's leading-digit patterns.
+        pub leading_digits: Option<&'static str>,
+        pub format: &'static str,
+    }
+
+    include!(concat!(env!("OUT_DIR"), "/phone_metadata.rs"));
+}
+
+/// Every calling code's rules, compiled on first use; in the order of `metadata::CALLING_CODES`.
+static RULES: LazyLock<Vec<OnceLock<Option<CallingCode>>>> = LazyLock::new(|| {
+    metadata::CALLING_CODES
         .iter()
-        .map(|meta| (meta.country_code(), OnceLock::new()))
+        .map(|_| OnceLock::new())
         .collect()
 });
 
 /// The rules of one calling code, or `None` where this module leaves the code to the crate:
-/// non-geographic codes (+800, +882) and a main region whose national prefix is rewritten
-/// rather than removed (Argentina, Brazil, Japan).
+/// non-geographic codes (+800, +882).
 fn calling_code(code: u16) -> Option<&'static CallingCode> {
-    CALLING_CODES
-        .get(&code)?
-        .get_or_init(|| CallingCode::load(code))
+    let index = metadata::CALLING_CODES
+        .binary_search_by_key(&code, |data| data.code)
+        .ok()?;
+    RULES[index]
+        .get_or_init(|| CallingCode::load(&metadata::CALLING_CODES[index]))
         .as_ref()
 }
 
@@ -160,8 +198,9 @@ fn split_country_code(digits: &str) -> Option<(u16, &str)> {
     }
     (1..=3.min(digits.len())).find_map(|length| {
         let code: u16 = digits[..length].parse().ok()?;
-        CALLING_CODES
-            .contains_key(&code)
+        metadata::CALLING_CODES
+            .binary_search_by_key(&code, |data| data.code)
+            .is_ok()
             .then(|| (code, &digits[length..]))
     })
 }
@@ -268,59 +307,38 @@ const MIN_DIGITS: usize = 6;
 const MAX_DIGITS: usize = 17;
 
 impl CallingCode {
-    fn load(code: u16) -> Option<CallingCode> {
-        let ids = DATABASE.region(&code)?;
-        if ids.contains(&"001") {
-            return None;
-        }
-        let metas: Vec<&Metadata> = ids
-            .iter()
-            .map(|id| DATABASE.by_id(*id))
-            .collect::<Option<_>>()?;
-        let main = metas
-            .iter()
-            .position(|meta| meta.is_main_country_for_code())
-            .unwrap_or(0);
-        let meta = metas[main];
-        let national_prefix = meta
-            .national_prefix_for_parsing()
-            .map(|regex| regex.as_str().to_string())
-            .or_else(|| meta.national_prefix().map(str::to_string));
+    fn load(data: &metadata::CallingCodeData) -> Option<CallingCode> {
         // The main region comes first in the metadata (it does for every shared code); the
         // reference parses with its rules and, in this order, picks a number's region.
-        if main != 0 {
+        let main = data.regions.first().filter(|_| data.geographic)?;
+        if data.regions.len() > 1 && !main.main {
             return None;
         }
-        let regions: Vec<Region> = metas
-            .iter()
-            .map(|meta| Region::load(meta))
-            .collect::<Option<_>>()?;
-        // The international formats, where the metadata has them, else the national ones.
-        let formats = if meta.international_formats().is_empty() {
-            meta.formats()
-        } else {
-            meta.international_formats()
-        };
-        let formats = formats
+        let formats = main
+            .formats
             .iter()
             .map(|format| {
                 Some(Format {
-                    pattern: compile(format.pattern().as_str(), "^(?:", ")$")?,
-                    leading_digits: match format.leading_digits().last() {
-                        Some(regex) => Some(compile(regex.as_str(), "^(?:", ")")?),
+                    pattern: compile(format.pattern, "^(?:", ")$")?,
+                    leading_digits: match format.leading_digits {
+                        Some(leading) => Some(compile(leading, "^(?:", ")")?),
                         None => None,
                     },
-                    format: dollar_groups(format.format()),
+                    format: dollar_groups(format.format),
                 })
             })
             .collect::<Option<_>>()?;
         Some(CallingCode {
-            regions,
-            national_prefix: match national_prefix {
-                Some(prefix) => Some(compile(&prefix, "^(?:", ")")?),
+            regions: data
+                .regions
+                .iter()
+                .map(Region::load)
+                .collect::<Option<_>>()?,
+            national_prefix: match main.national_prefix {
+                Some(prefix) => Some(compile(prefix, "^(?:", ")")?),
                 None => None,
             },
-            national_prefix_transform: meta.national_prefix_transform_rule().map(dollar_groups),
+            national_prefix_transform: main.national_prefix_transform.map(dollar_groups),
             formats,
         })
     }
@@ -431,55 +449,31 @@ impl CallingCode {
 }
 
 impl Region {
-    fn load(meta: &Metadata) -> Option<Region> {
-        let descriptors = meta.descriptors();
-        let types: Vec<&Descriptor> = [
-            descriptors.premium_rate(),
-            descriptors.toll_free(),
-            descriptors.shared_cost(),
-            descriptors.voip(),
-            descriptors.personal_number(),
-            descriptors.pager(),
-            descriptors.uan(),
-            descriptors.voicemail(),
-            descriptors.fixed_line(),
-            descriptors.mobile(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+    fn load(data: &metadata::RegionData) -> Option<Region> {
         // The general lengths are the union of the types' (the reference computes them so
         // when it builds its metadata; the crate leaves them empty).
-        let union = |lengths: fn(&Descriptor) -> &[u16]| {
-            let mut all: Vec<u16> = types
-                .iter()
-                .flat_map(|desc| lengths(desc))
-                .copied()
-                .collect();
+        let union = |lengths: fn(&metadata::DescData) -> &[u16]| {
+            let mut all: Vec<u16> = data.types.iter().flat_map(lengths).copied().collect();
             all.sort_unstable();
             all.dedup();
             all
         };
-        let lengths = union(Descriptor::possible_length);
-        let local_only_lengths = union(Descriptor::possible_local_length)
+        let lengths = union(|desc| desc.lengths);
+        let local_only_lengths = union(|desc| desc.local_only_lengths)
             .into_iter()
             .filter(|length| !lengths.contains(length))
             .collect();
         Some(Region {
-            leading_digits: match meta.leading_digits() {
-                Some(regex) => Some(compile(regex.as_str(), "^(?:", ")")?),
+            leading_digits: match data.leading_digits {
+                Some(leading) => Some(compile(leading, "^(?:", ")")?),
                 None => None,
             },
             general: Desc {
-                pattern: compile(
-                    descriptors.general().national_number().as_str(),
-                    "^(?:",
-                    ")$",
-                )?,
+                pattern: compile(data.general, "^(?:", ")$")?,
                 lengths,
                 local_only_lengths,
             },
-            types: types.into_iter().map(Desc::load).collect::<Option<_>>()?,
+            types: data.types.iter().map(Desc::load).collect::<Option<_>>()?,
         })
     }
 
@@ -490,11 +484,11 @@ impl Region {
 }
 
 impl Desc {
-    fn load(desc: &Descriptor) -> Option<Desc> {
+    fn load(data: &metadata::DescData) -> Option<Desc> {
         Some(Desc {
-            pattern: compile(desc.national_number().as_str(), "^(?:", ")$")?,
-            lengths: desc.possible_length().to_vec(),
-            local_only_lengths: desc.possible_local_length().to_vec(),
+            pattern: compile(data.pattern, "^(?:", ")$")?,
+            lengths: data.lengths.to_vec(),
+            local_only_lengths: data.local_only_lengths.to_vec(),
         })
     }
 
@@ -506,7 +500,7 @@ impl Desc {
     }
 }
 
-/// The metadata's patterns are written with whitespace for layout, as the crate reads them.
+/// Compiled as the crate compiles the metadata's patterns: whitespace is layout.
 fn compile(pattern: &str, before: &str, after: &str) -> Option<Regex> {
     RegexBuilder::new(&format!("{before}{pattern}{after}"))
         .ignore_whitespace(true)

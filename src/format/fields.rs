@@ -122,17 +122,22 @@ impl Field {
             Field::Id => Cow::Owned(lead.id.to_string()),
             Field::CustomData => {
                 let mut text = String::new();
-                for (i, (key, value)) in lead.custom_data.iter().enumerate() {
-                    if i > 0 {
-                        text.push_str(" | ");
-                    }
-                    text.push_str(key);
-                    text.push('=');
-                    text.push_str(value);
-                }
+                write_custom_data(lead, &mut text);
                 Cow::Owned(text)
             }
             Field::ReceivedAt => Cow::Owned(super::russian_datetime(lead.received_at)),
         }
+    }
+}
+
+/// `customData` in one line, `key=value | key=value`, appended to `out`.
+pub fn write_custom_data(lead: &Lead, out: &mut String) {
+    for (i, (key, value)) in lead.custom_data.iter().enumerate() {
+        if i > 0 {
+            out.push_str(" | ");
+        }
+        out.push_str(key);
+        out.push('=');
+        out.push_str(value);
     }
 }
