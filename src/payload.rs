@@ -737,6 +737,10 @@ mod tests {
                 "z="
             ]
         );
+        // A repeated key keeps its last value, as a JSON map would.
+        let c = client(r#"{"clients":[{"customData":{"k":"1","a":"x","k":"2","b":3,"a":"y"}}]}"#);
+        let pairs = [("a", "y"), ("b", "3"), ("k", "2")].map(|(k, v)| (k.into(), v.into()));
+        assert_eq!(c.custom_data, pairs);
     }
 
     #[test]

@@ -473,7 +473,14 @@ impl Region {
                 lengths,
                 local_only_lengths,
             },
-            types: data.types.iter().map(Desc::load).collect::<Option<_>>()?,
+            // Mobile and fixed line first: only whether some type matches counts here, and
+            // nearly every number is one of those two.
+            types: data
+                .types
+                .iter()
+                .rev()
+                .map(Desc::load)
+                .collect::<Option<_>>()?,
         })
     }
 

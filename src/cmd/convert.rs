@@ -102,6 +102,7 @@ impl<'a> Batch<'a> {
             })
             .collect();
         let mut written = fsx::write_atomic_batch(out, &files).into_iter();
+        let mut reported = Vec::with_capacity(self.done.len());
         for (input, outcome) in std::mem::take(&mut self.done) {
             let (conversion, name) = match outcome {
                 Ok(converted) => converted,
@@ -146,7 +147,12 @@ impl<'a> Batch<'a> {
                 }
             }
             tally.add_converted(&conversion);
+            reported.push(conversion);
         }
+        // Freeing a big file's leads one by one takes tens of milliseconds: do it beside the
+        // next batch's work (or let the process end do it) rather than before it.
+        // Should no thread start, the closure and the leads are dropped here instead.
+        let _ = std::thread::Builder::new().spawn(move || drop(reported));
         self.bytes = 0;
     }
 }
