@@ -34,11 +34,9 @@ pub struct Phone {
 /// Normalises a phone, Russia as the default region. Returns `None` when there is no digit at
 /// all (`""`, `" - "`). An extension (`доб. 12`) is not part of the E.164 number.
 pub fn normalize(raw: &str) -> Option<Phone> {
-    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-    if digits.is_empty() {
+    if !raw.bytes().any(|b| b.is_ascii_digit()) {
         return None;
     }
-    let plus = raw.trim_start().starts_with('+');
     let valid_e164 = match parse(raw) {
         Some(parsed) => parsed,
         None => by_the_crate(raw),
@@ -50,10 +48,15 @@ pub fn normalize(raw: &str) -> Option<Phone> {
         },
         // A library's formatting of a number it cannot validate is not trustworthy (the crate
         // turned `8 800 …` into `+7005…`), so keep what the client typed.
-        None => Phone {
-            number: format!("{}{digits}", if plus { "+" } else { "" }),
-            valid: false,
-        },
+        None => {
+            let plus = raw.trim_start().starts_with('+');
+            let mut number = String::from(if plus { "+" } else { "" });
+            number.extend(raw.chars().filter(char::is_ascii_digit));
+            Phone {
+                number,
+                valid: false,
+            }
+        }
     })
 }
 
@@ -370,19 +373,26 @@ impl CallingCode {
         let Some(prefix) = &self.national_prefix else {
             return Cow::Borrowed(number);
         };
-        let Some(found) = prefix.captures(number) else {
-            return Cow::Borrowed(number);
-        };
-        let matched = found.get(0).expect("group 0 is the match");
-        let last_group = found.get(found.len() - 1);
-        let rest: Cow<'a, str> = match (&self.national_prefix_transform, last_group) {
-            (Some(rule), Some(_)) => {
-                let mut rewritten = String::new();
-                found.expand(rule, &mut rewritten);
-                rewritten.push_str(&number[matched.end()..]);
-                Cow::Owned(rewritten)
+        let rest: Cow<'a, str> = match &self.national_prefix_transform {
+            // Groups only where a rule uses them: finding is cheaper than capturing.
+            None => match prefix.find(number) {
+                Some(found) => Cow::Borrowed(&number[found.end()..]),
+                None => return Cow::Borrowed(number),
+            },
+            Some(rule) => {
+                let Some(found) = prefix.captures(number) else {
+                    return Cow::Borrowed(number);
+                };
+                let end = found.get(0).expect("group 0 is the match").end();
+                if found.get(found.len() - 1).is_some() {
+                    let mut rewritten = String::new();
+                    found.expand(rule, &mut rewritten);
+                    rewritten.push_str(&number[end..]);
+                    Cow::Owned(rewritten)
+                } else {
+                    Cow::Borrowed(&number[end..])
+                }
             }
-            _ => Cow::Borrowed(&number[matched.end()..]),
         };
         let general = &self.main().general.pattern;
         if general.is_match(number) && !general.is_match(&rest) {
