@@ -1,6 +1,8 @@
 //! Leads: clients normalised for 1C (phone in E.164, name split into parts, text cleaned of
 //! characters XML cannot carry) and the rules that decide which clients qualify.
 
+use std::sync::Arc;
+
 use chrono::NaiveDateTime;
 use uuid::Uuid;
 
@@ -12,7 +14,8 @@ use crate::phone;
 pub struct Lead {
     /// Stable 1C identifier: the same Bachata client always gets the same one.
     pub id: Uuid,
-    pub event: String,
+    /// Shared by every lead of a payload rather than copied into each.
+    pub event: Arc<str>,
     pub client_id: String,
     pub search_id: String,
     pub login: String,
@@ -23,9 +26,9 @@ pub struct Lead {
     pub phone_raw: String,
     pub phone_valid: bool,
     pub email: String,
-    pub dialog_id: String,
+    pub dialog_id: Arc<str>,
     pub custom_data: Vec<(String, String)>,
-    pub source_file: String,
+    pub source_file: Arc<str>,
     pub received_at: NaiveDateTime,
 }
 
@@ -114,9 +117,9 @@ const PARALLEL_FROM: usize = 2_000;
 
 /// What every lead of one payload shares, cleaned once.
 struct Shared<'a> {
-    event: String,
-    dialog_id: String,
-    source_file: String,
+    event: Arc<str>,
+    dialog_id: Arc<str>,
+    source_file: Arc<str>,
     received_at: NaiveDateTime,
     rules: &'a Rules,
 }
@@ -125,9 +128,9 @@ struct Shared<'a> {
 /// texts move into the leads rather than being copied.
 pub fn qualify(payload: Payload, rules: &Rules, origin: &Origin) -> (Vec<Lead>, Vec<Skipped>) {
     let shared = Shared {
-        event: clean(payload.event.as_deref().unwrap_or(origin.default_event)),
-        dialog_id: clean(payload.dialog_id.as_deref().unwrap_or("")),
-        source_file: clean(origin.source_file),
+        event: clean(payload.event.as_deref().unwrap_or(origin.default_event)).into(),
+        dialog_id: clean(payload.dialog_id.as_deref().unwrap_or("")).into(),
+        source_file: clean(origin.source_file).into(),
         received_at: origin.received_at,
         rules,
     };
@@ -174,8 +177,8 @@ fn qualify_part(
 /// Applies the rules to a client: its phone as 1C stores it, or why it is skipped.
 fn check(client: &Client, shared: &Shared) -> Result<phone::Phone, SkipReason> {
     let rules = shared.rules;
-    if !rules.allowed_events.is_empty() && !rules.allowed_events.contains(&shared.event) {
-        return Err(SkipReason::EventNotAllowed(shared.event.clone()));
+    if !rules.allowed_events.is_empty() && !rules.allowed_events.iter().any(|e| **e == *shared.event) {
+        return Err(SkipReason::EventNotAllowed(shared.event.to_string()));
     }
     let phone = phone::normalize(&cleaned(client.phone.as_deref().unwrap_or("")));
     match &phone {
@@ -471,6 +474,6 @@ mod tests {
             &Rules::default(),
             &origin(),
         );
-        assert_eq!(leads[0].event, "dialog_completed");
+        assert_eq!(&*leads[0].event, "dialog_completed");
     }
 }

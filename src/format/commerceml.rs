@@ -203,7 +203,7 @@ mod tests {
             phone_raw: "8 916 555-12-34".into(),
             phone_valid: true,
             email: clean(value),
-            dialog_id: String::new(),
+            dialog_id: "".into(),
             custom_data: vec![(clean(key), clean(value))],
             source_file: "hook.json".into(),
             received_at: NaiveDateTime::default(),

@@ -344,7 +344,7 @@ mod tests {
                 phone_raw: String::new(),
                 phone_valid: true,
                 email: email.clone(),
-                dialog_id: String::new(),
+                dialog_id: "".into(),
                 custom_data: vec![("k".into(), clean(&name))],
                 source_file: "hook.json".into(),
                 received_at: NaiveDateTime::default(),
