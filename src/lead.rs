@@ -177,7 +177,9 @@ fn qualify_part(
 /// Applies the rules to a client: its phone as 1C stores it, or why it is skipped.
 fn check(client: &Client, shared: &Shared) -> Result<phone::Phone, SkipReason> {
     let rules = shared.rules;
-    if !rules.allowed_events.is_empty() && !rules.allowed_events.iter().any(|e| **e == *shared.event) {
+    if !rules.allowed_events.is_empty()
+        && !rules.allowed_events.iter().any(|e| **e == *shared.event)
+    {
         return Err(SkipReason::EventNotAllowed(shared.event.to_string()));
     }
     let phone = phone::normalize(&cleaned(client.phone.as_deref().unwrap_or("")));
@@ -270,11 +272,15 @@ fn is_cyrillic_word(word: &str) -> bool {
 }
 
 fn is_patronymic(word: &str) -> bool {
-    let word = word.to_lowercase();
-    word.chars().count() > 4
-        && ["ич", "овна", "евна", "ична"]
-            .iter()
-            .any(|ending| word.ends_with(ending))
+    // Compared from the end, letter by letter in lower case: no lower-case copy of each word.
+    let ends_with = |ending: &str| {
+        let mut tail = word.chars().rev().flat_map(char::to_lowercase);
+        ending
+            .chars()
+            .rev()
+            .all(|letter| tail.next() == Some(letter))
+    };
+    word.chars().count() > 4 && ["ич", "овна", "евна", "ична"].into_iter().any(ends_with)
 }
 
 fn is_turkic_suffix(word: &str) -> bool {
@@ -353,7 +359,12 @@ mod tests {
         );
         let n = split_full_name("Алиев Рашид Ахмед оглы").unwrap();
         assert_eq!(n.patronymic, "Ахмед оглы");
+        // Typed in capitals, and the short words that merely end like a patronymic.
+        let n = split_full_name("ПЕТРОВ ПЁТР ИЛЬИЧ").unwrap();
+        assert_eq!(n.patronymic, "ИЛЬИЧ");
         for name in [
+            "Анна Вич",
+            "Анна Ична",
             "Yvan",
             "Иван",
             "Иванов Иван",

@@ -129,9 +129,27 @@ pub fn read_limited(bytes: &[u8], limits: &Limits) -> Result<Payload, ReadError>
             limit: limits.max_input_bytes,
         });
     }
+    if bytes.len() >= CHECK_ASIDE_FROM
+        && Encoding::for_bom(bytes).is_none()
+        && !bytes.iter().all(u8::is_ascii_whitespace)
+    {
+        // Nearly every file is UTF-8: check that on another core while the bytes are parsed
+        // as UTF-8. Should they not be, the parse is thrown away and the file read as below.
+        let (utf8, parsed) = std::thread::scope(|scope| {
+            let check = scope.spawn(|| decode_utf8(bytes, bytes).is_ok());
+            let parsed = parse_payload(bytes, SourceEncoding::Utf8, limits.max_clients);
+            (check.join().unwrap_or(false), parsed)
+        });
+        if utf8 {
+            return parsed;
+        }
+    }
     let (text, encoding) = decode(bytes)?;
-    parse_payload(&text, encoding, limits.max_clients)
+    parse_payload(text.as_bytes(), encoding, limits.max_clients)
 }
+
+/// From this size on, checking that a file is UTF-8 is done beside parsing it.
+const CHECK_ASIDE_FROM: usize = 1 << 20;
 
 fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, SourceEncoding), ReadError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -206,14 +224,13 @@ fn decode_legacy(
 /// the reading time). Structural problems are reported only once the whole text is known to be
 /// JSON, so a file that is both truncated and odd is reported as truncated.
 fn parse_payload(
-    text: &str,
+    text: &[u8],
     encoding: SourceEncoding,
     max_clients: usize,
 ) -> Result<Payload, ReadError> {
     // A lone UTF-16 surrogate (`"\ud83d"`, what JavaScript leaves when it cuts an emoji in
     // half) becomes U+FFFD instead of costing the whole file: found by the hostile-input tests.
-    let read =
-        serde_json_lenient::de::SliceRead::new(text.as_bytes(), true, false, false, false, false);
+    let read = serde_json_lenient::de::SliceRead::new(text, true, false, false, false, false);
     let mut de = serde_json_lenient::Deserializer::new(read);
     // The integration note's own example ends `clients` with `],` before `}`.
     de.set_ignore_trailing_commas(true);
@@ -741,6 +758,29 @@ mod tests {
         let c = client(r#"{"clients":[{"customData":{"k":"1","a":"x","k":"2","b":3,"a":"y"}}]}"#);
         let pairs = [("a", "y"), ("b", "3"), ("k", "2")].map(|(k, v)| (k.into(), v.into()));
         assert_eq!(c.custom_data, pairs);
+    }
+
+    #[test]
+    fn a_big_file_checked_for_utf8_beside_its_parsing_reads_as_a_small_one_would() {
+        let clients = vec![r#"{"name":"Иванов Иван","phone":"89161234567"}"#; 30_000].join(",");
+        let json = format!(r#"{{"event":"e","clients":[{clients}]}}"#);
+        assert!(json.len() >= CHECK_ASIDE_FROM);
+        let utf8 = read(json.as_bytes()).unwrap();
+        assert_eq!(
+            (utf8.encoding, utf8.clients.len()),
+            (SourceEncoding::Utf8, 30_000)
+        );
+        let (cp1251, _, _) = WINDOWS_1251.encode(&json);
+        let legacy = read(&cp1251).unwrap();
+        assert_eq!(legacy.encoding, SourceEncoding::Windows1251);
+        assert_eq!(legacy.clients, utf8.clients);
+        let mut binary = json.clone().into_bytes();
+        binary[100] = 0;
+        assert_eq!(read(&binary), Err(ReadError::Binary { offset: 100 }));
+        assert_eq!(
+            read(&vec![b' '; CHECK_ASIDE_FROM + 1]),
+            Err(ReadError::Empty)
+        );
     }
 
     #[test]

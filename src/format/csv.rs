@@ -21,7 +21,7 @@ pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
     let columns = layout.mapping.csv.columns();
     let columns = &columns;
     let parts = crate::parallel::map_chunks(leads, PARALLEL_FROM, |first, part| {
-        let mut rows = Rows::new(layout);
+        let mut rows = Rows::new(layout, first == 0);
         if first == 0 {
             rows.write(columns.iter().map(|(_, title)| title.as_str().into()));
         }
@@ -30,11 +30,11 @@ pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
         }
         rows.finish()
     });
-    let mut bytes = Vec::with_capacity(3 + parts.iter().map(|(part, _)| part.len()).sum::<usize>());
-    if layout.encoding == TextEncoding::Utf8 {
-        bytes.extend_from_slice(&[0xEF, 0xBB, 0xBF]);
-    }
-    let mut replaced_chars = 0;
+    // The first part grows to hold the others, rather than all of them being copied anew.
+    let total = parts.iter().map(|(part, _)| part.len()).sum::<usize>();
+    let mut parts = parts.into_iter();
+    let (mut bytes, mut replaced_chars) = parts.next().unwrap_or_default();
+    bytes.reserve(total - bytes.len());
     for (part, part_replaced) in parts {
         bytes.extend_from_slice(&part);
         replaced_chars += part_replaced;
@@ -61,7 +61,13 @@ struct Rows<'l> {
 }
 
 impl<'l> Rows<'l> {
-    fn new(layout: &'l Layout) -> Self {
+    /// `first`: these rows start the file, after a byte-order mark where the file has one.
+    fn new(layout: &'l Layout, first: bool) -> Self {
+        let start = if first && layout.encoding == TextEncoding::Utf8 {
+            vec![0xEF, 0xBB, 0xBF]
+        } else {
+            Vec::new()
+        };
         let writer = csv::WriterBuilder::new()
             .delimiter(b';')
             .terminator(csv::Terminator::CRLF)
@@ -70,7 +76,7 @@ impl<'l> Rows<'l> {
             } else {
                 csv::QuoteStyle::Never
             })
-            .from_writer(Vec::new());
+            .from_writer(start);
         Rows {
             layout,
             writer,
