@@ -134,12 +134,14 @@ pub fn qualify(payload: Payload, rules: &Rules, origin: &Origin) -> (Vec<Lead>, 
         received_at: origin.received_at,
         rules,
     };
-    let count = payload.clients.len();
     let parts = crate::parallel::map_chunks_owned(payload.clients, PARALLEL_FROM, |first, part| {
         qualify_part(part, first, &shared)
     });
-    let mut leads = Vec::with_capacity(count);
-    let mut skipped = Vec::new();
+    // The first part grows to hold the others, rather than all of them being copied anew.
+    let count: usize = parts.iter().map(|(part, _)| part.len()).sum();
+    let mut parts = parts.into_iter();
+    let (mut leads, mut skipped) = parts.next().unwrap_or_default();
+    leads.reserve(count - leads.len());
     for (part_leads, part_skipped) in parts {
         leads.extend(part_leads);
         skipped.extend(part_skipped);
