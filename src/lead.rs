@@ -134,7 +134,8 @@ pub fn qualify(payload: Payload, rules: &Rules, origin: &Origin) -> (Vec<Lead>, 
         received_at: origin.received_at,
         rules,
     };
-    let parts = crate::parallel::map_chunks_owned(payload.clients, PARALLEL_FROM, |first, part| {
+    let mut entries = payload.clients;
+    let parts = crate::parallel::map_chunks_mut(&mut entries, PARALLEL_FROM, |first, part| {
         qualify_part(part, first, &shared)
     });
     // The first part grows to hold the others, rather than all of them being copied anew.
@@ -151,13 +152,13 @@ pub fn qualify(payload: Payload, rules: &Rules, origin: &Origin) -> (Vec<Lead>, 
 
 /// Qualifies `entries`, the part of the payload's clients that starts at index `first`.
 fn qualify_part(
-    entries: Vec<ClientEntry>,
+    entries: &mut [ClientEntry],
     first: usize,
     shared: &Shared,
 ) -> (Vec<Lead>, Vec<Skipped>) {
     let mut leads = Vec::with_capacity(entries.len());
     let mut skipped = Vec::new();
-    for (index, entry) in (first..).zip(entries) {
+    for (index, entry) in (first..).zip(entries.iter_mut().map(std::mem::take)) {
         let skip = |client_id: Option<String>, reason| Skipped {
             position: index + 1,
             client_id: client_id.map(clean_owned),

@@ -25,11 +25,12 @@ where
     )
 }
 
-/// [`map_chunks`] for work that takes its items over (moves their texts instead of copying).
-pub fn map_chunks_owned<T, R>(
-    mut items: Vec<T>,
+/// [`map_chunks`] for work that may take its items over (`std::mem::take`) to move their
+/// texts instead of copying them.
+pub fn map_chunks_mut<T, R>(
+    items: &mut [T],
     min_len: usize,
-    work: impl Fn(usize, Vec<T>) -> R + Sync,
+    work: impl Fn(usize, &mut [T]) -> R + Sync,
 ) -> Vec<R>
 where
     T: Send,
@@ -38,19 +39,12 @@ where
     let Some(per_thread) = chunk_len(items.len(), min_len) else {
         return vec![work(0, items)];
     };
-    // Split from the back, so that every item is moved once.
-    let mut chunks = Vec::new();
-    while items.len() > per_thread {
-        let start = (items.len() - 1) / per_thread * per_thread;
-        chunks.push((start, items.split_off(start)));
-    }
-    chunks.push((0, items));
-    chunks.reverse();
     let work = &work;
     run_in_order(
-        chunks
-            .into_iter()
-            .map(|(first, chunk)| move || work(first, chunk)),
+        items
+            .chunks_mut(per_thread)
+            .enumerate()
+            .map(|(i, chunk)| move || work(i * per_thread, chunk)),
     )
 }
 
@@ -88,11 +82,13 @@ mod tests {
         assert_eq!(parts.concat(), items);
         assert_eq!(super::map_chunks(&items[..5], 100, |_, c| c.len()), vec![5]);
         for len in [0, 1, 99, 100, 101, 9_999, 10_000] {
-            let owned = super::map_chunks_owned(items[..len].to_vec(), 100, |first, chunk| {
+            let mut taken = items[..len].to_vec();
+            let parts = super::map_chunks_mut(&mut taken, 100, |first, chunk| {
                 assert!(chunk.is_empty() || chunk[0] == first);
-                chunk
+                chunk.iter_mut().map(std::mem::take).collect::<Vec<_>>()
             });
-            assert_eq!(owned.concat(), &items[..len], "{len}");
+            assert_eq!(parts.concat(), &items[..len], "{len}");
+            assert!(taken.iter().all(|&item| item == 0));
         }
     }
 }

@@ -102,6 +102,13 @@ pub enum ClientEntry {
     NotAnObject(&'static str),
 }
 
+/// An empty client: what is left where an entry was taken out to be qualified.
+impl Default for ClientEntry {
+    fn default() -> Self {
+        ClientEntry::Client(Client::default())
+    }
+}
+
 /// A client as Bachata sends it. Every field is optional: `null`, missing and empty are all `None`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Client {
