@@ -1,7 +1,8 @@
 //! Leads: clients normalised for 1C (phone in E.164, name split into parts, text cleaned of
 //! characters XML cannot carry) and the rules that decide which clients qualify.
 
-use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDateTime;
 use uuid::Uuid;
@@ -124,12 +125,22 @@ struct Shared<'a> {
     rules: &'a Rules,
 }
 
+impl Shared<'_> {
+    fn event(payload: &Payload, origin: &Origin) -> Arc<str> {
+        clean(payload.event.as_deref().unwrap_or(origin.default_event)).into()
+    }
+
+    fn dialog_id(payload: &Payload) -> Arc<str> {
+        clean(payload.dialog_id.as_deref().unwrap_or("")).into()
+    }
+}
+
 /// Splits a payload's clients into leads and skipped clients, in file order. The payload's
 /// texts move into the leads rather than being copied.
 pub fn qualify(payload: Payload, rules: &Rules, origin: &Origin) -> (Vec<Lead>, Vec<Skipped>) {
     let shared = Shared {
-        event: clean(payload.event.as_deref().unwrap_or(origin.default_event)).into(),
-        dialog_id: clean(payload.dialog_id.as_deref().unwrap_or("")).into(),
+        event: Shared::event(&payload, origin),
+        dialog_id: Shared::dialog_id(&payload),
         source_file: clean(origin.source_file).into(),
         received_at: origin.received_at,
         rules,
@@ -138,6 +149,11 @@ pub fn qualify(payload: Payload, rules: &Rules, origin: &Origin) -> (Vec<Lead>, 
     let parts = crate::parallel::map_chunks_mut(&mut entries, PARALLEL_FROM, |first, part| {
         qualify_part(part, first, &shared)
     });
+    join(parts)
+}
+
+/// The parts' leads and skipped clients, each in the parts' order.
+fn join(parts: Vec<(Vec<Lead>, Vec<Skipped>)>) -> (Vec<Lead>, Vec<Skipped>) {
     // The first part grows to hold the others, rather than all of them being copied anew.
     let count: usize = parts.iter().map(|(part, _)| part.len()).sum();
     let mut parts = parts.into_iter();
@@ -148,6 +164,74 @@ pub fn qualify(payload: Payload, rules: &Rules, origin: &Origin) -> (Vec<Lead>, 
         skipped.extend(part_skipped);
     }
     (leads, skipped)
+}
+
+/// A batch of clients qualified: the index of its first client, its leads and skipped clients.
+pub type QualifiedBatch = (usize, Vec<Lead>, Vec<Skipped>);
+
+/// Qualifies clients that arrive in batches while their payload is still being read (see
+/// `payload::read_streaming`), on as many threads as call [`Batches::drain`]. The payload's
+/// event and dialog id are known only once it is read: [`Batches::finish`] sets them.
+pub struct Batches<'a> {
+    shared: Shared<'a>,
+}
+
+impl<'a> Batches<'a> {
+    /// `None` when the rules depend on the payload's event (allowed events), which is not
+    /// known before the whole payload is read.
+    pub fn new(rules: &'a Rules, origin: &Origin) -> Option<Self> {
+        rules.allowed_events.is_empty().then(|| Batches {
+            shared: Shared {
+                event: Arc::from(""),
+                dialog_id: Arc::from(""),
+                source_file: clean(origin.source_file).into(),
+                received_at: origin.received_at,
+                rules,
+            },
+        })
+    }
+
+    /// Qualifies batches from `batches` until it is closed and empty.
+    pub fn drain(
+        &self,
+        batches: &Mutex<Receiver<(usize, Vec<ClientEntry>)>>,
+    ) -> Vec<QualifiedBatch> {
+        let mut done = Vec::new();
+        loop {
+            let next = match batches.lock() {
+                Ok(receiver) => receiver.recv(),
+                Err(_) => return done,
+            };
+            let Ok((first, mut entries)) = next else {
+                return done;
+            };
+            let (leads, skipped) = qualify_part(&mut entries, first, &self.shared);
+            done.push((first, leads, skipped));
+        }
+    }
+
+    /// The leads and skipped clients of every batch in file order, the leads with the
+    /// payload's event and dialog id: what [`qualify`] gives for the whole payload.
+    pub fn finish(
+        &self,
+        mut batches: Vec<QualifiedBatch>,
+        payload: &Payload,
+        origin: &Origin,
+    ) -> (Vec<Lead>, Vec<Skipped>) {
+        batches.sort_unstable_by_key(|(first, _, _)| *first);
+        let (mut leads, skipped) = join(
+            batches
+                .into_iter()
+                .map(|(_, leads, skipped)| (leads, skipped))
+                .collect(),
+        );
+        let (event, dialog_id) = (Shared::event(payload, origin), Shared::dialog_id(payload));
+        for lead in &mut leads {
+            lead.event = Arc::clone(&event);
+            lead.dialog_id = Arc::clone(&dialog_id);
+        }
+        (leads, skipped)
+    }
 }
 
 /// Qualifies `entries`, the part of the payload's clients that starts at index `first`.

@@ -158,6 +158,49 @@ pub fn read_limited(bytes: &[u8], limits: &Limits) -> Result<Payload, ReadError>
 /// From this size on, checking that a file is UTF-8 is done beside parsing it.
 const CHECK_ASIDE_FROM: usize = 1 << 20;
 
+/// Batches of a payload's clients with the index of each batch's first client, sent while the
+/// rest of the payload is still being read (see [`read_streaming`]).
+pub type ClientBatches = std::sync::mpsc::Sender<(usize, Vec<ClientEntry>)>;
+
+/// Clients per batch sent to [`ClientBatches`].
+const STREAM_BATCH: usize = 2048;
+
+/// Whether [`read_streaming`] is worth trying on `bytes`: big enough, and no byte-order mark.
+pub fn worth_streaming(bytes: &[u8], limits: &Limits) -> bool {
+    bytes.len() >= CHECK_ASIDE_FROM
+        && bytes.len() as u64 <= limits.max_input_bytes
+        && Encoding::for_bom(bytes).is_none()
+}
+
+/// Reads a big payload while handing its clients, in order, to `batches` as they are read, so
+/// that they are qualified on another core meanwhile; the payload returned has no clients.
+/// `None` when that cannot give exactly what [`read_limited`] gives (not UTF-8, not strict
+/// JSON, two `clients` arrays, a limit or any other error): the caller then discards what it
+/// received and reads the file with [`read_limited`], which also words any error.
+pub fn read_streaming(bytes: &[u8], limits: &Limits, batches: ClientBatches) -> Option<Payload> {
+    if !worth_streaming(bytes, limits) || bytes.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let (utf8, top) = std::thread::scope(|scope| {
+        let check = scope.spawn(|| decode_utf8(bytes, bytes).is_ok());
+        let mut strict = serde_json::Deserializer::from_slice(bytes);
+        let top = strict.deserialize_any(TopVisitor {
+            max_clients: limits.max_clients,
+            stream: Some(&batches),
+        });
+        let top = top.and_then(|top| strict.end().map(|()| top));
+        drop(batches);
+        (check.join().unwrap_or(false), top)
+    });
+    let top = top.ok().filter(|_| utf8)?;
+    if let Top::Object(object) = &top
+        && object.clients_keys != 1
+    {
+        return None;
+    }
+    payload_of(top, SourceEncoding::Utf8, limits.max_clients).ok()
+}
+
 fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, SourceEncoding), ReadError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ReadError::Empty);
@@ -236,6 +279,15 @@ fn parse_payload(
     max_clients: usize,
 ) -> Result<Payload, ReadError> {
     let top = parse_top(text, max_clients, true)?;
+    payload_of(top, encoding, max_clients)
+}
+
+/// The payload a parsed top-level value holds, or why it holds none.
+fn payload_of(
+    top: Top,
+    encoding: SourceEncoding,
+    max_clients: usize,
+) -> Result<Payload, ReadError> {
     let object = match top {
         Top::NotAnObject(kind) => return Err(ReadError::NotAnObject(kind)),
         Top::Object(object) => object,
@@ -249,6 +301,7 @@ fn parse_payload(
             });
         }
         Some(Clients::Array(items)) => items,
+        Some(Clients::Streamed) => Vec::new(),
         Some(Clients::Other(kind)) => return Err(ReadError::ClientsNotArray(kind)),
     };
     Ok(Payload {
@@ -266,7 +319,10 @@ fn parse_payload(
 fn parse_top(text: &[u8], max_clients: usize, strict_first: bool) -> Result<Top, ReadError> {
     if strict_first {
         let mut strict = serde_json::Deserializer::from_slice(text);
-        let top = strict.deserialize_any(TopVisitor { max_clients });
+        let top = strict.deserialize_any(TopVisitor {
+            max_clients,
+            stream: None,
+        });
         if let Ok(top) = top.and_then(|top| strict.end().map(|()| top)) {
             return Ok(top);
         }
@@ -277,9 +333,12 @@ fn parse_top(text: &[u8], max_clients: usize, strict_first: bool) -> Result<Top,
     let mut de = serde_json_lenient::Deserializer::new(read);
     // The integration note's own example ends `clients` with `],` before `}`.
     de.set_ignore_trailing_commas(true);
-    de.deserialize_any(TopVisitor { max_clients })
-        .and_then(|top| de.end().map(|()| top))
-        .map_err(json_error)
+    de.deserialize_any(TopVisitor {
+        max_clients,
+        stream: None,
+    })
+    .and_then(|top| de.end().map(|()| top))
+    .map_err(json_error)
 }
 
 fn json_error(err: serde_json_lenient::Error) -> ReadError {
@@ -361,6 +420,8 @@ enum Top {
 #[derive(Default, Debug)]
 struct TopObject {
     clients: Aliased<Clients>,
+    /// How many keys named `clients` (or an alias) the object has.
+    clients_keys: usize,
     event: Aliased<Text>,
     dialog_id: Aliased<Text>,
     date: Aliased<Text>,
@@ -370,6 +431,8 @@ struct TopObject {
 #[derive(Debug)]
 enum Clients {
     Array(Vec<ClientEntry>),
+    /// Every entry was sent to the stream as it was read.
+    Streamed,
     TooMany(usize),
     Other(&'static str),
 }
@@ -401,11 +464,13 @@ macro_rules! other_kinds {
     };
 }
 
-struct TopVisitor {
+struct TopVisitor<'s> {
     max_clients: usize,
+    /// Where the clients go as they are read, for [`read_streaming`].
+    stream: Option<&'s ClientBatches>,
 }
 
-impl<'de> Visitor<'de> for TopVisitor {
+impl<'de> Visitor<'de> for TopVisitor<'_> {
     type Value = Top;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -426,7 +491,11 @@ impl<'de> Visitor<'de> for TopVisitor {
             if let Some(r) = rank(CLIENTS, key) {
                 let clients = map.next_value_seed(ClientsSeed {
                     max_clients: self.max_clients,
+                    // Only the first array: should a second one come, the file is read again
+                    // without streaming (see `read_streaming`).
+                    stream: self.stream.filter(|_| object.clients_keys == 0),
                 })?;
+                object.clients_keys += 1;
                 object.clients.offer(r, clients);
             } else if let Some(r) = rank(EVENT, key) {
                 object.event.offer(r, map.next_value()?);
@@ -442,11 +511,12 @@ impl<'de> Visitor<'de> for TopVisitor {
     }
 }
 
-struct ClientsSeed {
+struct ClientsSeed<'s> {
     max_clients: usize,
+    stream: Option<&'s ClientBatches>,
 }
 
-impl<'de> DeserializeSeed<'de> for ClientsSeed {
+impl<'de> DeserializeSeed<'de> for ClientsSeed<'_> {
     type Value = Clients;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Clients, D::Error> {
@@ -454,7 +524,7 @@ impl<'de> DeserializeSeed<'de> for ClientsSeed {
     }
 }
 
-impl<'de> Visitor<'de> for ClientsSeed {
+impl<'de> Visitor<'de> for ClientsSeed<'_> {
     type Value = Clients;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -464,6 +534,33 @@ impl<'de> Visitor<'de> for ClientsSeed {
     other_kinds!(Clients::Other);
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Clients, A::Error> {
+        if let Some(stream) = self.stream {
+            let mut sent = 0;
+            let mut batch = Vec::with_capacity(STREAM_BATCH);
+            while sent + batch.len() < self.max_clients {
+                let Some(entry) = seq.next_element::<ClientEntry>()? else {
+                    let _ = stream.send((sent, batch));
+                    return Ok(Clients::Streamed);
+                };
+                batch.push(entry);
+                if batch.len() == STREAM_BATCH {
+                    // A receiver that is gone has given up on this reading: just read on.
+                    let _ = stream.send((sent, std::mem::take(&mut batch)));
+                    sent += STREAM_BATCH;
+                    batch.reserve(STREAM_BATCH);
+                }
+            }
+            let mut count = sent + batch.len();
+            while seq.next_element::<Skip>()?.is_some() {
+                count += 1;
+            }
+            return Ok(if count > self.max_clients {
+                Clients::TooMany(count)
+            } else {
+                let _ = stream.send((sent, batch));
+                Clients::Streamed
+            });
+        }
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(self.max_clients));
         while items.len() < self.max_clients {
             match seq.next_element::<ClientEntry>()? {
