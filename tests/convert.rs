@@ -531,3 +531,42 @@ fn whole_outputs_of_the_example_inbox_match_the_reviewed_snapshots() {
         insta::assert_snapshot!(format!("{name}.xml"), xml);
     }
 }
+
+#[test]
+fn st_petersburg_toll_free_and_extension_numbers_are_valid_e164() {
+    let w = Workdir::new();
+    w.write(
+        "in/spb.json",
+        r#"{"clients":[
+            {"clientId":"a","phone":"8 (812) 309-45-67 доб. 12"},
+            {"clientId":"b","phone":"+7 812 309 45 67"},
+            {"clientId":"c","phone":"8 800 555-35-35"},
+            {"clientId":"d","phone":"+7 555 123-45-67"}
+        ]}"#,
+    );
+    let (code, stderr) = run(&mut w.bachata1c(&[
+        "convert",
+        "in",
+        "--out",
+        "out",
+        "--require-valid-phone",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("client d skipped: phone not a valid number"), "{stderr}");
+    let (header, rows) = read_csv_1251(&w.read("out/spb.csv"));
+    let phones: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|row| {
+            let c = |name| cell(&header, row, name);
+            (c("Телефон"), c("ТелефонПроверен"), c("ТелефонИсходный"))
+        })
+        .collect();
+    assert_eq!(
+        phones,
+        [
+            ("+78123094567", "true", "8 (812) 309-45-67 доб. 12"),
+            ("+78123094567", "true", "+7 812 309 45 67"),
+            ("+78005553535", "true", "8 800 555-35-35"),
+        ]
+    );
+}

@@ -390,8 +390,11 @@ mod tests {
         assert_eq!(split("+74951234567"), s("7", "495", "1234567"));
         assert_eq!(split("+375291234567"), s("375", "29", "1234567"));
         assert_eq!(split("+380441234567"), s("380", "44", "1234567"));
-        // The crate formats every Russian number 3+7, 4-digit city codes too (Izhevsk 3412);
-        // docs/1c-import.md says so.
+        // St Petersburg and toll-free numbers keep their leading 8 (the crate used to drop it).
+        assert_eq!(split("+78123094567"), s("7", "812", "3094567"));
+        assert_eq!(split("+78005553535"), s("7", "800", "5553535"));
+        // libphonenumber's metadata groups every Russian number 3+7, 4-digit city codes too
+        // (Izhevsk 3412); docs/1c-import.md says so.
         assert_eq!(split("+73412123456"), s("7", "341", "2123456"));
         assert_eq!(
             phone_parts("+79165551234", true).presentation,
