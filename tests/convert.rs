@@ -544,15 +544,13 @@ fn st_petersburg_toll_free_and_extension_numbers_are_valid_e164() {
             {"clientId":"d","phone":"+7 555 123-45-67"}
         ]}"#,
     );
-    let (code, stderr) = run(&mut w.bachata1c(&[
-        "convert",
-        "in",
-        "--out",
-        "out",
-        "--require-valid-phone",
-    ]));
+    let (code, stderr) =
+        run(&mut w.bachata1c(&["convert", "in", "--out", "out", "--require-valid-phone"]));
     assert_eq!(code, 0, "{stderr}");
-    assert!(stderr.contains("client d skipped: phone not a valid number"), "{stderr}");
+    assert!(
+        stderr.contains("client d skipped: phone not a valid number"),
+        "{stderr}"
+    );
     let (header, rows) = read_csv_1251(&w.read("out/spb.csv"));
     let phones: Vec<(&str, &str, &str)> = rows
         .iter()

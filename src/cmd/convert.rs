@@ -149,10 +149,7 @@ impl<'a> Batch<'a> {
             tally.add_converted(&conversion);
             reported.push(conversion);
         }
-        // Freeing a big file's leads one by one takes tens of milliseconds: do it beside the
-        // next batch's work (or let the process end do it) rather than before it.
-        // Should no thread start, the closure and the leads are dropped here instead.
-        let _ = std::thread::Builder::new().spawn(move || drop(reported));
+        crate::parallel::drop_aside(reported);
         self.bytes = 0;
     }
 }

@@ -45,6 +45,8 @@ const BATCH_TIME: Duration = Duration::from_millis(500);
 /// A file that did not parse is read again only after this long, unless it changed: `watch`
 /// would otherwise spin on it, woken by the events of its own give-back.
 const RECHECK: Duration = Duration::from_secs(2);
+/// From this size on, an input is converted while its hash is computed.
+const CONVERT_WHILE_HASHING_FROM: usize = 1 << 20;
 
 /// Everything `run` and `watch` need, merged: command line over config file over defaults.
 #[derive(Debug, Clone)]
@@ -403,8 +405,21 @@ impl<'a> Exchange<'a> {
                 return Ok(Some(item(path, entry, Fate::Refused)));
             }
         };
-        let hash = hex(&Sha256::digest(&bytes));
         let received = fsx_modified(&path);
+        // A big file is converted while its hash is computed on another core: the duplicate
+        // checks below still come first, a duplicate's conversion is just not used.
+        let (hash, early_conversion) = if bytes.len() >= CONVERT_WHILE_HASHING_FROM {
+            std::thread::scope(|scope| {
+                let hashing = scope.spawn(|| hex(&Sha256::digest(&bytes)));
+                let conversion = self.convert(&bytes, &name, received);
+                let hash = hashing
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (hash, Some(conversion))
+            })
+        } else {
+            (hex(&Sha256::digest(&bytes)), None)
+        };
         let mut entry = Entry {
             hash: hash.clone(),
             name: name.clone(),
@@ -426,13 +441,8 @@ impl<'a> Exchange<'a> {
             };
             return Ok(Some(item(path, entry, fate)));
         }
-        let conversion = match convert::convert_limited(
-            &bytes,
-            &name,
-            received,
-            &self.opts.settings,
-            &self.opts.limits,
-        ) {
+        let conversion = early_conversion.unwrap_or_else(|| self.convert(&bytes, &name, received));
+        let conversion = match conversion {
             Ok(conversion) => conversion,
             Err(err) => {
                 let age = SystemTime::now()
@@ -492,6 +502,7 @@ impl<'a> Exchange<'a> {
             ));
         }
         entry.outputs = vec![output_name.clone()];
+        crate::parallel::drop_aside(conversion.leads);
         Ok(Some(Item {
             path,
             entry,
@@ -502,6 +513,21 @@ impl<'a> Exchange<'a> {
 
     /// Journal, publish, record, file away: the batch's durable steps, in the order that keeps
     /// the contract whatever step a crash interrupts.
+    fn convert(
+        &self,
+        bytes: &[u8],
+        name: &str,
+        received: chrono::NaiveDateTime,
+    ) -> Result<convert::Conversion, crate::payload::ReadError> {
+        convert::convert_limited(
+            bytes,
+            name,
+            received,
+            &self.opts.settings,
+            &self.opts.limits,
+        )
+    }
+
     fn commit(&mut self, mut items: Vec<Item>) -> Result<(), Fatal> {
         // From here on the ledger knows these contents (or they go back to the inbox).
         self.uncommitted.clear();
