@@ -4,10 +4,10 @@
 //! Numbers typed in the usual ways (digits, spaces, dashes, brackets, dots, a leading `+`, an
 //! extension such as `доб. 12`), which is nearly every number a dealer receives, are parsed
 //! here by libphonenumber's reference algorithm (the Java library's `parse` and
-//! `isValidNumber`), from the metadata that ships with the `phonenumber` crate, compiled once
-//! per calling code into plain regular expressions. Anything else (words, a second `+`,
-//! countries whose national prefix is rewritten rather than removed) goes to the crate. Two
-//! reasons for not using the crate for all:
+//! `isValidNumber`), from the metadata that ships with the `phonenumber` crate (build.rs writes
+//! it into the build), compiled on first use per calling code into plain regular expressions.
+//! Anything else (words, a second `+`, non-geographic codes such as +800) goes to the crate.
+//! Two reasons for not using the crate for all:
 //! - it strips the national prefix 8 from a national number that itself starts with 8, so
 //!   St Petersburg (`+7 812 …`) and every `8 800 …` number came out invalid; the reference
 //!   strips it only when the rest is still a possible number;
@@ -60,8 +60,8 @@ pub fn normalize(raw: &str) -> Option<Phone> {
     })
 }
 
-/// Loads the metadata and compiles Russia's rules (about a tenth of a second, once per
-/// process), so that a caller can do it on another thread while it reads its first input.
+/// Compiles Russia's rules (a few milliseconds, once per process), so that a caller can do it
+/// on another thread while it reads its first input.
 pub fn warm_up() {
     let _ = calling_code(RUSSIA);
 }

@@ -41,6 +41,18 @@ pub enum Unmappable {
     XmlCharRef,
 }
 
+impl Unmappable {
+    /// Appends what stands for `c`, a character windows-1251 cannot hold.
+    fn write(self, c: char, out: &mut Vec<u8>) {
+        match self {
+            Unmappable::QuestionMark => out.push(b'?'),
+            Unmappable::XmlCharRef => {
+                out.extend_from_slice(format!("&#{};", u32::from(c)).as_bytes())
+            }
+        }
+    }
+}
+
 /// Encodes `text`, returning the bytes and how many characters had to be replaced.
 pub fn encode(text: &str, target: TextEncoding, unmappable: Unmappable) -> (Vec<u8>, usize) {
     match target {
@@ -71,12 +83,7 @@ fn encode_1251(text: &str, unmappable: Unmappable) -> (Vec<u8>, usize) {
             EncoderResult::OutputFull => {}
             EncoderResult::Unmappable(c) => {
                 replaced += 1;
-                match unmappable {
-                    Unmappable::QuestionMark => out.push(b'?'),
-                    Unmappable::XmlCharRef => {
-                        out.extend_from_slice(format!("&#{};", u32::from(c)).as_bytes())
-                    }
-                }
+                unmappable.write(c, &mut out);
             }
         }
     }
@@ -103,12 +110,7 @@ pub fn encode_1251_into(text: &str, unmappable: Unmappable, out: &mut Vec<u8>) -
             EncoderResult::OutputFull => {}
             EncoderResult::Unmappable(c) => {
                 replaced += 1;
-                match unmappable {
-                    Unmappable::QuestionMark => out.push(b'?'),
-                    Unmappable::XmlCharRef => {
-                        out.extend_from_slice(format!("&#{};", u32::from(c)).as_bytes())
-                    }
-                }
+                unmappable.write(c, out);
             }
         }
     }
