@@ -47,6 +47,8 @@ const BATCH_TIME: Duration = Duration::from_millis(500);
 const RECHECK: Duration = Duration::from_secs(2);
 /// From this size on, an input is converted while its hash is computed.
 const CONVERT_WHILE_HASHING_FROM: usize = 1 << 20;
+/// From this many leads on, an input's leads are freed on a side thread.
+const FREE_ASIDE_FROM: usize = 1_000;
 
 /// Everything `run` and `watch` need, merged: command line over config file over defaults.
 #[derive(Debug, Clone)]
@@ -502,7 +504,10 @@ impl<'a> Exchange<'a> {
             ));
         }
         entry.outputs = vec![output_name.clone()];
-        crate::parallel::drop_aside(conversion.leads);
+        // A big file's leads are freed beside the next work; a thread for a few would cost more.
+        if conversion.leads.len() >= FREE_ASIDE_FROM {
+            crate::parallel::drop_aside(conversion.leads);
+        }
         Ok(Some(Item {
             path,
             entry,
