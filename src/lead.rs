@@ -125,7 +125,17 @@ struct Shared<'a> {
     rules: &'a Rules,
 }
 
-impl Shared<'_> {
+impl<'a> Shared<'a> {
+    fn new(event: Arc<str>, dialog_id: Arc<str>, rules: &'a Rules, origin: &Origin) -> Self {
+        Shared {
+            event,
+            dialog_id,
+            source_file: clean(origin.source_file).into(),
+            received_at: origin.received_at,
+            rules,
+        }
+    }
+
     fn event(payload: &Payload, origin: &Origin) -> Arc<str> {
         clean(payload.event.as_deref().unwrap_or(origin.default_event)).into()
     }
@@ -138,13 +148,8 @@ impl Shared<'_> {
 /// Splits a payload's clients into leads and skipped clients, in file order. The payload's
 /// texts move into the leads rather than being copied.
 pub fn qualify(payload: Payload, rules: &Rules, origin: &Origin) -> (Vec<Lead>, Vec<Skipped>) {
-    let shared = Shared {
-        event: Shared::event(&payload, origin),
-        dialog_id: Shared::dialog_id(&payload),
-        source_file: clean(origin.source_file).into(),
-        received_at: origin.received_at,
-        rules,
-    };
+    let event = Shared::event(&payload, origin);
+    let shared = Shared::new(event, Shared::dialog_id(&payload), rules, origin);
     let mut entries = payload.clients;
     let parts = crate::parallel::map_chunks_mut(&mut entries, PARALLEL_FROM, |first, part| {
         qualify_part(part, first, &shared)
@@ -181,13 +186,7 @@ impl<'a> Batches<'a> {
     /// known before the whole payload is read.
     pub fn new(rules: &'a Rules, origin: &Origin) -> Option<Self> {
         rules.allowed_events.is_empty().then(|| Batches {
-            shared: Shared {
-                event: Arc::from(""),
-                dialog_id: Arc::from(""),
-                source_file: clean(origin.source_file).into(),
-                received_at: origin.received_at,
-                rules,
-            },
+            shared: Shared::new(Arc::from(""), Arc::from(""), rules, origin),
         })
     }
 
@@ -265,7 +264,10 @@ fn qualify_part(
 fn check(client: &Client, shared: &Shared) -> Result<phone::Phone, SkipReason> {
     let rules = shared.rules;
     if !rules.allowed_events.is_empty()
-        && !rules.allowed_events.iter().any(|e| **e == *shared.event)
+        && !rules
+            .allowed_events
+            .iter()
+            .any(|e| e.as_str() == &*shared.event)
     {
         return Err(SkipReason::EventNotAllowed(shared.event.to_string()));
     }
