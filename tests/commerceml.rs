@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Workdir, official_xsd, run, xml_text, xmllint_validate};
+use common::{Workdir, run, validate_official, xml_text};
 
 const NS: &str = "urn:1C.ru:commerceml_2";
 
@@ -29,7 +29,7 @@ fn convert_and_validate(wd: &Workdir, args: &[&str], xsd: &str) -> Vec<String> {
     let outputs = wd.list("out");
     assert_eq!(outputs.len(), common::inbox_fixtures().len(), "{outputs:?}");
     for name in &outputs {
-        xmllint_validate(&official_xsd(xsd), &wd.join(&format!("out/{name}")));
+        validate_official(xsd, &wd.join(&format!("out/{name}")));
     }
     outputs
 }
@@ -81,10 +81,7 @@ fn an_order_carries_the_client_contacts_custom_data_and_origin() {
     let (code, stderr) =
         run(&mut wd.bachata1c(&["convert", "in", "--out", "out", "--format", "commerceml"]));
     assert_eq!(code, 0, "{stderr}");
-    xmllint_validate(
-        &official_xsd("commerceml_2_10.xsd"),
-        &wd.join("out/hook.xml"),
-    );
+    validate_official("commerceml_2_10.xsd", &wd.join("out/hook.xml"));
     let text = xml_text(&wd.read("out/hook.xml"));
     let doc = roxmltree::Document::parse(&text).unwrap();
     let orders: Vec<_> = doc
@@ -140,10 +137,7 @@ fn overlong_names_and_values_still_validate_and_long_values_are_not_cut() {
     let (code, stderr) =
         run(&mut wd.bachata1c(&["convert", "in", "--out", "out", "--format", "commerceml"]));
     assert_eq!(code, 0, "{stderr}");
-    xmllint_validate(
-        &official_xsd("commerceml_2_10.xsd"),
-        &wd.join("out/long.xml"),
-    );
+    validate_official("commerceml_2_10.xsd", &wd.join("out/long.xml"));
     let text = xml_text(&wd.read("out/long.xml"));
     let doc = roxmltree::Document::parse(&text).unwrap();
     let requisite = doc

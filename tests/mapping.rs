@@ -98,10 +98,7 @@ titles = { VIN = "VIN автомобиля" }
         &["--format", "commerceml"],
     );
     assert_eq!(code, 0, "{stderr}");
-    common::xmllint_validate(
-        &common::official_xsd("commerceml_2_10.xsd"),
-        &wd.join("out/hook.xml"),
-    );
+    common::validate_official("commerceml_2_10.xsd", &wd.join("out/hook.xml"));
     let text = xml_text(&wd.read("out/hook.xml"));
     let doc = roxmltree::Document::parse(&text).unwrap();
     let names: Vec<&str> = doc

@@ -633,7 +633,7 @@ impl Drop for SmallDisk {
 fn a_full_disk_gets_507_and_leaves_no_partial_file() {
     let work = Workdir::new();
     let Some(_disk) = SmallDisk::mount(work.join("small"), "64k") else {
-        eprintln!("skipped: cannot mount a 64 KiB tmpfs here (needs root)");
+        common::skip("cannot mount a 64 KiB tmpfs here (needs root, and mount in a container)");
         return;
     };
     let server = authenticated(

@@ -141,10 +141,57 @@ pub fn xmllint_validate(xsd: &Path, xml: &Path) {
     );
 }
 
+/// Whether this run is CI's (`CI=true`): there a test that cannot run is a failure, not a skip,
+/// so that CI keeps proving what a workstation may lack.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Where skipped tests are recorded for `make test`'s closing summary (`scripts/test-summary`).
+pub fn skip_log() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("skipped-tests.txt")
+}
+
+/// A test that cannot run on this machine: one line on stderr naming the test and why, and a
+/// line in the skip log for the summary. Under CI it fails instead.
+pub fn skip(reason: &str) {
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    if under_ci() {
+        panic!("{test}: {reason}; under CI (CI=true) this is a failure, not a skip");
+    }
+    // One line per test and reason, however often a test's loop meets the same gap.
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let key = format!("{test}: {reason}");
+    let mut said = SAID.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if said.contains(&key) {
+        return;
+    }
+    said.push(key);
+    eprintln!("SKIPPED {test}: {reason}");
+    let line = format!("{test}: {reason}\n");
+    let _ = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(skip_log())
+        .and_then(|mut log| std::io::Write::write_all(&mut log, line.as_bytes()));
+}
+
+/// Validates `xml` with xmllint against the official schema `name` when it is here; otherwise
+/// records the validation as skipped (a failure under CI) and lets the rest of the test run.
+pub fn validate_official(name: &str, xml: &Path) {
+    if let Some(xsd) = official_xsd(name) {
+        xmllint_validate(&xsd, xml);
+    }
+}
+
 /// A file of the official 1C schemas (CommerceML, EnterpriseData): `$BACHATA1C_XSD_DIR/<name>`,
 /// else `../shared/xsd/<name>` beside the clone, where CI puts them (or `../../shared/xsd` for
-/// a git worktree one level further down).
-pub fn official_xsd(name: &str) -> PathBuf {
+/// a git worktree one level further down). `None`, with the test recorded as skipped, when it
+/// is in none of them (a clone without `../shared`); under CI that is a failure.
+pub fn official_xsd(name: &str) -> Option<PathBuf> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let candidates: Vec<PathBuf> = match std::env::var_os("BACHATA1C_XSD_DIR") {
         Some(dir) => vec![PathBuf::from(dir)],
@@ -153,19 +200,40 @@ pub fn official_xsd(name: &str) -> PathBuf {
             manifest.join("../../shared/xsd"),
         ],
     };
-    candidates
+    let found = candidates
         .iter()
         .map(|dir| dir.join(name))
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| {
-            panic!("official schema {name} not found in {candidates:?}; set BACHATA1C_XSD_DIR")
-        })
+        .find(|path| path.is_file());
+    if found.is_none() {
+        let places: Vec<String> = candidates.iter().map(|d| d.display().to_string()).collect();
+        skip(&format!(
+            "official schema {name} not found in {}; set BACHATA1C_XSD_DIR to the folder holding it",
+            places.join(" or ")
+        ));
+    }
+    found
+}
+
+/// Whether `program` can be started here; when not, the test is recorded as skipped (a failure
+/// under CI) with what to install.
+pub fn have_tool(program: &str, install: &str) -> bool {
+    let found = Command::new(program)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        skip(&format!("{program} is not installed ({install})"));
+    }
+    found
 }
 
 /// Validates EnterpriseData messages with Python's xmlschema (XSD 1.1), object by object,
-/// with tests/validate_enterprisedata.py. Returns its report (one line per file).
-pub fn enterprisedata_validate(messages: &[PathBuf]) -> String {
-    let xsd_dir = official_xsd("EnterpriseData_1_8_6.xsd")
+/// with tests/validate_enterprisedata.py. Returns its report (one line per file), or `None`
+/// when the official schema is not here (the test is then recorded as skipped).
+pub fn enterprisedata_validate(messages: &[PathBuf]) -> Option<String> {
+    let xsd_dir = official_xsd("EnterpriseData_1_8_6.xsd")?
         .parent()
         .unwrap()
         .to_path_buf();
@@ -182,7 +250,7 @@ pub fn enterprisedata_validate(messages: &[PathBuf]) -> String {
         "EnterpriseData does not validate:\n{report}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    report
+    Some(report)
 }
 
 /// An XML file's text: its declared encoding (UTF-8 with or without BOM, or windows-1251)
