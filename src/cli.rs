@@ -348,6 +348,11 @@ pub struct ServeArgs {
     /// Seconds a client may take to send the body [default: 30].
     #[arg(long, value_name = "SECS")]
     pub body_timeout: Option<u64>,
+
+    /// Most connections open at once [default: 512, lowered to what the process's file
+    /// descriptor limit allows]. At the cap the longest-idle connection is closed to make room.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -118,6 +118,8 @@ pub struct ServeConfig {
     pub header_timeout_secs: Option<u64>,
     /// Seconds a client may take to send the body.
     pub body_timeout_secs: Option<u64>,
+    /// Most connections open at once; default 512.
+    pub max_connections: Option<u64>,
 }
 
 /// A config file that cannot be used, with the file and (from toml) the line and key.

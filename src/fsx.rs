@@ -119,6 +119,55 @@ pub fn temporary_name(name: &str) -> String {
     format!(".{name}.{}.tmp", std::process::id())
 }
 
+/// Removes the temporary files (see [`temporary_name`]) in `dir` that a crashed writer left:
+/// those whose process is gone, where that can be told, or older than `age`. Returns how many.
+pub fn remove_stale_temporaries(dir: &Path, age: std::time::Duration) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(temporary_writer) else {
+            continue;
+        };
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|elapsed| elapsed >= age);
+        let gone = pid != std::process::id() && process_alive(pid) == Some(false);
+        if (old || gone) && fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// The writer's process id in a [`temporary_name`].
+fn temporary_writer(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    rest.rsplit_once('.')?.1.parse().ok()
+}
+
+/// Whether a process of this machine is running; `None` where we cannot tell.
+pub fn process_alive(pid: u32) -> Option<bool> {
+    if cfg!(target_os = "linux") {
+        // A killed process stays a zombie ("Z") until reaped: it no longer works.
+        match fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Ok(stat) => Some(
+                stat.rsplit(')')
+                    .next()
+                    .is_some_and(|rest| !rest.trim_start().starts_with(['Z', 'X'])),
+            ),
+            Err(_) => Some(false),
+        }
+    } else {
+        None
+    }
+}
+
 /// Writes `bytes` to `dir/name` so that a reader sees either the old file or the whole new one,
 /// and the new one survives a power cut once this returns.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {

@@ -13,6 +13,38 @@ use indicatif::ProgressBar;
 
 use crate::fsx;
 
+/// `eprintln!` that never panics: see [`stderr`].
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::log::stderr(format_args!($($arg)*))
+    };
+}
+
+/// `println!` that ends the process quietly when the reader has gone: see [`stdout`].
+#[macro_export]
+macro_rules! show {
+    ($($arg:tt)*) => {
+        $crate::log::stdout(format_args!($($arg)*))
+    };
+}
+
+/// Writes one line to stdout. When the reader has gone (`bachata1c status | head -1`), nobody
+/// wants the rest: exit at once with success, as ripgrep does, instead of panicking.
+pub fn stdout(line: impl Display) {
+    if let Err(err) = writeln!(std::io::stdout().lock(), "{line}")
+        && err.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
+/// Writes one line to stderr. A closed or broken stderr (`… 2>&1 | head -1`) never stops the
+/// work or panics, as `eprintln!` would: the line is lost, the leads are not.
+pub fn stderr(line: impl Display) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
     Problem,
@@ -100,8 +132,8 @@ impl Log {
         }
         let line = line.to_string();
         match self.bar.lock().ok().as_ref().and_then(|slot| slot.as_ref()) {
-            Some(bar) => bar.suspend(|| eprintln!("{line}")),
-            None => eprintln!("{line}"),
+            Some(bar) => bar.suspend(|| crate::say!("{line}")),
+            None => crate::say!("{line}"),
         }
         if let Some(file) = &self.file
             && let Ok(mut file) = file.lock()

@@ -18,8 +18,8 @@ static PROGRESS: Mutex<Option<ProgressBar>> = Mutex::new(None);
 pub fn line(path: &Path, message: impl fmt::Display) {
     let text = format!("bachata1c: {}: {message}", path.display());
     match PROGRESS.lock().ok().as_ref().and_then(|bar| bar.as_ref()) {
-        Some(bar) => bar.suspend(|| eprintln!("{text}")),
-        None => eprintln!("{text}"),
+        Some(bar) => bar.suspend(|| crate::say!("{text}")),
+        None => crate::say!("{text}"),
     }
 }
 

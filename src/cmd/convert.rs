@@ -21,7 +21,7 @@ pub fn run(args: &ConvertArgs) -> u8 {
         Some(path) => match Config::load(path) {
             Ok(config) => config,
             Err(err) => {
-                eprintln!("bachata1c: {err}");
+                crate::say!("bachata1c: {err}");
                 return super::UNUSABLE;
             }
         },
@@ -34,7 +34,7 @@ pub fn run(args: &ConvertArgs) -> u8 {
     };
     let limits = args.limits.limits(&config.limits);
     if let Err(err) = fsx::create_dir_all(&args.out) {
-        eprintln!("bachata1c: {err}");
+        crate::say!("bachata1c: {err}");
         return super::UNUSABLE;
     }
     // Loaded on the side while the first input is read and parsed.
@@ -56,7 +56,7 @@ pub fn run(args: &ConvertArgs) -> u8 {
     }
     batch.publish(&args.out, &mut produced, &mut tally, args.quiet);
     report::show_progress(None);
-    eprintln!("bachata1c: {tally}");
+    crate::say!("bachata1c: {tally}");
     if tally.refused > 0 {
         super::SOME_REFUSED
     } else {
@@ -167,7 +167,7 @@ fn collect_inputs(inputs: &[PathBuf], tally: &mut Tally) -> Vec<PathBuf> {
                     files.extend(entries);
                 }
                 Err(err) => {
-                    eprintln!("bachata1c: {err}");
+                    crate::say!("bachata1c: {err}");
                     tally.add_refused();
                 }
             }

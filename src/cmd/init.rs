@@ -40,18 +40,18 @@ const DEFAULT_CONFIG: &str = r#"# bachata1c configuration. `bachata1c run --dir 
 
 pub fn run(args: &InitArgs) -> u8 {
     let Some(dir) = &args.folders.dir else {
-        eprintln!("bachata1c: init needs --dir DIR, the exchange folder to create");
+        crate::say!("bachata1c: init needs --dir DIR, the exchange folder to create");
         return super::UNUSABLE;
     };
     let folders = match Folders::resolve(&args.folders) {
         Ok((folders, _)) => folders,
         Err(err) => {
-            eprintln!("bachata1c: {err}");
+            crate::say!("bachata1c: {err}");
             return super::UNUSABLE;
         }
     };
     if let Err(err) = folders.create_all() {
-        eprintln!("bachata1c: {err}");
+        crate::say!("bachata1c: {err}");
         return super::UNUSABLE;
     }
     let config = args
@@ -60,7 +60,7 @@ pub fn run(args: &InitArgs) -> u8 {
         .clone()
         .unwrap_or_else(|| dir.join(CONFIG_NAME));
     if config.exists() {
-        eprintln!("bachata1c: {}: exists, left as it is", config.display());
+        crate::say!("bachata1c: {}: exists, left as it is", config.display());
     } else {
         let parent = config.parent().unwrap_or(dir);
         let name = config
@@ -68,12 +68,12 @@ pub fn run(args: &InitArgs) -> u8 {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| CONFIG_NAME.to_string());
         if let Err(err) = fsx::write_atomic(parent, &name, DEFAULT_CONFIG.as_bytes()) {
-            eprintln!("bachata1c: {err}");
+            crate::say!("bachata1c: {err}");
             return super::UNUSABLE;
         }
-        eprintln!("bachata1c: {}: written", config.display());
+        crate::say!("bachata1c: {}: written", config.display());
     }
-    eprintln!(
+    crate::say!(
         "bachata1c: exchange folder ready: put webhook files into {}, 1C reads {}",
         folders.inbox.display(),
         folders.outbox.display()

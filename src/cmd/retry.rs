@@ -8,7 +8,7 @@ pub fn run(args: &RetryArgs) -> u8 {
     let folders = match Folders::resolve(&args.folders) {
         Ok((folders, _)) => folders,
         Err(err) => {
-            eprintln!("bachata1c: {err}");
+            crate::say!("bachata1c: {err}");
             return super::UNUSABLE;
         }
     };
@@ -24,7 +24,7 @@ pub fn run(args: &RetryArgs) -> u8 {
                 names
             }
             Err(err) => {
-                eprintln!("bachata1c: cannot list {}: {err}", folders.failed.display());
+                crate::say!("bachata1c: cannot list {}: {err}", folders.failed.display());
                 return super::UNUSABLE;
             }
         }
@@ -32,13 +32,13 @@ pub fn run(args: &RetryArgs) -> u8 {
         args.names.clone()
     };
     if let Err(err) = crate::fsx::create_dir_all(&folders.inbox) {
-        eprintln!("bachata1c: {err}");
+        crate::say!("bachata1c: {err}");
         return super::UNUSABLE;
     }
     let mut status = super::SUCCESS;
     for name in &names {
         if name.contains(['/', '\\']) || name.starts_with('.') {
-            eprintln!("bachata1c: {name}: give the name of a file in failed/, not a path");
+            crate::say!("bachata1c: {name}: give the name of a file in failed/, not a path");
             status = super::SOME_REFUSED;
             continue;
         }
@@ -46,16 +46,16 @@ pub fn run(args: &RetryArgs) -> u8 {
         match folders::move_into(&from, &folders.inbox, name) {
             Ok(to) => {
                 let _ = std::fs::remove_file(folders.failed.join(format!("{name}.reason.txt")));
-                eprintln!("bachata1c: {}: back in {}", from.display(), to.display());
+                crate::say!("bachata1c: {}: back in {}", from.display(), to.display());
             }
             Err(err) => {
-                eprintln!("bachata1c: {}: cannot move it back: {err}", from.display());
+                crate::say!("bachata1c: {}: cannot move it back: {err}", from.display());
                 status = super::SOME_REFUSED;
             }
         }
     }
     if status == super::SUCCESS {
-        eprintln!("bachata1c: {} file(s) moved back to the inbox", names.len());
+        crate::say!("bachata1c: {} file(s) moved back to the inbox", names.len());
     }
     status
 }

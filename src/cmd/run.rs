@@ -15,7 +15,7 @@ pub fn open_log(args: &LogArgs) -> Option<Log> {
     match Log::open(args.verbose, args.quiet, args.log_file.as_deref()) {
         Ok(log) => Some(log),
         Err(err) => {
-            eprintln!("bachata1c: {err}");
+            crate::say!("bachata1c: {err}");
             None
         }
     }
@@ -26,7 +26,7 @@ pub fn open_log(args: &LogArgs) -> Option<Log> {
 pub fn on_stop(also: impl Fn() + Send + 'static) {
     let _ = ctrlc::set_handler(move || {
         if STOP.swap(true, Ordering::SeqCst) {
-            eprintln!("bachata1c: second stop signal, exiting now");
+            crate::say!("bachata1c: second stop signal, exiting now");
             std::process::exit(130);
         }
         also();

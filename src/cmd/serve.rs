@@ -17,7 +17,7 @@ pub fn run(args: &ServeArgs) -> u8 {
     let settings = match settings(args) {
         Ok(settings) => settings,
         Err(message) => {
-            eprintln!("bachata1c: serve: {message}");
+            crate::say!("bachata1c: serve: {message}");
             return super::UNUSABLE;
         }
     };
@@ -27,11 +27,11 @@ pub fn run(args: &ServeArgs) -> u8 {
     ) {
         Ok(()) => super::SUCCESS,
         Err(serve::Error::Startup(message)) => {
-            eprintln!("bachata1c: serve: {message}");
+            crate::say!("bachata1c: serve: {message}");
             super::UNUSABLE
         }
         Err(serve::Error::Stopped(message)) => {
-            eprintln!("bachata1c: serve: {message}");
+            crate::say!("bachata1c: serve: {message}");
             super::SOME_REFUSED
         }
     }
@@ -117,6 +117,11 @@ fn settings(args: &ServeArgs) -> Result<Settings, String> {
             args.body_timeout.or(file.body_timeout_secs),
             serve::DEFAULT_BODY_TIMEOUT,
         )?,
+        max_connections: match args.max_connections.or(file.max_connections) {
+            None => serve::DEFAULT_MAX_CONNECTIONS,
+            Some(0) => return Err("[serve] max_connections must be at least 1".to_string()),
+            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        },
     })
 }
 

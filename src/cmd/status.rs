@@ -9,13 +9,13 @@ pub fn run(args: &StatusArgs) -> u8 {
     let folders = match Folders::resolve(&args.folders) {
         Ok((folders, _)) => folders,
         Err(err) => {
-            eprintln!("bachata1c: {err}");
+            crate::say!("bachata1c: {err}");
             return super::UNUSABLE;
         }
     };
     let path = folders.ledger();
     if !path.is_file() {
-        eprintln!(
+        crate::say!(
             "bachata1c: {}: no ledger yet (nothing was processed here)",
             path.display()
         );
@@ -24,7 +24,7 @@ pub fn run(args: &StatusArgs) -> u8 {
     let ledger = match Ledger::open(&path) {
         Ok(ledger) => ledger,
         Err(err) => {
-            eprintln!(
+            crate::say!(
                 "bachata1c: cannot open the ledger {}: {err}",
                 path.display()
             );
@@ -34,7 +34,7 @@ pub fn run(args: &StatusArgs) -> u8 {
     let (totals, failures) = match (ledger.totals(), ledger.latest_failures(args.failures)) {
         (Ok(t), Ok(f)) => (t, f),
         (Err(err), _) | (_, Err(err)) => {
-            eprintln!("bachata1c: ledger {}: {err}", path.display());
+            crate::say!("bachata1c: ledger {}: {err}", path.display());
             return super::UNUSABLE;
         }
     };
@@ -48,23 +48,23 @@ pub fn run(args: &StatusArgs) -> u8 {
             })
             .unwrap_or(0)
     };
-    println!("ledger:     {}", path.display());
+    crate::show!("ledger:     {}", path.display());
     for (outcome, n) in &totals.by_outcome {
-        println!("{:<11} {n}", format!("{outcome}:"));
+        crate::show!("{:<11} {n}", format!("{outcome}:"));
     }
-    println!(
+    crate::show!(
         "clients:    {} exported, {} skipped",
         totals.exported, totals.skipped
     );
     if let Some(last) = &totals.last_taken {
-        println!("last input: {last}");
+        crate::show!("last input: {last}");
     }
-    println!("inbox:      {} waiting", count(&folders.inbox));
-    println!("failed/:    {} file(s)", count(&folders.failed));
+    crate::show!("inbox:      {} waiting", count(&folders.inbox));
+    crate::show!("failed/:    {} file(s)", count(&folders.failed));
     if !failures.is_empty() {
-        println!("latest refused inputs:");
+        crate::show!("latest refused inputs:");
         for f in &failures {
-            println!("  {}  {}: {}", f.at, f.name, f.reason);
+            crate::show!("  {}  {}: {}", f.at, f.name, f.reason);
         }
     }
     super::SUCCESS

@@ -180,7 +180,7 @@ impl Claim {
                 Lock::Taken(_) => {}
                 Lock::Unknown => {
                     let process_gone = same_host
-                        && pid.and_then(|p| p.parse().ok()).and_then(process_alive) == Some(false);
+                        && pid.and_then(|p| p.parse().ok()).and_then(fsx::process_alive) == Some(false);
                     if process_gone || expired {
                         dead.push(DeadWorker { id, _lock: None });
                     }
@@ -217,21 +217,4 @@ fn lease_time(dir: &Path) -> Option<SystemTime> {
         .or_else(|_| fs::metadata(dir))
         .and_then(|m| m.modified())
         .ok()
-}
-
-/// Whether a process of this machine is running; `None` where we cannot tell.
-fn process_alive(pid: u32) -> Option<bool> {
-    if cfg!(target_os = "linux") {
-        // A killed process stays a zombie ("Z") until reaped: it no longer works.
-        match fs::read_to_string(format!("/proc/{pid}/stat")) {
-            Ok(stat) => Some(
-                stat.rsplit(')')
-                    .next()
-                    .is_some_and(|rest| !rest.trim_start().starts_with(['Z', 'X'])),
-            ),
-            Err(_) => Some(false),
-        }
-    } else {
-        None
-    }
 }

@@ -130,14 +130,104 @@ impl Field {
     }
 }
 
-/// `customData` in one line, `key=value | key=value`, appended to `out`.
+/// `customData` in one line, `key=value | key=value`, appended to `out`. Reversible: a `\` or
+/// `|` inside a key or value, and an `=` inside a key, get a `\` before them, so that entries
+/// split at the `|` and keys at the first `=` that have none (`{"a":"1 | b=2"}` gives
+/// `a=1 \| b=2`, `{"a":"1","b":"2"}` gives `a=1 | b=2`).
 pub fn write_custom_data(lead: &Lead, out: &mut String) {
     for (i, (key, value)) in lead.custom_data.iter().enumerate() {
         if i > 0 {
             out.push_str(" | ");
         }
-        out.push_str(key);
+        escape_into(key, &['\\', '|', '='], out);
         out.push('=');
-        out.push_str(value);
+        escape_into(value, &['\\', '|'], out);
+    }
+}
+
+fn escape_into(text: &str, special: &[char], out: &mut String) {
+    let mut rest = text;
+    while let Some(at) = rest.find(special) {
+        out.push_str(&rest[..at]);
+        out.push('\\');
+        let c = rest[at..].chars().next().unwrap_or_default();
+        out.push(c);
+        rest = &rest[at + c.len_utf8()..];
+    }
+    out.push_str(rest);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The reading documented in docs/1c-import.md, written independently of the writer.
+    fn read_custom_data(text: &str) -> Vec<(String, String)> {
+        if text.is_empty() {
+            return Vec::new();
+        }
+        let mut entries = vec![(String::new(), String::new(), false)];
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            let (key, value, in_value) = entries.last_mut().unwrap();
+            let target = if *in_value { value } else { key };
+            match c {
+                '\\' => target.push(chars.next().unwrap()),
+                '=' if !*in_value => *in_value = true,
+                '|' => {
+                    // The separator is ` | `: drop the space before it and the one after.
+                    target.pop();
+                    chars.next();
+                    entries.push((String::new(), String::new(), false));
+                }
+                c => target.push(c),
+            }
+        }
+        entries.into_iter().map(|(k, v, _)| (k, v)).collect()
+    }
+
+    fn lead(custom_data: Vec<(String, String)>) -> Lead {
+        let json = r#"{"clients":[{"phone":"79161234567"}]}"#;
+        let payload = crate::payload::read(json.as_bytes()).unwrap();
+        let origin = crate::lead::Origin {
+            source_file: "hook.json",
+            received_at: chrono::NaiveDateTime::default(),
+            default_event: "dialog_completed",
+        };
+        let (mut leads, _) = crate::lead::qualify(payload, &crate::lead::Rules::default(), &origin);
+        leads[0].custom_data = custom_data;
+        leads.remove(0)
+    }
+
+    fn written(custom_data: &[(&str, &str)]) -> String {
+        let data = custom_data
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut out = String::new();
+        write_custom_data(&lead(data), &mut out);
+        out
+    }
+
+    /// Issue 10: `{"a":"1 | b=2"}` and `{"a":"1","b":"2"}` both gave `a=1 | b=2`.
+    #[test]
+    fn custom_data_that_looks_like_two_entries_is_told_apart_from_two_entries() {
+        assert_eq!(written(&[("a", "1 | b=2")]), r"a=1 \| b=2");
+        assert_eq!(written(&[("a", "1"), ("b", "2")]), "a=1 | b=2");
+        assert_eq!(written(&[("a=b", "c")]), r"a\=b=c");
+        assert_eq!(written(&[("a", "b=c")]), "a=b=c");
+        assert_eq!(written(&[("another", "one"), ("foo", "bar")]), "another=one | foo=bar");
+    }
+
+    proptest! {
+        #[test]
+        fn custom_data_reads_back_as_it_was(
+            data in prop::collection::vec(("[a-z=|\\\\ ]{0,6}", "[a-z=|\\\\ ]{0,6}"), 1..5)
+        ) {
+            let mut out = String::new();
+            write_custom_data(&lead(data.clone()), &mut out);
+            prop_assert_eq!(read_custom_data(&out), data);
+        }
     }
 }

@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use chrono::Utc;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
+use super::connections::{self, Connections};
 use super::{Credentials, HEALTH_PATH, Settings, Store, store};
 use crate::payload;
 
@@ -27,6 +28,7 @@ pub struct App {
     path: String,
     body_limit: usize,
     body_timeout: Duration,
+    pub connections: Arc<Connections>,
     /// Each save holds a read guard; shutdown takes the write lock to wait for them all.
     saving: Arc<tokio::sync::RwLock<()>>,
 }
@@ -39,6 +41,7 @@ impl App {
             path: settings.path.clone(),
             body_limit: settings.body_limit,
             body_timeout: settings.body_timeout,
+            connections: Connections::new(connections::effective_cap(settings.max_connections)),
             saving: Arc::new(tokio::sync::RwLock::new(())),
         })
     }
@@ -54,7 +57,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route(&app.path, post(receive).fallback(post_only))
         .route(HEALTH_PATH, get(health).fallback(get_only))
         .fallback(not_found)
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn_with_state(app.clone(), log_request))
         .with_state(app)
 }
 
@@ -81,12 +84,8 @@ async fn receive(State(app): State<Arc<App>>, request: Request) -> Response {
             } else {
                 "no credentials"
             };
-            // Read (and drop) the body within the usual limits before answering: an answer
-            // to a request whose body is left unread makes the connection close under the
-            // client, which may then see a reset instead of the 401.
-            let drained = read_body(body, app.body_limit, app.body_timeout)
-                .await
-                .is_ok();
+            // Answered at once, the body left unread: a stranger's megabytes are never held in
+            // memory, and the connection closes after the answer.
             let mut response = answer(
                 StatusCode::UNAUTHORIZED,
                 None,
@@ -97,9 +96,7 @@ async fn receive(State(app): State<Arc<App>>, request: Request) -> Response {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Basic realm=\"bachata1c\""),
             );
-            if !drained {
-                close_after(&mut response);
-            }
+            close_after(&mut response);
             return response;
         }
     }
@@ -289,66 +286,49 @@ async fn health(State(app): State<Arc<App>>) -> Response {
     }
 }
 
-async fn not_found(State(app): State<Arc<App>>, request: Request) -> Response {
-    refuse(&app, request, StatusCode::NOT_FOUND, "not found\n", None).await
+async fn not_found() -> Response {
+    refuse(StatusCode::NOT_FOUND, "not found\n", None)
 }
 
-async fn post_only(State(app): State<Arc<App>>, request: Request) -> Response {
-    let text = "only POST is accepted here\n";
+async fn post_only() -> Response {
     refuse(
-        &app,
-        request,
         StatusCode::METHOD_NOT_ALLOWED,
-        text,
+        "only POST is accepted here\n",
         Some("POST"),
     )
-    .await
 }
 
-async fn get_only(State(app): State<Arc<App>>, request: Request) -> Response {
-    let text = "only GET is accepted here\n";
+async fn get_only() -> Response {
     refuse(
-        &app,
-        request,
         StatusCode::METHOD_NOT_ALLOWED,
-        text,
+        "only GET is accepted here\n",
         Some("GET,HEAD"),
     )
-    .await
 }
 
-/// Answers 404 or 405 after reading and dropping whatever body came along (within the usual
-/// limits), for the same reason as the 401: an unread body makes the connection close under
-/// a client that may already be sending its next request on it.
-async fn refuse(
-    app: &App,
-    request: Request,
-    status: StatusCode,
-    text: &'static str,
-    allow: Option<&'static str>,
-) -> Response {
-    let drained = read_body(request.into_body(), app.body_limit, app.body_timeout)
-        .await
-        .is_ok();
+/// Answers 404 or 405 at once without reading the body (whatever came along is never held in
+/// memory), and closes the connection after the answer, since the unread body is still on it.
+fn refuse(status: StatusCode, text: &'static str, allow: Option<&'static str>) -> Response {
     let mut response = answer(status, None, String::new(), text.to_string());
     if let Some(allow) = allow {
         response
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static(allow));
     }
-    if !drained {
-        close_after(&mut response);
-    }
+    close_after(&mut response);
     response
 }
 
 /// One line per request on stderr: remote, method, path, status, body bytes, milliseconds and
 /// what was done. Never a header, so never the password; the path without its query string.
 async fn log_request(
+    State(app): State<Arc<App>>,
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
     mut request: Request,
     next: Next,
 ) -> Response {
+    // While a request is in hand its connection is never closed to make room for another.
+    let _busy = app.connections.busy(remote);
     // In its own block: a borrow of the request (whose body is not Sync) must not live
     // across the await below.
     let log = {
@@ -414,7 +394,7 @@ impl RequestLog {
         } else {
             format!(": {}", notes.join("; "))
         };
-        eprintln!(
+        crate::say!(
             "bachata1c: {} {} {} {} {bytes} bytes {} ms{note}",
             self.remote,
             self.method,

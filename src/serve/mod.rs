@@ -3,6 +3,7 @@
 //! that runs beside it in the same process; [`http`] answers requests, [`store`] saves bodies.
 
 pub mod auth;
+pub mod connections;
 pub mod http;
 pub mod store;
 
@@ -34,6 +35,9 @@ pub struct Settings {
     pub header_timeout: Duration,
     /// Longest time for a client to send the whole body.
     pub body_timeout: Duration,
+    /// Most connections open at once (lowered to what the descriptor limit allows); at the cap
+    /// the longest-idle connection is closed to make room.
+    pub max_connections: usize,
 }
 
 /// PEM certificate chain and private key for HTTPS served directly with rustls.
@@ -49,6 +53,7 @@ pub const HEALTH_PATH: &str = "/health";
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 /// How long requests in flight (and their durable writes) may take to finish after a
 /// shutdown signal before their connections are closed.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -159,7 +164,7 @@ pub fn run(settings: Settings, background: Option<Background>) -> Result<(), Err
     let on_signal = shutdown.clone();
     runtime.spawn(async move {
         wait_for_signal().await;
-        eprintln!("bachata1c: shutting down: finishing requests in flight");
+        crate::say!("bachata1c: shutting down: finishing requests in flight");
         on_signal.request();
     });
     run_until(&runtime, settings, shutdown, background)
@@ -173,9 +178,14 @@ pub fn run_until(
     background: Option<Background>,
 ) -> Result<(), Error> {
     let store = Store::new(settings.inbox.clone(), settings.failed.clone());
-    store
+    let stale = store
         .prepare()
         .map_err(|err| Error::Startup(err.to_string()))?;
+    if stale > 0 {
+        crate::say!(
+            "bachata1c: removed {stale} half-written temporary file(s) left by a serve that was stopped abruptly"
+        );
+    }
     let listener = TcpListener::bind(settings.listen)
         .map_err(|err| Error::Startup(format!("cannot listen on {}: {err}", settings.listen)))?;
     let address = listener
@@ -188,7 +198,7 @@ pub fn run_until(
 
     let worker = background.map(|work| spawn_worker(work, shutdown.clone()));
     let scheme = if tls.is_some() { "https" } else { "http" };
-    eprintln!(
+    crate::say!(
         "bachata1c: listening on {scheme}://{address}{} (inbox {}, failed {}){}",
         settings.path,
         store.inbox().display(),
@@ -198,13 +208,20 @@ pub fn run_until(
             None => ", no authentication".to_string(),
         }
     );
-    if settings.credentials.is_none() && !address.ip().is_loopback() {
-        eprintln!(
-            "bachata1c: warning: anyone who can reach {address} can post into the inbox; set a user and password"
-        );
+    if !address.ip().is_loopback() {
+        match (&settings.credentials, &tls) {
+            (None, _) => crate::say!(
+                "bachata1c: warning: anyone who can reach {address} can post into the inbox; set a user and password"
+            ),
+            (Some(_), None) => crate::say!(
+                "bachata1c: warning: {address} is reachable from other machines over plain HTTP: the password travels readable; use --tls-cert/--tls-key or nginx with HTTPS in front"
+            ),
+            (Some(_), Some(_)) => {}
+        }
     }
 
     let app = http::App::new(store, &settings);
+    let connections = app.connections.clone();
     let router = http::router(app.clone());
     let served = runtime.block_on(async {
         let handle = Handle::new();
@@ -230,9 +247,14 @@ pub fn run_until(
             Some(config) => {
                 let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(config)
                     .handshake_timeout(settings.header_timeout);
+                let acceptor = connections::Capped::new(acceptor, connections);
                 server.acceptor(acceptor).serve(service).await
             }
-            None => server.serve(service).await,
+            None => {
+                let acceptor = axum_server::accept::DefaultAcceptor::new();
+                let acceptor = connections::Capped::new(acceptor, connections);
+                server.acceptor(acceptor).serve(service).await
+            }
         };
         app.saves_finished().await;
         result.map_err(|err| Error::Stopped(format!("the server failed: {err}")))
@@ -247,7 +269,7 @@ pub fn run_until(
     };
     served?;
     worker_result?;
-    eprintln!("bachata1c: stopped");
+    crate::say!("bachata1c: stopped");
     Ok(())
 }
 
@@ -270,7 +292,7 @@ fn spawn_worker(
                 Ok(Err(err)) => format!("the background worker failed: {err:#}"),
                 Err(_) => "the background worker panicked".to_string(),
             };
-            eprintln!("bachata1c: {problem}; stopping the server");
+            crate::say!("bachata1c: {problem}; stopping the server");
             Err(Error::Stopped(problem))
         })
         .expect("a thread can be started")
@@ -279,7 +301,7 @@ fn spawn_worker(
 async fn rustls_config(tls: &Tls) -> Result<axum_server::tls_rustls::RustlsConfig, Error> {
     // One crypto provider for the whole process (ring: no C toolchain needed on Windows).
     let _ = rustls::crypto::ring::default_provider().install_default();
-    axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
+    let loaded = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
         .await
         .map_err(|err| {
             Error::Startup(format!(
@@ -287,7 +309,14 @@ async fn rustls_config(tls: &Tls) -> Result<axum_server::tls_rustls::RustlsConfi
                 tls.cert.display(),
                 tls.key.display()
             ))
-        })
+        })?;
+    // Only HTTP/1.1 is spoken here: offering h2 by ALPN (the loader's default) makes a client
+    // that prefers HTTP/2 (curl) talk it to an HTTP/1.1 server and fail.
+    let mut config = (*loaded.get_inner()).clone();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(axum_server::tls_rustls::RustlsConfig::from_config(
+        Arc::new(config),
+    ))
 }
 
 async fn wait_for_signal() {
@@ -331,6 +360,7 @@ mod tests {
             tls: None,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 

@@ -35,10 +35,13 @@ impl Store {
         &self.failed
     }
 
-    /// Creates both folders if missing, so a fresh install needs no manual step.
-    pub fn prepare(&self) -> fsx::Result<()> {
+    /// Creates both folders if missing, so a fresh install needs no manual step, and removes
+    /// the temporary files a killed `serve` left half-written. Returns how many it removed.
+    pub fn prepare(&self) -> fsx::Result<usize> {
         fsx::create_dir_all(&self.inbox)?;
-        fsx::create_dir_all(&self.failed)
+        fsx::create_dir_all(&self.failed)?;
+        Ok(fsx::remove_stale_temporaries(&self.inbox, STALE_AFTER)
+            + fsx::remove_stale_temporaries(&self.failed, STALE_AFTER))
     }
 
     /// `webhook-20261127T101503.123Z-000042-9f3a1c2b.json`: UTC time to the millisecond so that
@@ -75,21 +78,32 @@ impl Store {
         Ok(name)
     }
 
-    /// Whether a file can be created in the inbox now (for `GET /health`). The probe is a
-    /// hidden `.tmp` file, which no inbox scan takes, removed at once.
+    /// Whether a webhook could be saved in the inbox now (for `GET /health`): the same steps
+    /// as a save, with a body's worth of data made durable, so a full disk (where creating an
+    /// empty file still works) or a read-only folder shows. The probe is a hidden `.tmp` file,
+    /// which no inbox scan takes, removed at once.
     pub fn probe_inbox(&self) -> fsx::Result<()> {
         let probe = self
             .inbox
             .join(fsx::temporary_name("bachata1c-health-probe"));
-        let created = std::fs::File::create(&probe).map(drop);
+        let written = std::fs::File::create(&probe).and_then(|mut file| {
+            std::io::Write::write_all(&mut file, &[b' '; PROBE_BYTES])?;
+            file.sync_all()
+        });
         let _ = std::fs::remove_file(&probe);
-        created.map_err(|source| fsx::Error {
-            action: "create a file in",
+        written.map_err(|source| fsx::Error {
+            action: "save a webhook in",
             path: self.inbox.clone(),
             source,
         })
     }
 }
+
+/// A typical webhook's size: what the health probe writes.
+const PROBE_BYTES: usize = 4096;
+
+/// A temporary file of a writer that is gone, or this old, is left from a crash.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// `webhook-….json` → `webhook-….json.reason.txt`, beside it in failed/.
 pub fn reason_name(name: &str) -> String {

@@ -279,3 +279,35 @@ pub fn inbox_fixtures() -> Vec<String> {
     names.sort();
     names
 }
+
+/// A small tmpfs mounted for one test, unmounted on drop.
+pub struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    /// `None`, with the test recorded as skipped, when this machine does not let us mount (not
+    /// root, or no mount in a container).
+    pub fn mount(path: std::path::PathBuf, size: &str) -> Option<SmallDisk> {
+        std::fs::create_dir_all(&path).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&path)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            skip(&format!(
+                "cannot mount a {size} tmpfs here (needs root, and mount allowed in a container)"
+            ));
+        }
+        mounted.then_some(SmallDisk(path))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
