@@ -763,7 +763,10 @@ fn a_full_disk_fails_health_as_it_fails_a_webhook() {
         &["--inbox", "small/inbox", "--failed", "small/failed"],
     );
     let agent = agent();
-    assert_eq!(agent.get(server.url("/health")).call().unwrap().status(), 200);
+    assert_eq!(
+        agent.get(server.url("/health")).call().unwrap().status(),
+        200
+    );
     // Fill the disk to the last block.
     let mut filler = std::fs::File::create(work.join("small/filler")).unwrap();
     while filler.write_all(&[0; 4096]).is_ok() {}
@@ -780,7 +783,10 @@ fn a_full_disk_fails_health_as_it_fails_a_webhook() {
     assert_eq!(health.status(), 503);
     // Room again: both recover.
     std::fs::remove_file(work.join("small/filler")).unwrap();
-    assert_eq!(agent.get(server.url("/health")).call().unwrap().status(), 200);
+    assert_eq!(
+        agent.get(server.url("/health")).call().unwrap().status(),
+        200
+    );
     let (status, _, _) = post(
         &agent,
         &server.url("/webhook"),
@@ -819,7 +825,9 @@ fn idle_connections_make_room_for_a_real_post_under_a_low_descriptor_limit() {
     let mut idle = Vec::new();
     for _ in 0..300 {
         let mut stream = TcpStream::connect(server.address).unwrap();
-        stream.write_all(b"POST /webhook HTTP/1.1\r\nHost: x\r\n").unwrap();
+        stream
+            .write_all(b"POST /webhook HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
         idle.push(stream);
     }
     // The header timeout is 120 s; the answer must come from a freed slot, not from it.
@@ -845,7 +853,8 @@ fn idle_connections_make_room_for_a_real_post_under_a_low_descriptor_limit() {
     drop(idle);
     let (_, log) = server.stop();
     assert!(
-        log.iter().any(|l| l.contains("closed") && l.contains("idle")),
+        log.iter()
+            .any(|l| l.contains("closed") && l.contains("idle")),
         "{log:?}"
     );
 }
@@ -900,7 +909,10 @@ fn unauthenticated_bodies_are_answered_unread_and_cost_no_memory() {
         if !answer.is_empty() {
             let expected = [" 401 ", " 404 ", " 405 "][i % 3];
             assert!(answer.contains(expected), "{answer}");
-            assert!(answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
+            assert!(
+                answer.to_ascii_lowercase().contains("connection: close"),
+                "{answer}"
+            );
         }
     }
     let grown_mb = (peak_memory_kb(server.child.id()) - before) / 1024;
@@ -927,7 +939,8 @@ fn listening_beyond_the_loopback_without_tls_warns_that_the_password_travels_rea
     let server = Server::spawn(command);
     let (_, log) = server.stop();
     assert!(
-        log.iter().any(|l| l.contains("the password travels readable")),
+        log.iter()
+            .any(|l| l.contains("the password travels readable")),
         "{log:?}"
     );
 }
@@ -944,7 +957,10 @@ fn a_restarted_serve_removes_what_a_killed_one_left_half_written() {
     );
     work.write(dead, "{\"clie");
     work.write(&live, "{\"clie");
-    work.write("exchange/failed/.webhook-x.json.reason.txt.999999999.tmp", "why");
+    work.write(
+        "exchange/failed/.webhook-x.json.reason.txt.999999999.tmp",
+        "why",
+    );
     let server = authenticated(&work, &[]);
     let (_, log) = server.stop();
     assert!(!work.join(dead).exists());

@@ -80,17 +80,28 @@ impl Client {
         .unwrap()
     }
 
-    /// Column → value as the lead holds it: only `clean` applied (documented in lead.rs).
-    fn expected(&self) -> Vec<(&'static str, String)> {
+    /// customData as the lead holds it: sorted by key, the last of equal keys, cleaned.
+    fn custom_pairs(&self) -> Vec<(String, String)> {
         // serde_json's map sorts keys and keeps the last of equal keys, as the reader sees them.
         let custom: std::collections::BTreeMap<&str, &str> = self
             .custom
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let custom: Vec<String> = custom
-            .iter()
-            .map(|(k, v)| format!("{}={}", clean(k), clean(v)))
+        custom.iter().map(|(k, v)| (clean(k), clean(v))).collect()
+    }
+
+    /// Column → value as the lead holds it: only `clean` applied (documented in lead.rs).
+    fn expected(&self) -> Vec<(&'static str, String)> {
+        let custom: Vec<String> = self
+            .custom_pairs()
+            .into_iter()
+            .map(|(k, v)| {
+                // docs/1c-import.md: `\` and `|` escaped in keys and values, `=` in keys too.
+                let escape = |text: String| text.replace('\\', r"\\").replace('|', r"\|");
+                let key = escape(k).replace('=', r"\=");
+                format!("{key}={}", escape(v))
+            })
             .collect();
         vec![
             ("Имя", clean(&self.name)),
@@ -205,13 +216,18 @@ fn check_xml(client: &Client, encoding: TextEncoding) -> Result<(), TestCaseErro
     let child = |name: &str| lead.children().find(|n| n.tag_name().name() == name);
     for (element, value) in client.expected() {
         let got = if element == "ДополнительныеДанные" {
-            let fields: Vec<String> = child(element)
+            // XML keeps customData apart, one element per key, with no escaping.
+            let fields: Vec<(String, String)> = child(element)
                 .unwrap()
                 .children()
                 .filter(|n| n.is_element())
-                .map(|n| format!("{}={}", n.attribute("Имя").unwrap(), n.text().unwrap_or("")))
+                .map(|n| {
+                    let key = n.attribute("Имя").unwrap().to_string();
+                    (key, n.text().unwrap_or("").to_string())
+                })
                 .collect();
-            fields.join(" | ")
+            prop_assert_eq!(fields, client.custom_pairs(), "customData");
+            continue;
         } else {
             child(element).unwrap().text().unwrap_or("").to_string()
         };

@@ -54,7 +54,8 @@ pub fn run(args: &StatusArgs) -> u8 {
     }
     crate::show!(
         "clients:    {} exported, {} skipped",
-        totals.exported, totals.skipped
+        totals.exported,
+        totals.skipped
     );
     if let Some(last) = &totals.last_taken {
         crate::show!("last input: {last}");

@@ -180,7 +180,10 @@ impl Claim {
                 Lock::Taken(_) => {}
                 Lock::Unknown => {
                     let process_gone = same_host
-                        && pid.and_then(|p| p.parse().ok()).and_then(fsx::process_alive) == Some(false);
+                        && pid
+                            .and_then(|p| p.parse().ok())
+                            .and_then(fsx::process_alive)
+                            == Some(false);
                     if process_gone || expired {
                         dead.push(DeadWorker { id, _lock: None });
                     }

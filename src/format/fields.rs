@@ -217,7 +217,10 @@ mod tests {
         assert_eq!(written(&[("a", "1"), ("b", "2")]), "a=1 | b=2");
         assert_eq!(written(&[("a=b", "c")]), r"a\=b=c");
         assert_eq!(written(&[("a", "b=c")]), "a=b=c");
-        assert_eq!(written(&[("another", "one"), ("foo", "bar")]), "another=one | foo=bar");
+        assert_eq!(
+            written(&[("another", "one"), ("foo", "bar")]),
+            "another=one | foo=bar"
+        );
     }
 
     proptest! {
