@@ -239,7 +239,9 @@ pub struct RunArgs {
     #[command(flatten)]
     pub limits: LimitArgs,
 
-    /// Seconds a file must stay unchanged before it is taken [default: 2].
+    /// Take a file only once it has stayed unchanged this many seconds, for writers that pause
+    /// mid-file [default: take a file as soon as it parses as a whole JSON object, which a
+    /// partly written one does not].
     #[arg(long, value_name = "SECS")]
     pub settle: Option<f64>,
 
@@ -261,6 +263,17 @@ pub struct RunArgs {
     /// After publishing, create this empty file in the outbox (for 1C setups that wait for one).
     #[arg(long, value_name = "NAME")]
     pub done_marker: Option<String>,
+
+    /// Take symbolic links to files from the inbox too. By default a link is refused into
+    /// failed/, so that nothing outside the exchange folder is read.
+    #[arg(long)]
+    pub follow_symlinks: bool,
+
+    /// Start a new ledger although archive/ holds converted inputs (the old ledger was lost):
+    /// the archived inputs are recorded in it first, so that a webhook delivered again is
+    /// still recognised.
+    #[arg(long)]
+    pub new_ledger: bool,
 
     #[command(flatten)]
     pub log: LogArgs,

@@ -75,6 +75,8 @@ pub struct FoldersConfig {
     pub archive: Option<PathBuf>,
     pub failed: Option<PathBuf>,
     pub state: Option<PathBuf>,
+    /// Take symbolic links to files from the inbox instead of refusing them.
+    pub follow_symlinks: Option<bool>,
 }
 
 /// `[watch]`: when an inbox file counts as complete, and how `watch` looks for new files.
@@ -82,7 +84,8 @@ pub struct FoldersConfig {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WatchConfig {
-    /// A file must keep its size and time this long before it is taken.
+    /// A file must keep its size and time this long before it is taken; unset, a file is
+    /// taken as soon as it parses as a whole.
     pub settle_seconds: Option<f64>,
     /// A file that stays unparseable and unchanged this long goes to failed/.
     pub give_up_after_seconds: Option<f64>,

@@ -46,8 +46,21 @@ pub fn read_at_most(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
 }
 
 fn read_bounded(path: &Path, max_bytes: u64) -> io::Result<Vec<u8>> {
+    // Opening a named pipe would wait for a writer forever, and a device never ends: only a
+    // regular file is read. Checked before opening, and again on what was opened.
+    let regular = |meta: fs::Metadata| {
+        if meta.is_file() {
+            Ok(meta)
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file (a folder, named pipe or device); only files are read",
+            ))
+        }
+    };
+    regular(fs::metadata(path)?)?;
     let file = File::open(path)?;
-    let size = file.metadata()?.len();
+    let size = regular(file.metadata()?)?.len();
     if size > max_bytes {
         return Err(too_large(Some(size), max_bytes));
     }

@@ -103,6 +103,31 @@ impl Ledger {
         Ok(Ledger { conn })
     }
 
+    /// Whether the ledger records nothing at all (new, or emptied).
+    pub fn is_empty(&self) -> Result<bool, Error> {
+        self.conn
+            .query_row("SELECT NOT EXISTS (SELECT 1 FROM inputs)", [], |row| {
+                row.get(0)
+            })
+    }
+
+    /// Records inputs found in archive/ as converted (`--new-ledger`): their contents are then
+    /// known, and a webhook delivered again is a duplicate.
+    pub fn record_archived(&mut self, inputs: &[(String, String)]) -> Result<(), Error> {
+        let tx = self.conn.transaction()?;
+        let at = now();
+        for (hash, name) in inputs {
+            tx.execute(
+                "INSERT INTO inputs (hash, name, received_at, taken_at, finished_at, outcome,
+                   reason, worker)
+                 VALUES (?1, ?2, ?3, ?3, ?3, 'converted', 'recorded from archive/ by --new-ledger',
+                   'new-ledger')",
+                params![hash, name, at],
+            )?;
+        }
+        tx.commit()
+    }
+
     /// The name under which this content was converted already (or is being published).
     pub fn done_as(&self, hash: &str) -> Result<Option<String>, Error> {
         self.conn

@@ -42,7 +42,28 @@ pub fn stdout(line: impl Display) {
 /// Writes one line to stderr. A closed or broken stderr (`… 2>&1 | head -1`) never stops the
 /// work or panics, as `eprintln!` would: the line is lost, the leads are not.
 pub fn stderr(line: impl Display) {
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "{}",
+        escape_controls(&line.to_string())
+    );
+}
+
+/// A line as it may be shown: control characters (a newline or an ESC in a file name) written
+/// as `\n`, `\u{1b}`…, so a name can neither forge a second log line nor drive the terminal.
+pub fn escape_controls(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.chars().any(char::is_control) {
+        return line.into();
+    }
+    let mut shown = String::with_capacity(line.len() + 8);
+    for c in line.chars() {
+        if c.is_control() {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    shown.into()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -140,7 +161,19 @@ impl Log {
         {
             let time = chrono::Local::now().format("%Y-%m-%d %H:%M:%S");
             // A log line that cannot be written must not stop the conversion.
-            let _ = writeln!(file, "{time} {line}");
+            let _ = writeln!(file, "{time} {}", escape_controls(&line));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_shown_escaped_and_the_rest_as_it_is() {
+        assert_eq!(
+            super::escape_controls("a\nb\u{1b}[31m.json: д\tx"),
+            "a\\nb\\u{1b}[31m.json: д\\tx"
+        );
+        assert_eq!(super::escape_controls("plain: д"), "plain: д");
     }
 }

@@ -20,7 +20,7 @@ pub enum Wake {
 pub struct Trigger {
     rx: Receiver<Wake>,
     tx: Sender<Wake>,
-    _watcher: Option<notify::RecommendedWatcher>,
+    watcher: Option<notify::RecommendedWatcher>,
 }
 
 impl Trigger {
@@ -30,22 +30,35 @@ impl Trigger {
         let watcher = if poll {
             None
         } else {
-            let events = tx.clone();
-            // Every event, error or overflow means the same thing: scan again.
-            let mut watcher = notify::recommended_watcher(move |_| {
-                let _ = events.send(Wake::Look);
-            })
-            .map_err(|e| format!("cannot watch {}: {e}; try --poll", inbox.display()))?;
-            watcher
-                .watch(inbox, RecursiveMode::NonRecursive)
-                .map_err(|e| format!("cannot watch {}: {e}; try --poll", inbox.display()))?;
-            Some(watcher)
+            Some(watcher(inbox, tx.clone())?)
         };
-        Ok(Trigger {
-            rx,
-            tx,
-            _watcher: watcher,
-        })
+        Ok(Trigger { rx, tx, watcher })
+    }
+
+    /// Watches the inbox anew, after it was removed and created again: a watch follows the
+    /// folder it was set on, not its name. Nothing to do when polling.
+    pub fn rewatch(&mut self, inbox: &Path) -> Result<(), String> {
+        if self.watcher.is_some() {
+            self.watcher = None;
+            self.watcher = Some(watcher(inbox, self.tx.clone())?);
+        }
+        Ok(())
+    }
+
+    /// Sleeps `duration` whatever happens in the inbox meanwhile; only a stop ends it early.
+    pub fn pause(&self, duration: Duration) -> Wake {
+        let until = std::time::Instant::now() + duration;
+        loop {
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Wake::Timer;
+            }
+            match self.rx.recv_timeout(left) {
+                Ok(Wake::Stop) | Err(RecvTimeoutError::Disconnected) => return Wake::Stop,
+                Ok(_) => {}
+                Err(RecvTimeoutError::Timeout) => return Wake::Timer,
+            }
+        }
     }
 
     /// A sender for the stop signal handler.
@@ -68,4 +81,16 @@ impl Trigger {
         }
         wake
     }
+}
+
+/// Events from `inbox`: every event, error or overflow means the same thing, scan again.
+fn watcher(inbox: &Path, events: Sender<Wake>) -> Result<notify::RecommendedWatcher, String> {
+    let mut watcher = notify::recommended_watcher(move |_| {
+        let _ = events.send(Wake::Look);
+    })
+    .map_err(|e| format!("cannot watch {}: {e}; try --poll", inbox.display()))?;
+    watcher
+        .watch(inbox, RecursiveMode::NonRecursive)
+        .map_err(|e| format!("cannot watch {}: {e}; try --poll", inbox.display()))?;
+    Ok(watcher)
 }

@@ -2,7 +2,7 @@
 //! latest refused inputs with their reasons.
 
 use crate::cli::StatusArgs;
-use crate::exchange::folders::{Folders, is_webhook_name};
+use crate::exchange::folders::{self, Folders};
 use crate::ledger::Ledger;
 
 pub fn run(args: &StatusArgs) -> u8 {
@@ -38,16 +38,7 @@ pub fn run(args: &StatusArgs) -> u8 {
             return super::UNUSABLE;
         }
     };
-    let count = |dir: &std::path::Path| {
-        std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .filter(|e| e.file_name().to_str().is_some_and(is_webhook_name))
-                    .count()
-            })
-            .unwrap_or(0)
-    };
+    let count = folders::count_webhooks;
     crate::show!("ledger:     {}", path.display());
     for (outcome, n) in &totals.by_outcome {
         crate::show!("{:<11} {n}", format!("{outcome}:"));

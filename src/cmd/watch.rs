@@ -80,26 +80,48 @@ pub fn watch(args: &WatchArgs, install_stop: impl FnOnce(Sender<Wake>)) -> u8 {
             if poll { "polling" } else { "events" }
         ),
     );
+    let mut trigger = trigger;
+    let mut backoff = Backoff::new(rescan);
     loop {
         // The summary counts files waiting in the latest scan, not every look at them.
         exchange.summary.waiting = 0;
-        let result = exchange.recover().and_then(|()| exchange.scan());
-        if let Err(err) = result {
-            log.note(
-                Level::Problem,
-                format_args!("{err}; trying again in {rescan_secs} s"),
-            );
-        }
+        let result = exchange.repair().and_then(|recreated| {
+            // A recreated inbox is a new folder: the old watch on it sees nothing any more.
+            if recreated && let Err(err) = trigger.rewatch(&opts.folders.inbox) {
+                log.note(Level::Problem, err);
+            }
+            exchange.recover()?;
+            exchange.scan()
+        });
         if STOP.load(Ordering::SeqCst) {
             break;
         }
-        // Files not complete yet are looked at again soon, not only at the next timer.
-        let timeout = if exchange.summary.waiting > 0 {
-            opts.settle.max(Duration::from_millis(200)).min(rescan)
-        } else {
-            rescan
+        let woken = match result {
+            Ok(()) => {
+                backoff.reset();
+                // Files not complete yet are looked at again soon, not only at the next timer.
+                let timeout = if exchange.summary.waiting > 0 {
+                    opts.settle
+                        .unwrap_or(crate::exchange::RECHECK)
+                        .max(Duration::from_millis(200))
+                        .min(rescan)
+                } else {
+                    rescan
+                };
+                trigger.wait(timeout)
+            }
+            Err(err) => {
+                // One line per attempt, and truly that long before the next: the events our
+                // own give-backs cause must not turn a full disk into a busy loop.
+                let pause = backoff.next();
+                log.note(
+                    Level::Problem,
+                    format_args!("{err}; trying again in {} s", pause.as_secs_f64()),
+                );
+                trigger.pause(pause)
+            }
         };
-        if trigger.wait(timeout) == Wake::Stop || STOP.load(Ordering::SeqCst) {
+        if woken == Wake::Stop || STOP.load(Ordering::SeqCst) {
             break;
         }
     }
@@ -109,4 +131,45 @@ pub fn watch(args: &WatchArgs, install_stop: impl FnOnce(Sender<Wake>)) -> u8 {
     );
     exchange.close();
     super::SUCCESS
+}
+
+/// Waits after a failed pass: 1 s, then twice as long each time it fails again, up to the
+/// rescan interval; back to 1 s once a pass succeeds.
+struct Backoff {
+    next: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    fn new(max: Duration) -> Backoff {
+        let max = max.max(Duration::from_secs(1));
+        Backoff {
+            next: Duration::from_secs(1),
+            max,
+        }
+    }
+
+    fn next(&mut self) -> Duration {
+        let pause = self.next;
+        self.next = (self.next * 2).min(self.max);
+        pause
+    }
+
+    fn reset(&mut self) {
+        self.next = Duration::from_secs(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_passes_wait_longer_each_time_up_to_the_rescan_interval() {
+        let mut backoff = Backoff::new(Duration::from_secs(5));
+        let waits: Vec<u64> = (0..5).map(|_| backoff.next().as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 5, 5]);
+        backoff.reset();
+        assert_eq!(backoff.next().as_secs(), 1);
+    }
 }

@@ -66,32 +66,7 @@ impl Claim {
             .as_nanos();
         let id = format!("{}_{}_{:x}", host(), std::process::id(), start);
         let dir = folders.work_root().join(&id);
-        fsx::create_dir_all(&dir)?;
-        // Locked under another name first, so that no one sees a lease that is not locked yet
-        // (and takes it for a dead worker's).
-        let new = dir.join(LEASE_NEW);
-        let path = dir.join(LEASE);
-        let lease = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&new)
-            .and_then(|file| match file.try_lock() {
-                Ok(()) => Ok(file),
-                // Some network file systems have no locks: the lease time still works.
-                Err(TryLockError::Error(err)) if err.kind() == io::ErrorKind::Unsupported => {
-                    Ok(file)
-                }
-                Err(TryLockError::Error(err)) => Err(err),
-                Err(TryLockError::WouldBlock) => Err(io::Error::other("locked by another worker")),
-            })
-            .and_then(|file| fs::rename(&new, &path).map(|()| file))
-            .map_err(|source| fsx::Error {
-                action: "create the claim lease",
-                path,
-                source,
-            })?;
+        let lease = new_lease(&dir)?;
         let claim = Claim {
             id,
             dir,
@@ -100,6 +75,16 @@ impl Claim {
         };
         claim.renew()?;
         Ok(claim)
+    }
+
+    /// Makes the worker folder and its lease again when they were removed under us (the work
+    /// area deleted by hand, or the inbox removed and created anew).
+    pub fn restore(&mut self) -> fsx::Result<()> {
+        if self.dir.join(LEASE).is_file() {
+            return Ok(());
+        }
+        self.lease = new_lease(&self.dir)?;
+        self.renew()
     }
 
     /// Rewrites the lease: its modification time, set by the file system holding the inbox,
@@ -128,8 +113,19 @@ impl Claim {
         if target.symlink_metadata().is_ok() {
             return Err(Ok(Missed::Busy));
         }
-        match fs::rename(self.inbox.join(name), &target) {
+        let source = self.inbox.join(name);
+        match fs::rename(&source, &target) {
             Ok(()) => Ok(target),
+            // The file is still there, so our worker folder is what is gone: an error of the
+            // run (the next pass makes the folder again), never a silent «taken by another».
+            Err(err)
+                if err.kind() == io::ErrorKind::NotFound && source.symlink_metadata().is_ok() =>
+            {
+                Err(Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("the work folder {} is gone", self.dir.display()),
+                )))
+            }
             Err(err) if err.kind() == io::ErrorKind::NotFound => Err(Ok(Missed::Gone)),
             Err(err) if crate::fsx::is_sharing_violation(&err) => Err(Ok(Missed::Busy)),
             Err(err) => Err(Err(err)),
@@ -192,6 +188,35 @@ impl Claim {
         }
         dead
     }
+}
+
+/// Creates the worker folder `dir` and its lease, locked for the worker's life. Locked under
+/// another name first, so that no one sees a lease that is not locked yet (and takes it for a
+/// dead worker's).
+fn new_lease(dir: &Path) -> fsx::Result<File> {
+    fsx::create_dir_all(dir)?;
+    let new = dir.join(LEASE_NEW);
+    let path = dir.join(LEASE);
+    let lease = File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&new)
+        .and_then(|file| match file.try_lock() {
+            Ok(()) => Ok(file),
+            // Some network file systems have no locks: the lease time still works.
+            Err(TryLockError::Error(err)) if err.kind() == io::ErrorKind::Unsupported => Ok(file),
+            Err(TryLockError::Error(err)) => Err(err),
+            Err(TryLockError::WouldBlock) => Err(io::Error::other("locked by another worker")),
+        })
+        .and_then(|file| fs::rename(&new, &path).map(|()| file))
+        .map_err(|source| fsx::Error {
+            action: "create the claim lease",
+            path,
+            source,
+        })?;
+    Ok(lease)
 }
 
 enum Lock {

@@ -112,6 +112,47 @@ pub fn is_webhook_name(name: &str) -> bool {
         && lower.len() > ".json".len()
 }
 
+/// How many entries of `dir` have a webhook's name (also those whose name is not UTF-8,
+/// which the next scan renames); 0 when it cannot be listed.
+pub fn count_webhooks(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| is_webhook_name(&escaped_name(&e.file_name())))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// A file name that is not valid UTF-8 as text: each byte that is not part of a UTF-8
+/// character as `%XX` (on Windows, each lone UTF-16 surrogate as `%uXXXX`). `bad\xff.json`
+/// becomes `bad%FF.json`.
+pub fn escaped_name(name: &std::ffi::OsStr) -> String {
+    let mut text = String::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        for chunk in name.as_bytes().utf8_chunks() {
+            text.push_str(chunk.valid());
+            for byte in chunk.invalid() {
+                text.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::ffi::OsStrExt;
+        for unit in char::decode_utf16(name.encode_wide()) {
+            match unit {
+                Ok(c) => text.push(c),
+                Err(lone) => text.push_str(&format!("%u{:04X}", lone.unpaired_surrogate())),
+            }
+        }
+    }
+    text
+}
+
 /// `dir/name`, or `dir/stem (2).ext`, `(3)`… when that name is taken.
 pub fn free_name(dir: &Path, name: &str) -> PathBuf {
     let first = dir.join(name);
@@ -160,6 +201,14 @@ mod tests {
         ] {
             assert!(!is_webhook_name(name), "{name}");
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_are_escaped_byte_by_byte() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"bad\xff\xfe \xd0\xb4.json");
+        assert_eq!(escaped_name(name), "bad%FF%FE д.json");
     }
 
     #[test]

@@ -13,7 +13,6 @@ pub mod recover;
 pub mod scan;
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -33,7 +32,7 @@ use crate::report::plural;
 use claim::{Claim, Missed};
 use folders::Folders;
 use publish::Staging;
-use scan::{Candidate, Scanner};
+use scan::{Candidate, Refusal, Scanner};
 
 /// With --batch, at most this many inputs go into one output file (the leads are held in
 /// memory until it is written).
@@ -44,7 +43,7 @@ const BATCH: usize = 256;
 const BATCH_TIME: Duration = Duration::from_millis(500);
 /// A file that did not parse is read again only after this long, unless it changed: `watch`
 /// would otherwise spin on it, woken by the events of its own give-back.
-const RECHECK: Duration = Duration::from_secs(2);
+pub const RECHECK: Duration = Duration::from_secs(2);
 /// From this size on, an input is converted while its hash is computed.
 const CONVERT_WHILE_HASHING_FROM: usize = 1 << 20;
 /// From this many leads on, an input's leads are freed on a side thread.
@@ -55,13 +54,19 @@ const FREE_ASIDE_FROM: usize = 1_000;
 pub struct Options {
     pub folders: Folders,
     pub settings: Settings,
-    pub settle: Duration,
+    /// `--settle`: files must stand unchanged this long before they are taken. `None`: taken
+    /// at once, since a webhook that parses as a whole is complete.
+    pub settle: Option<Duration>,
     pub give_up_after: Duration,
     pub lease: Duration,
     pub done_marker: Option<String>,
     /// One output file per run (per scan in `watch`) instead of one per input.
     pub batch: bool,
     pub limits: Limits,
+    /// Take symbolic links to files in the inbox rather than refusing them.
+    pub follow_symlinks: bool,
+    /// Start a new ledger although archive/ holds inputs (it is filled from the archive).
+    pub new_ledger: bool,
     pub config: Config,
 }
 
@@ -93,7 +98,10 @@ impl Options {
             ));
         }
         Ok(Options {
-            settle: seconds(args.settle, w.settle_seconds, 2.0, "--settle")?,
+            settle: match args.settle.or(w.settle_seconds) {
+                None => None,
+                Some(secs) => Some(seconds(Some(secs), None, 0.0, "--settle")?),
+            },
             give_up_after: seconds(
                 args.give_up_after,
                 w.give_up_after_seconds,
@@ -106,6 +114,9 @@ impl Options {
             folders,
             settings,
             limits: args.limits.limits(&config.limits),
+            follow_symlinks: args.follow_symlinks
+                || config.folders.follow_symlinks.unwrap_or(false),
+            new_ledger: args.new_ledger,
             config,
         })
     }
@@ -218,8 +229,9 @@ impl<'a> Exchange<'a> {
             ));
         }
         folders.create_all().map_err(|e| e.to_string())?;
-        let ledger = Ledger::open(&folders.ledger())
+        let mut ledger = Ledger::open(&folders.ledger())
             .map_err(|e| format!("cannot open the ledger {}: {e}", folders.ledger().display()))?;
+        recover::check_new_ledger(folders, &mut ledger, opts.new_ledger, log)?;
         let claim = Claim::start(folders).map_err(|e| e.to_string())?;
         let staging = Staging::create(folders, &claim.id).map_err(|e| e.to_string())?;
         let mut exchange = Exchange {
@@ -239,6 +251,52 @@ impl<'a> Exchange<'a> {
         Ok(exchange)
     }
 
+    /// Recreates the parts of the exchange folder removed while we run (the inbox's work
+    /// folder, the outbox's staging folder, or any whole folder), saying which; true when the
+    /// inbox's own work folder had to be made again, as after the inbox was removed and
+    /// created anew. A ledger removed meanwhile stops the run: converting on without it would
+    /// convert a webhook delivered again a second time.
+    pub fn repair(&mut self) -> Result<bool, Fatal> {
+        let folders = &self.opts.folders;
+        if !folders.ledger().is_file() {
+            return Err(format!(
+                "{}: the ledger was removed while bachata1c was running; stopping so that no \
+                 webhook is converted twice (restore it, or see --new-ledger)",
+                folders.ledger().display()
+            ));
+        }
+        let mut missing: Vec<PathBuf> = [
+            &folders.inbox,
+            &folders.outbox,
+            &folders.archive,
+            &folders.failed,
+            &folders.state,
+            &self.claim.dir,
+            &self.staging.dir,
+        ]
+        .into_iter()
+        .filter(|dir| !dir.is_dir())
+        .cloned()
+        .collect();
+        if missing.is_empty() {
+            return Ok(false);
+        }
+        let inbox_anew = missing.contains(&self.claim.dir);
+        folders.create_all().map_err(|e| e.to_string())?;
+        self.claim.restore().map_err(|e| e.to_string())?;
+        self.staging.restore().map_err(|e| e.to_string())?;
+        missing.retain(|dir| dir.is_dir());
+        let shown: Vec<String> = missing.iter().map(|d| d.display().to_string()).collect();
+        self.log.note(
+            Level::Problem,
+            format_args!(
+                "{} removed while bachata1c was running: created again",
+                shown.join(", ")
+            ),
+        );
+        Ok(inbox_anew)
+    }
+
     /// Takes back the files of dead workers; also renews our own lease.
     pub fn recover(&mut self) -> Result<(), Fatal> {
         self.claim.renew().map_err(|e| e.to_string())?;
@@ -254,16 +312,20 @@ impl<'a> Exchange<'a> {
     /// One pass over the inbox: every complete file is converted, published and filed.
     pub fn scan(&mut self) -> Result<(), Fatal> {
         let inbox = &self.opts.folders.inbox;
-        let mut scanner = Scanner::open(inbox).map_err(|e| e.to_string())?;
+        let mut scanner =
+            Scanner::open(inbox, self.opts.follow_symlinks).map_err(|e| e.to_string())?;
         let forget_after = self.opts.give_up_after + RECHECK * 10;
         self.deferred
             .retain(|_, (_, seen)| seen.elapsed() < forget_after);
         while !self.stop.load(Ordering::SeqCst) {
-            let chunk = scanner.next_chunk(BATCH);
+            let chunk = scanner.next_chunk(BATCH, self.log);
             if chunk.is_empty() {
                 break;
             }
-            let (ready, changing) = scan::settled(inbox, chunk, self.opts.settle);
+            let (ready, changing) = match self.opts.settle {
+                Some(settle) => scan::settled(inbox, chunk.candidates, settle),
+                None => (chunk.candidates, Vec::new()),
+            };
             for candidate in &changing {
                 self.log.file(
                     Level::Detail,
@@ -273,7 +335,7 @@ impl<'a> Exchange<'a> {
             }
             self.summary.waiting += changing.len();
             self.claim.renew().map_err(|e| e.to_string())?;
-            if let Err(err) = self.batch(ready) {
+            if let Err(err) = self.batch(ready, chunk.refused) {
                 let held = std::mem::take(&mut self.held);
                 self.held_leads.clear();
                 self.uncommitted.clear();
@@ -328,14 +390,7 @@ impl<'a> Exchange<'a> {
 
     /// Counts the webhook files now in the inbox, for a progress bar (names are not kept).
     pub fn count_inbox(&self) -> usize {
-        fs::read_dir(&self.opts.folders.inbox)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .filter(|e| e.file_name().to_str().is_some_and(folders::is_webhook_name))
-                    .count()
-            })
-            .unwrap_or(0)
+        folders::count_webhooks(&self.opts.folders.inbox)
     }
 
     pub fn close(self) {
@@ -343,8 +398,29 @@ impl<'a> Exchange<'a> {
         self.claim.finish();
     }
 
-    fn batch(&mut self, ready: Vec<Candidate>) -> Result<(), Fatal> {
+    fn batch(&mut self, ready: Vec<Candidate>, refused: Vec<Refusal>) -> Result<(), Fatal> {
         let mut items: Vec<Item> = Vec::new();
+        // Entries that can never be taken go to failed/ with their reason, like a bad file.
+        for refusal in refused {
+            match self.claim.take(&refusal.name) {
+                Ok(path) => {
+                    let entry = Entry {
+                        name: refusal.name,
+                        reason: Some(refusal.reason),
+                        ..Entry::default()
+                    };
+                    items.push(item(path, entry, Fate::Refused));
+                }
+                Err(Ok(_)) => {}
+                Err(Err(err)) => {
+                    self.give_back_all(&items);
+                    return Err(format!(
+                        "cannot claim {}: {err}",
+                        self.opts.folders.inbox.join(&refusal.name).display()
+                    ));
+                }
+            }
+        }
         let mut started = Instant::now();
         for candidate in ready {
             if self.stop.load(Ordering::SeqCst) {

@@ -39,6 +39,11 @@ impl Staging {
         })
     }
 
+    /// Makes the staging folder again when it was removed under us.
+    pub fn restore(&self) -> fsx::Result<()> {
+        fsx::create_dir_all(&self.dir)
+    }
+
     /// Writes one output; `sync` makes it durable. A partial file is removed, so that it never
     /// looks published.
     pub fn write(&mut self, name: &str, bytes: &[u8]) -> fsx::Result<()> {

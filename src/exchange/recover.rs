@@ -2,10 +2,14 @@
 //! longer in its staging folder was renamed into the outbox, so its input counts as converted;
 //! one still there was not, and is dropped), then its claimed inputs go back to the inbox,
 //! where the ledger turns the converted ones into «already done» instead of a second output.
+//! Also: a ledger that is new although archive/ holds inputs (it was lost) is refused, or, when
+//! told (`--new-ledger`), filled from the archive first.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use sha2::{Digest, Sha256};
 
 use super::claim::Claim;
 use super::folders::{self, Folders};
@@ -73,4 +77,78 @@ fn remove_all_files(dir: &Path) {
         let _ = fs::remove_file(entry.path());
     }
     let _ = fs::remove_dir(dir);
+}
+
+/// A ledger with no entry beside an archive with inputs was lost or emptied: without it every
+/// archived webhook delivered again would be converted again. Refuses to go on, unless
+/// `new_ledger`; then each archived input is recorded as converted before anything is taken.
+pub fn check_new_ledger(
+    folders: &Folders,
+    ledger: &mut Ledger,
+    new_ledger: bool,
+    log: &Log,
+) -> Result<(), String> {
+    let ledger_error =
+        |e: crate::ledger::Error| format!("ledger {}: {e}", folders.ledger().display());
+    if !ledger.is_empty().map_err(ledger_error)? {
+        return Ok(());
+    }
+    let archived = archived_inputs(&folders.archive);
+    if archived.is_empty() {
+        return Ok(());
+    }
+    if !new_ledger {
+        return Err(format!(
+            "{}: the ledger is new or empty, but {} holds {} converted input(s): without the old \
+             ledger a webhook delivered again would be converted a second time. Put the old \
+             ledger back (from a backup), or run once with --new-ledger to start a new one that \
+             first records every archived input",
+            folders.ledger().display(),
+            folders.archive.display(),
+            archived.len()
+        ));
+    }
+    let mut entries = Vec::with_capacity(archived.len());
+    for path in &archived {
+        let bytes = crate::fsx::read(path).map_err(|e| e.to_string())?;
+        let hash: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        entries.push((hash, name));
+    }
+    ledger.record_archived(&entries).map_err(ledger_error)?;
+    log.note(
+        Level::Problem,
+        format_args!(
+            "{}: new ledger: recorded the {} input(s) in {} as converted, so that none is converted twice",
+            folders.ledger().display(),
+            entries.len(),
+            folders.archive.display()
+        ),
+    );
+    Ok(())
+}
+
+/// Every file in archive/ and its dated subfolders.
+fn archived_inputs(archive: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(archive).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            for inner in fs::read_dir(&path).into_iter().flatten().flatten() {
+                if inner.path().is_file() {
+                    files.push(inner.path());
+                }
+            }
+        } else if path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
 }

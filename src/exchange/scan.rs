@@ -1,14 +1,20 @@
-//! Listing the inbox lazily, a chunk at a time (memory does not grow with the inbox), and the
-//! first readiness test: size and time unchanged over `settle`. A file whose time is already
-//! older than `settle` has been unchanged that long; younger ones are looked at again after
-//! waiting. The second test, that the file parses as a whole, is made after claiming it.
+//! Listing the inbox lazily, a chunk at a time (memory does not grow with the inbox). Every
+//! entry with a webhook's name is accounted for: a regular file is a candidate; a name that is
+//! not valid UTF-8 is first renamed to an escaped one; a link (unless links are allowed), a
+//! folder, a named pipe or a device is refused with the reason, never left sitting there.
+//!
+//! A candidate is taken at once: a JSON object that parses as a whole is complete, and one still
+//! being written does not parse yet, which the conversion tells. Only with `--settle` are young
+//! files first left to stand unchanged for that long, the rule for writers that pause.
 
-use std::fs::{self, ReadDir};
-use std::path::Path;
+use std::ffi::OsStr;
+use std::fs::{self, FileType, ReadDir};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use super::folders::is_webhook_name;
+use super::folders::{self, is_webhook_name};
 use crate::fsx;
+use crate::log::{Level, Log};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
@@ -17,38 +23,164 @@ pub struct Candidate {
     pub modified: SystemTime,
 }
 
+/// An inbox entry that will never be taken as it is, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub name: String,
+    pub reason: String,
+}
+
+/// What one chunk of the listing found.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    pub candidates: Vec<Candidate>,
+    pub refused: Vec<Refusal>,
+}
+
+impl Chunk {
+    pub fn is_empty(&self) -> bool {
+        self.candidates.is_empty() && self.refused.is_empty()
+    }
+}
+
 pub struct Scanner {
     entries: ReadDir,
+    inbox: PathBuf,
+    follow_symlinks: bool,
 }
 
 impl Scanner {
-    pub fn open(inbox: &Path) -> fsx::Result<Scanner> {
+    pub fn open(inbox: &Path, follow_symlinks: bool) -> fsx::Result<Scanner> {
         let entries = fs::read_dir(inbox).map_err(|source| fsx::Error {
             action: "list the inbox",
             path: inbox.to_path_buf(),
             source,
         })?;
-        Ok(Scanner { entries })
+        Ok(Scanner {
+            entries,
+            inbox: inbox.to_path_buf(),
+            follow_symlinks,
+        })
     }
 
-    /// Up to `max` webhook files, in directory order; empty at the end.
-    pub fn next_chunk(&mut self, max: usize) -> Vec<Candidate> {
-        let mut chunk = Vec::new();
-        for entry in self.entries.by_ref() {
+    /// Up to `max` webhook entries, in directory order; empty at the end.
+    pub fn next_chunk(&mut self, max: usize, log: &Log) -> Chunk {
+        let mut chunk = Chunk::default();
+        while chunk.candidates.len() + chunk.refused.len() < max {
+            let Some(entry) = self.entries.next() else {
+                break;
+            };
             let Ok(entry) = entry else { continue };
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            if !is_webhook_name(name) {
+            let Some(name) = self.utf8_name(&entry.file_name(), log) else {
+                continue;
+            };
+            if !is_webhook_name(&name) {
                 continue;
             }
-            if let Some(candidate) = stat(&entry.path(), name) {
-                chunk.push(candidate);
-                if chunk.len() >= max {
-                    break;
-                }
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let path = self.inbox.join(&name);
+            match self.refusal(&path, kind) {
+                Some(reason) => chunk.refused.push(Refusal { name, reason }),
+                None => chunk.candidates.extend(stat(&path, &name)),
             }
         }
         chunk
+    }
+
+    /// The entry's name as text. A name that is not valid UTF-8 (written on another system, or
+    /// in another code page) is renamed in the inbox to its escaped form first, so that every
+    /// later step, the log and the ledger can name it; `None` when it is not a webhook's name.
+    fn utf8_name(&self, name: &OsStr, log: &Log) -> Option<String> {
+        if let Some(name) = name.to_str() {
+            return Some(name.to_string());
+        }
+        let escaped = folders::escaped_name(name);
+        if !is_webhook_name(&escaped) {
+            return None;
+        }
+        let target = folders::free_name(&self.inbox, &escaped);
+        let shown = self.inbox.join(&escaped);
+        match fs::rename(self.inbox.join(name), &target) {
+            Ok(()) => {
+                let new = target.file_name()?.to_str()?.to_string();
+                log.file(
+                    Level::File,
+                    &shown,
+                    format_args!("its name is not valid UTF-8: renamed to {new}"),
+                );
+                Some(new)
+            }
+            Err(err) => {
+                log.file(
+                    Level::Problem,
+                    &shown,
+                    format_args!("its name is not valid UTF-8 and it cannot be renamed: {err}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Why this entry cannot be taken, or `None` for a regular file (or, where allowed, a link
+    /// to one).
+    fn refusal(&self, path: &Path, kind: FileType) -> Option<String> {
+        if kind.is_file() {
+            return None;
+        }
+        if !kind.is_symlink() {
+            return Some(format!(
+                "{}, not a regular file; only files are taken from the inbox",
+                describe(kind)
+            ));
+        }
+        let target = fs::read_link(path)
+            .map(|t| t.display().to_string())
+            .unwrap_or_default();
+        if !self.follow_symlinks {
+            return Some(format!(
+                "a symbolic link (to {target}); only regular files are taken from the inbox, so \
+                 that nothing outside the exchange folder is read (allow links with \
+                 --follow-symlinks or [folders] follow_symlinks = true)"
+            ));
+        }
+        match fs::metadata(path) {
+            Ok(meta) if meta.is_file() => None,
+            Ok(meta) => Some(format!(
+                "a symbolic link to {target}, which is {}, not a regular file",
+                describe(meta.file_type())
+            )),
+            Err(err) => Some(format!(
+                "a symbolic link to {target}, which cannot be read: {err}"
+            )),
+        }
+    }
+}
+
+/// «a folder», «a named pipe (FIFO)», … for a reason text.
+fn describe(kind: FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    if kind.is_dir() {
+        "a folder"
+    } else if kind.is_symlink() {
+        "a symbolic link"
+    } else if kind.is_file() {
+        "a file"
+    } else {
+        "a special file"
     }
 }
 
@@ -65,8 +197,9 @@ pub fn stat(path: &Path, name: &str) -> Option<Candidate> {
     })
 }
 
-/// Splits a chunk into the files unchanged for `settle` and the ones still changing (returned
-/// for a later scan). Waits at most `settle` once for the chunk's young files.
+/// `--settle`: splits a chunk into the files unchanged for `settle` and the ones still
+/// changing (returned for a later scan). Waits at most `settle` once for the chunk's young
+/// files.
 pub fn settled(
     inbox: &Path,
     chunk: Vec<Candidate>,
