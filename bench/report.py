@@ -59,6 +59,12 @@ def main():
             print(f"| {label} | {tool} | {mean:.2f} s ± {sd:.2f} | {files / mean:,.0f} | "
                   f"{clients / mean:,.0f} | "
                   f"{'–' if memory is None else f'{memory / 1024:.1f} MiB'} | {ratio} |")
+    fresh = timings(results, "fresh")
+    if "python baseline" in fresh and "bachata1c run" in fresh:
+        python, run = fresh["python baseline"]["mean"], fresh["bachata1c run"]["mean"]
+        print()
+        print(f"Freshly written files, default settings: bachata1c run {run:.2f} s, "
+              f"Python baseline {python:.2f} s: {python / run:.1f}× the baseline.")
     small_files, _ = count_clients(inbox_small)
     large_files, _ = count_clients(inbox)
     print()

@@ -87,6 +87,25 @@ peak() { # label input command...
 measure inbox "$inbox"
 measure big "$big"
 
+# Freshly written files at default settings (issue 10): `run` takes a file that parses at once,
+# without waiting for it to stand still. The copy has new times (no -p), as files just written.
+fresh=${FRESH:-2000}
+inbox_fresh=$work/corpus/inbox-$fresh
+[ -d "$inbox_fresh" ] || python3 bench/gen_corpus.py inbox "$inbox_fresh" --files "$fresh"
+if [ $has_run = yes ]; then
+  prep="rm -rf $scratch && mkdir -p $scratch"
+  hyperfine --runs "$runs" --export-json "$results/fresh.json" --export-markdown "$results/fresh.md" \
+    --prepare "$prep" -n "python baseline" "python3 bench/baseline.py $inbox_fresh --out $scratch/out" \
+    --prepare "$prep && mkdir -p $scratch/x && cp -r $inbox_fresh $scratch/x/inbox" \
+    -n "bachata1c run" "$bin run --dir $scratch/x"
+fi
+
+# `watch` at default settings: from a writer's close to the file in the outbox.
+python3 bench/watch_latency.py "$bin" 200 | tee "$results/watch-latency.txt"
+
+# The worst inputs of the size limit, and the memory they take (README «Limits»).
+python3 bench/worst_memory.py "$bin" | tee "$results/worst-memory.txt"
+
 : >"$results/rss.tsv"
 for corpus in "inbox:$inbox" "inbox-small:$inbox_small" "big:$big"; do
   name=${corpus%%:*}

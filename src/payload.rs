@@ -614,7 +614,7 @@ impl<'de> Visitor<'de> for ClientVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ClientEntry, A::Error> {
         let mut text: [Aliased<Text>; 6] = Default::default();
-        let mut custom = Aliased::<Value>::default();
+        let mut custom = Aliased::<CustomData>::default();
         while let Some(key) = map.next_key::<Key>()? {
             let key: &str = &key.0;
             let field = (CLIENT_TEXT.iter().enumerate())
@@ -635,7 +635,7 @@ impl<'de> Visitor<'de> for ClientVisitor {
             name,
             phone,
             email,
-            custom_data: custom_data(custom.take()),
+            custom_data: custom.take().map(|c| c.0).unwrap_or_default(),
         }))
     }
 }
@@ -666,7 +666,8 @@ impl<'de> Deserialize<'de> for Key<'de> {
 }
 
 /// A text field as [`value_text`] renders its JSON value, trimmed; `None` when that is empty.
-/// A string is copied once, straight from the text, instead of through a JSON tree.
+/// A string is copied once, straight from the text; an array or object is written as compact
+/// JSON while it is read, never held as a JSON tree.
 #[derive(Debug)]
 struct Text(Option<String>);
 
@@ -675,61 +676,227 @@ impl Text {
         let trimmed = text.trim();
         Text((!trimmed.is_empty()).then(|| trimmed.to_string()))
     }
-
-    fn of_value(value: &Value) -> Text {
-        Text::of(&value_text(value))
-    }
 }
 
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-        impl<'de> Visitor<'de> for TextVisitor {
-            type Value = Text;
+        let text = ValueText::deserialize(deserializer)?.0;
+        let trimmed = text.trim();
+        Ok(if trimmed.len() == text.len() && !text.is_empty() {
+            Text(Some(text))
+        } else {
+            Text::of(trimmed)
+        })
+    }
+}
+
+/// Any JSON value as [`value_text`] writes it: a string as it is, `null` as empty, a number
+/// without a spurious `.0`, an array or object as compact JSON with sorted keys.
+struct ValueText(String);
+
+impl<'de> Deserialize<'de> for ValueText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ValueTextVisitor;
+        impl<'de> Visitor<'de> for ValueTextVisitor {
+            type Value = ValueText;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("any JSON value")
             }
-            fn visit_bool<E: de::Error>(self, b: bool) -> Result<Text, E> {
-                Ok(Text::of_value(&Value::Bool(b)))
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<ValueText, E> {
+                Ok(ValueText(b.to_string()))
             }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Text, E> {
-                Ok(Text::of_value(&Value::from(n)))
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<ValueText, E> {
+                Ok(ValueText(n.to_string()))
             }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Text, E> {
-                Ok(Text::of_value(&Value::from(n)))
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<ValueText, E> {
+                Ok(ValueText(n.to_string()))
             }
-            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Text, E> {
-                // As serde_json's own `Value` does: a float it cannot hold is null.
-                let value = serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number);
-                Ok(Text::of_value(&value))
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<ValueText, E> {
+                Ok(ValueText(float_text(n)))
             }
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Text, E> {
-                Ok(Text::of(text))
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<ValueText, E> {
+                Ok(ValueText(text.to_string()))
             }
-            fn visit_string<E: de::Error>(self, text: String) -> Result<Text, E> {
-                let trimmed = text.trim();
-                Ok(if trimmed.len() == text.len() && !text.is_empty() {
-                    Text(Some(text))
-                } else {
-                    Text::of(trimmed)
-                })
+            fn visit_string<E: de::Error>(self, text: String) -> Result<ValueText, E> {
+                Ok(ValueText(text))
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Text, E> {
-                Ok(Text(None))
+            fn visit_unit<E: de::Error>(self) -> Result<ValueText, E> {
+                Ok(ValueText(String::new()))
             }
-            fn visit_none<E: de::Error>(self) -> Result<Text, E> {
-                Ok(Text(None))
+            fn visit_none<E: de::Error>(self) -> Result<ValueText, E> {
+                Ok(ValueText(String::new()))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Text, A::Error> {
-                let value = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-                Ok(Text::of_value(&value))
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ValueText, A::Error> {
+                JsonVisitor.visit_seq(seq).map(|json| ValueText(json.0))
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Text, A::Error> {
-                let value = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(Text::of_value(&value))
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ValueText, A::Error> {
+                JsonVisitor.visit_map(map).map(|json| ValueText(json.0))
             }
         }
-        deserializer.deserialize_any(TextVisitor)
+        deserializer.deserialize_any(ValueTextVisitor)
+    }
+}
+
+/// A float as [`value_text`] writes it: without a spurious `.0`; empty for what serde_json's
+/// own `Value` would make null.
+fn float_text(n: f64) -> String {
+    match serde_json::Number::from_f64(n) {
+        None => String::new(),
+        Some(_) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{n:.0}"),
+        Some(number) => number.to_string(),
+    }
+}
+
+/// Any JSON value as compact JSON text, keys sorted and the last of equal keys kept: what
+/// serde_json writes for its `Value`, made while reading. Holding the text instead of a tree is
+/// what bounds memory: `[[],[],…]` costs two bytes an element, not a `Value` and a vector each.
+struct Json(String);
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonVisitor)
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Json, E> {
+        Ok(Json(b.to_string()))
+    }
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Json, E> {
+        Ok(Json(n.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Json, E> {
+        Ok(Json(n.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Json, E> {
+        Ok(Json(
+            serde_json::Number::from_f64(n).map_or_else(|| "null".to_string(), |n| n.to_string()),
+        ))
+    }
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Json, E> {
+        Ok(Json(quoted(text)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
+        Ok(Json("null".to_string()))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Json, E> {
+        Ok(Json("null".to_string()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut text = String::from("[");
+        while let Some(element) = seq.next_element::<Json>()? {
+            if text.len() > 1 {
+                text.push(',');
+            }
+            text.push_str(&element.0);
+        }
+        text.push(']');
+        Ok(Json(text))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        // Keys and values go into one buffer, found again by their offsets: a map of millions
+        // of tiny entries then costs a few bytes each, not two strings and a tree node each.
+        let mut buffer = String::new();
+        let mut entries: Vec<(usize, usize, usize)> = Vec::new();
+        while let Some(key) = map.next_key::<Key>()? {
+            let start = buffer.len();
+            buffer.push_str(&key.0);
+            let key_end = buffer.len();
+            buffer.push_str(&map.next_value::<Json>()?.0);
+            entries.push((start, key_end, buffer.len()));
+        }
+        let key = |&(start, key_end, _): &(usize, usize, usize)| &buffer[start..key_end];
+        // Sorted by key, and of equal keys the last one kept, as serde_json's map does.
+        entries.sort_by(|a, b| key(a).cmp(key(b)));
+        let mut text = String::from("{");
+        for (i, entry) in entries.iter().enumerate() {
+            if entries
+                .get(i + 1)
+                .is_some_and(|next| key(next) == key(entry))
+            {
+                continue;
+            }
+            if text.len() > 1 {
+                text.push(',');
+            }
+            text.push_str(&quoted(key(entry)));
+            text.push(':');
+            text.push_str(&buffer[entry.1..entry.2]);
+        }
+        text.push('}');
+        Ok(Json(text))
+    }
+}
+
+/// A string as a JSON string literal, escaped as serde_json escapes it.
+fn quoted(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_default()
+}
+
+/// `customData`: an object's entries as text, sorted by key (the last of equal keys kept); a
+/// value that is not an object is kept under an empty key rather than losing what the operator
+/// typed; `null` is nothing.
+struct CustomData(Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for CustomData {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CustomDataVisitor;
+        impl<'de> Visitor<'de> for CustomDataVisitor {
+            type Value = CustomData;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CustomData, A::Error> {
+                let mut entries: Vec<(String, String)> = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, ValueText>()? {
+                    entries.push((key, value.0));
+                }
+                // Sorted by key, and of equal keys the last one kept, as serde_json's map does.
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                let mut kept: Vec<(String, String)> = Vec::with_capacity(entries.len());
+                for entry in entries {
+                    match kept.last_mut() {
+                        Some(last) if last.0 == entry.0 => *last = entry,
+                        _ => kept.push(entry),
+                    }
+                }
+                Ok(CustomData(kept))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<CustomData, E> {
+                Ok(CustomData(Vec::new()))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<CustomData, E> {
+                Ok(CustomData(Vec::new()))
+            }
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<CustomData, E> {
+                kept_whole(ValueText(b.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<CustomData, E> {
+                kept_whole(ValueText(n.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<CustomData, E> {
+                kept_whole(ValueText(n.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<CustomData, E> {
+                kept_whole(ValueText(float_text(n)))
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<CustomData, E> {
+                kept_whole(ValueText(text.to_string()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<CustomData, A::Error> {
+                kept_whole(ValueText(JsonVisitor.visit_seq(seq)?.0))
+            }
+        }
+        fn kept_whole<E>(text: ValueText) -> Result<CustomData, E> {
+            Ok(CustomData(vec![(String::new(), text.0)]))
+        }
+        deserializer.deserialize_any(CustomDataVisitor)
     }
 }
 
@@ -757,24 +924,6 @@ impl<'de> Deserialize<'de> for Skip {
             }
         }
         deserializer.deserialize_any(SkipVisitor)
-    }
-}
-
-fn custom_data(value: Option<Value>) -> Vec<(String, String)> {
-    match value {
-        None | Some(Value::Null) => Vec::new(),
-        // serde_json's map is a BTreeMap: the keys come out sorted.
-        Some(Value::Object(map)) => map.into_iter().map(|(k, v)| (k, into_text(v))).collect(),
-        // Not an object: keep it rather than lose what the operator typed.
-        Some(other) => vec![(String::new(), into_text(other))],
-    }
-}
-
-/// `value_text`, reusing the string of a string value.
-fn into_text(value: Value) -> String {
-    match value {
-        Value::String(s) => s,
-        other => value_text(&other),
     }
 }
 
@@ -880,6 +1029,10 @@ mod tests {
                 "z="
             ]
         );
+        // Nested too.
+        let c =
+            client(r#"{"clients":[{"customData":{"o":{"k":1,"a":[2],"k":{"z":3,"y":4,"z":5}}}}]}"#);
+        assert_eq!(c.custom_data[0].1, r#"{"a":[2],"k":{"y":4,"z":5}}"#);
         // A repeated key keeps its last value, as a JSON map would.
         let c = client(r#"{"clients":[{"customData":{"k":"1","a":"x","k":"2","b":3,"a":"y"}}]}"#);
         let pairs = [("a", "y"), ("b", "3"), ("k", "2")].map(|(k, v)| (k.into(), v.into()));
@@ -1148,5 +1301,49 @@ mod tests {
             read(br#"{"clients":5,"x":}"#),
             Err(ReadError::Syntax { .. })
         ));
+    }
+
+    /// Any JSON value, nested a few levels, for the reference check below.
+    fn any_json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            (-1e20f64..1e20).prop_map(Value::from),
+            "[a-z\"\\\\\u{0}-\u{1f}ё ]{0,4}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec(("[a-c]{0,2}", inner), 0..4)
+                    .prop_map(|entries| Value::Object(entries.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Values written while reading (no JSON tree) are what serde_json's `Value`, the
+        /// reference, gives: for a text field and for customData, nested or not.
+        #[test]
+        fn values_read_without_a_tree_are_what_a_json_tree_gives(value in any_json()) {
+            let json = serde_json::to_string(&value).unwrap();
+            // The reference reads the same text (serde_json's float reading is not exact).
+            let value: Value = serde_json::from_str(&json).unwrap();
+            let text = format!(r#"{{"clients":[{{"name":{json},"customData":{{"k":{json}}}}}]}}"#);
+            let c = client(&text);
+            let expected = value_text(&value);
+            let trimmed = expected.trim();
+            proptest::prop_assert_eq!(c.name.as_deref(), (!trimmed.is_empty()).then_some(trimmed));
+            proptest::prop_assert_eq!(&c.custom_data, &vec![("k".to_string(), expected.clone())]);
+            // customData that is not an object is kept whole under an empty key.
+            let whole = client(&format!(r#"{{"clients":[{{"customData":{json}}}]}}"#));
+            let expected_whole = match &value {
+                Value::Null => vec![],
+                Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), value_text(v))).collect(),
+                _ => vec![(String::new(), expected)],
+            };
+            proptest::prop_assert_eq!(whole.custom_data, expected_whole);
+        }
     }
 }

@@ -102,3 +102,34 @@ fn the_config_files_limits_apply_to_convert() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("over the limit of 2"), "{stderr}");
 }
+
+/// Issue 10: a 16 MiB file of `"customData":{"a":[[],[],…]}` peaked at 460 MB, because every
+/// nested value became a JSON tree node. Read as text while it is parsed, it stays far below
+/// (README's «Limits» gives the measured figures; `bench/worst_memory.py` measures them again).
+#[test]
+fn nested_custom_data_as_large_as_the_size_limit_stays_within_a_bounded_memory() {
+    let wd = Workdir::new();
+    let head = r#"{"clients":[{"phone":"79160000001","customData":{"a":["#;
+    let units = (16 * 1024 * 1024 - head.len() - 8) / 3;
+    let mut text = String::with_capacity(16 * 1024 * 1024);
+    text.push_str(head);
+    text.push_str(&"[],".repeat(units));
+    text.pop();
+    text.push_str("]}}]}");
+    wd.write("nested.json", &text);
+    // Peak memory of the child, as the kernel counts it (ru_maxrss, KiB).
+    let measure = "import resource, subprocess, sys\n\
+                   r = subprocess.run(sys.argv[1:])\n\
+                   print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)";
+    let output = std::process::Command::new("python3")
+        .current_dir(wd.path())
+        .args(["-c", measure, env!("CARGO_BIN_EXE_bachata1c")])
+        .args(["convert", "nested.json", "--out", "out", "-q"])
+        .output()
+        .expect("python3 installed");
+    let report = String::from_utf8(output.stdout).unwrap();
+    let (code, kib) = report.trim().split_once(' ').unwrap();
+    assert_eq!(code, "0", "{}", String::from_utf8_lossy(&output.stderr));
+    let mib = kib.parse::<u64>().unwrap() / 1024;
+    assert!(mib < 250, "peak {mib} MiB for a 16 MiB input");
+}

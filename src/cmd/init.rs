@@ -17,6 +17,7 @@ const DEFAULT_CONFIG: &str = r#"# bachata1c configuration. `bachata1c run --dir 
 # archive = "archive"   # converted inputs, in dated subfolders
 # failed = "failed"     # refused inputs, each beside a .reason.txt
 # state = "state"       # the processing ledger (ledger.sqlite)
+# follow_symlinks = false      # take symbolic links to files (default: refused into failed/)
 
 [output]
 # format = "csv"               # csv (for «Загрузка данных из файла») or xml
@@ -31,7 +32,7 @@ const DEFAULT_CONFIG: &str = r#"# bachata1c configuration. `bachata1c run --dir 
 # allowed_events = []          # only these events, e.g. ["dialog_completed"]; empty: all
 
 [watch]
-# settle_seconds = 2           # a file must stay unchanged this long before it is taken
+# settle_seconds = 2           # unset: taken once it parses whole; set: also unchanged this long
 # give_up_after_seconds = 120  # an unparseable file unchanged this long goes to failed/
 # rescan_seconds = 30          # `watch` scans the inbox at least this often
 # poll = false                 # no file-system events (network shares): scan on a timer
