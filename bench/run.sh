@@ -4,7 +4,7 @@
 #   bench/run.sh BINARY
 #
 # Environment: FILES (10000), CLIENTS (50000), RUNS (3, hyperfine runs per command),
-# JQ_RUNS (1: the jq loop takes minutes per run), BENCH_DIR (bench/out, git-ignored).
+# JQ_RUNS (1: the jq loop takes minutes per run; 0 leaves it out), FRESH (2000), BENCH_DIR (bench/out, git-ignored).
 # Needs hyperfine, jq, iconv, python3 and GNU time (`apt-get install hyperfine jq time`);
 # installs nothing itself.
 set -euo pipefail
@@ -67,6 +67,8 @@ measure() { # name input
     args+=(--prepare "$prep && $copy" -n "bachata1c run" "$bin run --dir $scratch/x")
   fi
   hyperfine "${args[@]}"
+  # JQ_RUNS=0 leaves the jq loop out (minutes per run; it only shows what a shell script costs).
+  [ "$jq_runs" -gt 0 ] || return 0
   hyperfine --runs "$jq_runs" --export-json "$results/$name-jq.json" --export-markdown "$results/$name-jq.md" \
     --prepare "$prep" -n "jq+iconv shell loop" "bench/baseline_jq.sh $input $scratch/out"
 }
@@ -118,8 +120,10 @@ done
 peak "inbox/python baseline" "$inbox" python3 bench/baseline.py "$inbox" --out "$scratch/out"
 peak "big/python baseline" "$big" python3 bench/baseline.py "$big" --out "$scratch/out"
 # The jq loop holds one jq at a time whatever the count: measured on the small inbox (minutes less).
-peak "inbox-small/jq+iconv shell loop" "$inbox_small" bench/baseline_jq.sh "$inbox_small" "$scratch/out"
-peak "big/jq+iconv shell loop" "$big" bench/baseline_jq.sh "$big" "$scratch/out"
+if [ "$jq_runs" -gt 0 ]; then
+  peak "inbox-small/jq+iconv shell loop" "$inbox_small" bench/baseline_jq.sh "$inbox_small" "$scratch/out"
+  peak "big/jq+iconv shell loop" "$big" bench/baseline_jq.sh "$big" "$scratch/out"
+fi
 rm -rf "$scratch" "$results/rss.tmp"
 
 python3 bench/report.py "$results" "$inbox" "$inbox_small" "$big" | tee "$results/report.md"
