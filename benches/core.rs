@@ -4,10 +4,11 @@
 
 use std::hint::black_box;
 
-use bachata1c::convert::{self, Settings};
+use bachata1c::conversion;
 use bachata1c::format::{self, Format, Layout, TextEncoding};
 use bachata1c::lead::{self, Lead, Origin, Rules};
 use bachata1c::payload;
+use bachata1c::settings::Conversion as Settings;
 use chrono::NaiveDateTime;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -75,8 +76,8 @@ fn core(c: &mut Criterion) {
     group.bench_function("payload::read", |b| {
         b.iter(|| payload::read(black_box(TYPICAL)))
     });
-    group.bench_function("convert::convert csv", |b| {
-        b.iter(|| convert::convert(black_box(TYPICAL), "hook.json", time, &settings))
+    group.bench_function("conversion::convert csv", |b| {
+        b.iter(|| conversion::convert(black_box(TYPICAL), "hook.json", time, &settings))
     });
     group.finish();
 
@@ -100,8 +101,8 @@ fn core(c: &mut Criterion) {
     group.bench_function("payload::read", |b| {
         b.iter(|| payload::read(black_box(&big)))
     });
-    group.bench_function("convert::convert csv", |b| {
-        b.iter(|| convert::convert(black_box(&big), "big.json", time, &settings))
+    group.bench_function("conversion::convert csv", |b| {
+        b.iter(|| conversion::convert(black_box(&big), "big.json", time, &settings))
     });
     for (label, format, encoding) in [
         (

@@ -1,13 +1,12 @@
-//! The command line: commands and options with their help. No logic lives here.
+//! The command line: commands and options with their help. No logic lives here: what they
+//! mean together with the config file is decided in `settings`.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Config, LimitsConfig};
-use crate::format::{CmlVersion, Format, Layout, TextEncoding};
-use crate::lead::Rules;
-use crate::limits::{ByteSize, Limits};
+use crate::format::{CmlVersion, Format, TextEncoding};
+use crate::limits::ByteSize;
 
 const ABOUT: &str = "Turns Bachata webhook files into CSV or XML files that 1C:Enterprise imports.";
 
@@ -18,7 +17,7 @@ small 1C processing, CommerceML 2 orders for «Обмен с сайтом», or 
 «Выгрузка/загрузка данных EnterpriseData». Only clients with a phone are exported; every client
 left out is reported with the reason.";
 
-const EXIT_CODES: &str = "\
+const EXAMPLES_AND_EXIT_STATUS: &str = "\
 Examples:
   Convert the webhooks saved in inbox/ into windows-1251 CSV files in outbox/:
     bachata1c convert inbox/ --out outbox/
@@ -31,7 +30,7 @@ Exit status:
   2  usage error (a bad option or config file), or the output folder cannot be used";
 
 #[derive(Debug, Parser)]
-#[command(name = "bachata1c", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXIT_CODES)]
+#[command(name = "bachata1c", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES_AND_EXIT_STATUS)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -426,35 +425,6 @@ pub struct OutputArgs {
     pub event: Option<String>,
 }
 
-impl OutputArgs {
-    pub fn layout(&self) -> Layout {
-        self.layout_with(&Config::default())
-    }
-
-    /// The layout from these options, then the config's [output] and [mapping], then defaults.
-    pub fn layout_with(&self, config: &Config) -> Layout {
-        let output = &config.output;
-        let format = self.format.or(output.format).unwrap_or(Format::Csv);
-        Layout {
-            format,
-            encoding: self
-                .encoding
-                .or(output.encoding)
-                .unwrap_or(format.default_encoding()),
-            csv_quote: self.csv_quote || output.csv_quote.unwrap_or(false),
-            cml_version: self.cml_version.or(output.cml_version).unwrap_or_default(),
-            mapping: config.mapping.clone(),
-        }
-    }
-
-    pub fn event_with(&self, config: &Config) -> String {
-        self.event
-            .clone()
-            .or_else(|| config.output.event.clone())
-            .unwrap_or_else(|| "dialog_completed".to_string())
-    }
-}
-
 /// Which clients are exported. The defaults follow the integration note: phone not empty.
 #[derive(Debug, Clone, Args)]
 pub struct RuleArgs {
@@ -475,33 +445,6 @@ pub struct RuleArgs {
     pub only_event: Vec<String>,
 }
 
-impl RuleArgs {
-    pub fn rules(&self) -> Rules {
-        self.rules_with(&Config::default())
-    }
-
-    /// The rules from these options, then the config's [rules], then the defaults.
-    pub fn rules_with(&self, config: &Config) -> Rules {
-        let file = &config.rules;
-        let defaults = Rules::default();
-        Rules {
-            require_phone: !self.no_require_phone
-                && file.require_phone.unwrap_or(defaults.require_phone),
-            require_valid_phone: self.require_valid_phone
-                || file
-                    .require_valid_phone
-                    .unwrap_or(defaults.require_valid_phone),
-            require_email: self.require_email
-                || file.require_email.unwrap_or(defaults.require_email),
-            allowed_events: if self.only_event.is_empty() {
-                file.allowed_events.clone().unwrap_or_default()
-            } else {
-                self.only_event.clone()
-            },
-        }
-    }
-}
-
 /// The most one input file may hold; a file over a limit is refused with the reason and the
 /// other files are still converted.
 #[derive(Debug, Clone, Args)]
@@ -514,19 +457,6 @@ pub struct LimitArgs {
     /// Refuse input files whose `clients` array has more entries than this [default: 100000].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_clients: Option<u64>,
-}
-
-impl LimitArgs {
-    /// These options over the config file's `[limits]` over the defaults.
-    pub fn limits(&self, config: &LimitsConfig) -> Limits {
-        let base = config.apply(Limits::default());
-        Limits {
-            max_input_bytes: self.max_input_size.map_or(base.max_input_bytes, |s| s.0),
-            max_clients: self.max_clients.map_or(base.max_clients, |n| {
-                usize::try_from(n).unwrap_or(usize::MAX)
-            }),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,84 +1,74 @@
-//! Work on large inputs spread over the cores in runs of consecutive items, results kept in
-//! input order, so that a big file gives the same bytes as one pass would.
+//! The one seam for work beside the pure path: rayon's pool does it all. Only big inputs use
+//! it (a megabyte, a few thousand clients): `make bench` shows each use pays there, and for a
+//! webhook of a few kilobytes a thread costs more than the work. Results keep input order, so
+//! a big file gives the same bytes as one pass would.
 
-/// Applies `work` to consecutive chunks of `items` on up to 8 threads and returns the results
-/// in order. `work` gets each chunk with the index of its first item. Fewer than `min_len`
-/// items, or a single core, run as one chunk on this thread: threads cost more than they save.
-pub fn map_chunks<T, R>(
+use rayon::prelude::*;
+
+/// Applies `work` to consecutive chunks of `items`, one per pool thread, and returns the results
+/// in order; `work` gets each chunk with the index of its first item. Fewer than `min_len` items,
+/// or one core, run as one chunk on this thread.
+pub fn map_chunks<T: Sync, R: Send>(
     items: &[T],
     min_len: usize,
     work: impl Fn(usize, &[T]) -> R + Sync,
-) -> Vec<R>
-where
-    T: Sync,
-    R: Send,
-{
-    let Some(per_thread) = chunk_len(items.len(), min_len) else {
-        return vec![work(0, items)];
-    };
-    let work = &work;
-    run_in_order(
-        items
-            .chunks(per_thread)
+) -> Vec<R> {
+    match chunk_len(items.len(), min_len) {
+        None => vec![work(0, items)],
+        Some(len) => items
+            .par_chunks(len)
             .enumerate()
-            .map(|(i, chunk)| move || work(i * per_thread, chunk)),
-    )
+            .map(|(i, chunk)| work(i * len, chunk))
+            .collect(),
+    }
 }
 
-/// [`map_chunks`] for work that may take its items over (`std::mem::take`) to move their
-/// texts instead of copying them.
-pub fn map_chunks_mut<T, R>(
+/// [`map_chunks`] for work that takes its items over (`std::mem::take`), to move their texts
+/// instead of copying them.
+pub fn map_chunks_mut<T: Send, R: Send>(
     items: &mut [T],
     min_len: usize,
     work: impl Fn(usize, &mut [T]) -> R + Sync,
-) -> Vec<R>
-where
-    T: Send,
-    R: Send,
-{
-    let Some(per_thread) = chunk_len(items.len(), min_len) else {
-        return vec![work(0, items)];
-    };
-    let work = &work;
-    run_in_order(
-        items
-            .chunks_mut(per_thread)
+) -> Vec<R> {
+    match chunk_len(items.len(), min_len) {
+        None => vec![work(0, items)],
+        Some(len) => items
+            .par_chunks_mut(len)
             .enumerate()
-            .map(|(i, chunk)| move || work(i * per_thread, chunk)),
-    )
+            .map(|(i, chunk)| work(i * len, chunk))
+            .collect(),
+    }
 }
 
-/// Frees `value` on another thread: freeing tens of thousands of leads takes milliseconds the
-/// caller need not wait for, and at the end of a run the process exit does it for free. Should
-/// no thread start, it is freed here.
+/// Runs `first` and `second` at once, on two cores when there are two, and returns both results.
+/// `first` must not wait for `second`: with one core they run one after the other, in order.
+pub fn both<A: Send, B: Send>(
+    first: impl FnOnce() -> A + Send,
+    second: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    rayon::join(first, second)
+}
+
+/// Runs `work` on the pool without waiting for it (loading something the next step will need).
+pub fn in_background(work: impl FnOnce() + Send + 'static) {
+    rayon::spawn(work);
+}
+
+/// Frees `value` on the pool: freeing tens of thousands of leads takes milliseconds the caller
+/// need not wait for, and at the end of a run the process exit does it for free.
 pub fn drop_aside<T: Send + 'static>(value: T) {
-    let _ = std::thread::Builder::new().spawn(move || drop(value));
+    rayon::spawn(move || drop(value));
 }
 
-/// How many items each thread takes, or `None` when one pass on this thread is better:
-/// fewer than `min_len` items, or a single core.
+/// How many items each chunk takes, or `None` when one pass on this thread is better: fewer
+/// than `min_len` items (checked first: asking the number of cores reads cgroup files on
+/// Linux the first time), or a single core.
 fn chunk_len(items: usize, min_len: usize) -> Option<usize> {
-    // Asked only for big inputs: the answer reads three cgroup files on Linux every time.
     if items < min_len {
         return None;
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let threads = rayon::current_num_threads();
     (threads >= 2).then(|| items.div_ceil(threads))
-}
-
-/// Runs each job on its own thread and returns their results in the jobs' order.
-fn run_in_order<R: Send>(jobs: impl Iterator<Item = impl FnOnce() -> R + Send>) -> Vec<R> {
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs.map(|job| scope.spawn(job)).collect();
-        handles
-            .into_iter()
-            .map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
 }
 
 #[cfg(test)]
@@ -101,5 +91,10 @@ mod tests {
             assert_eq!(parts.concat(), &items[..len], "{len}");
             assert!(taken.iter().all(|&item| item == 0));
         }
+    }
+
+    #[test]
+    fn both_returns_each_result() {
+        assert_eq!(super::both(|| 1, || "two"), (1, "two"));
     }
 }

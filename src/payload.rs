@@ -150,15 +150,11 @@ pub fn read_limited(bytes: &[u8], limits: &Limits) -> Result<Payload, ReadError>
 /// Nearly every file is UTF-8 without a byte-order mark: `read` runs on the bytes as such while
 /// another core checks that they are. `None` (and what `read` gave thrown away) when they are
 /// not, or are only whitespace: then the file is read the careful way, which words the error.
-fn if_utf8<T: Send>(bytes: &[u8], read: impl FnOnce() -> T) -> Option<T> {
+fn if_utf8<T: Send>(bytes: &[u8], read: impl FnOnce() -> T + Send) -> Option<T> {
     if Encoding::for_bom(bytes).is_some() || bytes.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
-    let (utf8, result) = std::thread::scope(|scope| {
-        let check = scope.spawn(|| decode_utf8(bytes, bytes).is_ok());
-        let result = read();
-        (check.join().unwrap_or(false), result)
-    });
+    let (result, utf8) = crate::parallel::both(read, || decode_utf8(bytes, bytes).is_ok());
     utf8.then_some(result)
 }
 

@@ -6,8 +6,9 @@ mod common;
 
 use std::path::{Component, Path};
 
-use bachata1c::convert::{self, Settings};
+use bachata1c::conversion;
 use bachata1c::format::{Format, Layout, TextEncoding};
+use bachata1c::settings::Conversion as Settings;
 use chrono::NaiveDate;
 use clap::ValueEnum;
 use encoding_rs::WINDOWS_1251;
@@ -161,7 +162,7 @@ fn render(client: &Client, layout: Layout) -> Vec<u8> {
         .unwrap()
         .and_hms_opt(9, 15, 0)
         .unwrap();
-    let conversion = convert::convert(
+    let conversion = conversion::convert(
         &client.payload(),
         "hook.json",
         received,

@@ -3,199 +3,204 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::Exit;
 use crate::cli::ConvertArgs;
-use crate::config::Config;
-use crate::convert::{self, Settings};
-use crate::fsx;
-use crate::limits::Limits;
-use crate::phone;
-use crate::report::{self, Tally};
+use crate::conversion::{self, Converted};
+use crate::exchange::folders::is_webhook_name;
+use crate::files::{self, Staging};
+use crate::report::{self, Level, Log, Tally, plural};
+use crate::settings;
 
-/// Inputs converted before their outputs are published together (see `fsx::write_atomic_batch`).
-/// Bounds what is held in memory, whatever the number of inputs.
-const BATCH_FILES: usize = 256;
-const BATCH_BYTES: usize = 32 * 1024 * 1024;
+/// Inputs converted before their outputs are published together: at most this many files or
+/// bytes, so that what is held in memory is bounded whatever the number of inputs.
+const GROUP_FILES: usize = 256;
+const GROUP_BYTES: usize = 32 * 1024 * 1024;
 
-pub fn run(args: &ConvertArgs) -> u8 {
-    let config = match &args.config {
-        Some(path) => match Config::load(path) {
-            Ok(config) => config,
-            Err(err) => {
-                crate::say!("bachata1c: {err}");
-                return super::UNUSABLE;
-            }
-        },
-        None => Config::default(),
+pub fn run(args: &ConvertArgs) -> Exit {
+    let settings = match settings::convert(args) {
+        Ok(settings) => settings,
+        Err(err) => return super::unusable(err),
     };
-    let settings = Settings {
-        layout: args.output.layout_with(&config),
-        rules: args.rules.rules_with(&config),
-        default_event: args.output.event_with(&config),
+    let log = match Log::open(settings.log.level, settings.log.file.as_deref()) {
+        Ok(log) => log,
+        Err(err) => return super::unusable(err),
     };
-    let limits = args.limits.limits(&config.limits);
-    if let Err(err) = fsx::create_dir_all(&args.out) {
-        crate::say!("bachata1c: {err}");
-        return super::UNUSABLE;
+    if let Err(err) = files::create_dir_all(&settings.out) {
+        return super::unusable(err);
     }
     // Loaded on the side while the first input is read and parsed.
-    std::thread::spawn(phone::warm_up);
+    crate::parallel::in_background(crate::phone::warm_up);
     let mut tally = Tally::default();
     let mut produced: HashMap<String, &Path> = HashMap::new();
-    let mut batch = Batch::default();
-    let inputs = collect_inputs(&args.inputs, &mut tally);
-    if !args.quiet {
-        report::show_progress(report::progress_bar(inputs.len()));
+    let inputs = collect_inputs(&settings.inputs, &log, &mut tally);
+    if log.shows(Level::File) {
+        log.set_bar(report::progress_bar(inputs.len()));
     }
+    let mut group = Group::new(&settings.out);
     for input in &inputs {
-        let outcome = convert_one(input, &settings, &limits, &mut produced);
-        batch.push(input, outcome);
-        if batch.done.len() >= BATCH_FILES || batch.bytes >= BATCH_BYTES {
-            batch.publish(&args.out, &mut produced, &mut tally, args.quiet);
+        let outcome = convert_one(input, &settings, &mut produced);
+        group.push(input, outcome);
+        if group.done.len() >= GROUP_FILES || group.bytes >= GROUP_BYTES {
+            group.publish(&mut produced, &mut tally, &log);
         }
-        report::progress_tick();
+        log.tick();
     }
-    batch.publish(&args.out, &mut produced, &mut tally, args.quiet);
-    report::show_progress(None);
-    crate::say!("bachata1c: {tally}");
+    group.publish(&mut produced, &mut tally, &log);
+    log.set_bar(None);
+    log.note(Level::Summary, tally.read_summary());
     if tally.refused > 0 {
-        super::SOME_REFUSED
+        Exit::SomeRefused
     } else {
-        super::SUCCESS
+        Exit::Success
     }
 }
 
 /// What converting one input gave: its conversion and the name of its output, if it has one.
-type Outcome = Result<(convert::Conversion, Option<String>), String>;
+type Outcome = Result<(Converted, Option<String>), String>;
 
 /// Inputs converted but not yet reported, in input order. Nothing is said about an input
 /// before its output is durable, so every line printed is true when it appears.
-#[derive(Default)]
-struct Batch<'a> {
+struct Group<'a> {
     done: Vec<(&'a Path, Outcome)>,
     bytes: usize,
+    out: &'a Path,
 }
 
-impl<'a> Batch<'a> {
+impl<'a> Group<'a> {
+    fn new(out: &'a Path) -> Self {
+        Group {
+            done: Vec::new(),
+            bytes: 0,
+            out,
+        }
+    }
+
     fn push(&mut self, input: &'a Path, outcome: Outcome) {
-        if let Ok((conversion, Some(_))) = &outcome {
-            self.bytes += conversion.output.as_ref().map_or(0, |o| o.bytes.len());
+        if let Ok((converted, Some(_))) = &outcome {
+            self.bytes += converted.output.as_ref().map_or(0, |o| o.bytes.len());
         }
         self.done.push((input, outcome));
     }
 
-    /// Writes the batch's outputs durably, then reports each input in order.
-    fn publish(
-        &mut self,
-        out: &Path,
-        produced: &mut HashMap<String, &'a Path>,
-        tally: &mut Tally,
-        quiet: bool,
-    ) {
-        let files: Vec<(&str, &[u8])> = self
-            .done
+    /// Publishes the group's outputs durably, then reports each input in order.
+    fn publish(&mut self, produced: &mut HashMap<String, &'a Path>, tally: &mut Tally, log: &Log) {
+        let done = std::mem::take(&mut self.done);
+        self.bytes = 0;
+        let mut staging = Staging::beside(self.out);
+        // Each output written, then all made durable at once, then each renamed into place.
+        let mut written: Vec<Result<(), String>> = done
             .iter()
-            .filter_map(|(_, outcome)| match outcome {
-                Ok((conversion, Some(name))) => {
-                    Some((name.as_str(), conversion.output.as_ref()?.bytes.as_slice()))
+            .map(|(_, outcome)| match outcome {
+                Ok((converted, Some(name))) => {
+                    let bytes = converted.output.as_ref().map_or(&[][..], |o| &o.bytes);
+                    staging.write(name, bytes).map_err(|e| e.to_string())
                 }
-                _ => None,
+                _ => Ok(()),
             })
             .collect();
-        let mut written = fsx::write_atomic_batch(out, &files).into_iter();
-        let mut reported = Vec::with_capacity(self.done.len());
-        for (input, outcome) in std::mem::take(&mut self.done) {
-            let (conversion, name) = match outcome {
-                Ok(converted) => converted,
-                Err(reason) => {
-                    report::line(input, format_args!("refused: {reason}"));
-                    tally.add_refused();
-                    continue;
-                }
-            };
-            let path = match name.map(|name| (written.next(), name)) {
-                None => None,
-                Some((Some(Ok(path)), _)) => Some(path),
-                Some((result, name)) => {
-                    let reason = match result {
-                        Some(Err(err)) => err.to_string(),
-                        _ => "its output was not written".to_string(),
-                    };
-                    // Nothing of it was published: a later input may use the name.
-                    produced.remove(&name);
-                    report::line(input, format_args!("refused: {reason}"));
-                    tally.add_refused();
-                    continue;
-                }
-            };
-            if !quiet {
-                for skipped in &conversion.skipped {
-                    report::line(
-                        input,
-                        format_args!("{} skipped: {}", skipped.label(), skipped.reason),
-                    );
-                }
-                match &path {
-                    None => report::line(input, "no qualifying client, no file written"),
-                    Some(path) => report::line(
-                        input,
-                        format_args!(
-                            "{} → {}",
-                            report::plural(conversion.leads.len(), "client"),
-                            path.display()
-                        ),
-                    ),
+        if let Err(err) = staging.sync() {
+            for (result, (_, outcome)) in written.iter_mut().zip(&done) {
+                if let (Ok(()), Ok((_, Some(name)))) = (&result, outcome) {
+                    staging.discard(name);
+                    *result = Err(err.to_string());
                 }
             }
-            tally.add_converted(&conversion);
-            reported.push(conversion);
+        }
+        let mut reported = Vec::with_capacity(done.len());
+        for ((input, outcome), written) in done.into_iter().zip(written) {
+            let (converted, name) = match outcome {
+                Ok(converted) => converted,
+                Err(reason) => {
+                    log.file(Level::Problem, input, format_args!("refused: {reason}"));
+                    tally.add_refused();
+                    continue;
+                }
+            };
+            let path = match name {
+                None => None,
+                Some(name) => match written.and_then(|()| {
+                    staging.publish(&name).map_err(|e| {
+                        staging.discard(&name);
+                        e.to_string()
+                    })
+                }) {
+                    Ok(path) => Some(path),
+                    Err(reason) => {
+                        // Nothing of it was published: a later input may use the name.
+                        produced.remove(&name);
+                        log.file(Level::Problem, input, format_args!("refused: {reason}"));
+                        tally.add_refused();
+                        continue;
+                    }
+                },
+            };
+            for skipped in &converted.skipped {
+                log.file(
+                    Level::File,
+                    input,
+                    format_args!("{} skipped: {}", skipped.label(), skipped.reason),
+                );
+            }
+            match &path {
+                None => log.file(Level::File, input, "no qualifying client, no file written"),
+                Some(path) => log.file(
+                    Level::File,
+                    input,
+                    format_args!(
+                        "{} → {}",
+                        plural(converted.leads.len(), "client"),
+                        path.display()
+                    ),
+                ),
+            }
+            let replaced = converted.output.as_ref().map_or(0, |o| o.replaced_chars);
+            tally.add_converted(converted.leads.len(), &converted.skipped, replaced);
+            reported.push(converted);
+        }
+        if let Err(err) = staging.sync_target() {
+            log.note(Level::Problem, err);
         }
         crate::parallel::drop_aside(reported);
-        self.bytes = 0;
     }
 }
 
-/// The files named, and the `*.json` files of the folders named, in name order.
-/// An input that does not exist is counted as refused.
-fn collect_inputs(inputs: &[PathBuf], tally: &mut Tally) -> Vec<PathBuf> {
-    let mut files = Vec::new();
+/// The files named, and the webhook files of the folders named (by the one name filter every
+/// command uses), in name order. A folder that cannot be listed is counted as refused.
+fn collect_inputs(inputs: &[PathBuf], log: &Log, tally: &mut Tally) -> Vec<PathBuf> {
+    let mut found = Vec::new();
     for input in inputs {
         if input.is_dir() {
-            match fsx::read_dir(input) {
+            match files::read_dir(input) {
                 Ok(mut entries) => {
                     entries.retain(|path| is_webhook_file(path) && path.is_file());
                     entries.sort();
-                    files.extend(entries);
+                    found.extend(entries);
                 }
                 Err(err) => {
-                    crate::say!("bachata1c: {err}");
+                    log.note(Level::Problem, err);
                     tally.add_refused();
                 }
             }
         } else {
-            files.push(input.clone());
+            found.push(input.clone());
         }
     }
-    files
+    found
 }
 
-/// `*.json`, not hidden (editors and our own temporary files start with a dot).
 fn is_webhook_file(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    !name.starts_with('.')
-        && path
-            .extension()
-            .is_some_and(|ext| ext.eq_ignore_ascii_case("json"))
+    path.file_name()
+        .is_some_and(|name| is_webhook_name(&crate::exchange::folders::escaped_name(name)))
 }
 
 /// Reads and converts one input and reserves its output name; writes nothing.
 fn convert_one<'a>(
     input: &'a Path,
-    settings: &Settings,
-    limits: &Limits,
+    settings: &settings::Convert,
     produced: &mut HashMap<String, &'a Path>,
 ) -> Outcome {
-    let bytes = fsx::read_at_most(input, limits.max_input_bytes).map_err(|err| {
-        if fsx::is_sharing_violation(&err.source) {
+    let bytes = files::read_at_most(input, settings.limits.max_input_bytes).map_err(|err| {
+        if files::is_sharing_violation(&err.source) {
             // The webhook receiver is still writing it: not broken, just not ready.
             "another program still has it open (still being written?); convert it again later"
                 .to_string()
@@ -203,17 +208,23 @@ fn convert_one<'a>(
             err.source.to_string()
         }
     })?;
-    let received_at = fsx::modified_local(input).map_err(|err| err.source.to_string())?;
+    let received_at = files::modified_local(input).map_err(|err| err.source.to_string())?;
     let source_name = input
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let conversion = convert::convert_limited(&bytes, &source_name, received_at, settings, limits)
-        .map_err(|e| e.to_string())?;
-    if conversion.output.is_none() {
-        return Ok((conversion, None));
+    let converted = conversion::convert_limited(
+        &bytes,
+        &source_name,
+        received_at,
+        &settings.conversion,
+        &settings.limits,
+    )
+    .map_err(|e| e.to_string())?;
+    if converted.output.is_none() {
+        return Ok((converted, None));
     }
-    let name = output_name(input, settings.layout.format.extension());
+    let name = output_name(input, settings.conversion.layout.format.extension());
     if let Some(earlier) = produced.get(&name) {
         return Err(format!(
             "its output {name} was already written from {} in this run; convert it into another folder",
@@ -221,7 +232,7 @@ fn convert_one<'a>(
         ));
     }
     produced.insert(name.clone(), input);
-    Ok((conversion, Some(name)))
+    Ok((converted, Some(name)))
 }
 
 /// `hook-42.json` → `hook-42.csv`: only the input's own name, never a payload field, so an

@@ -1,8 +1,12 @@
 //! `bachata1c init --dir DIR`: create the exchange folders and a commented default config.
 
+use std::path::Path;
+
+use super::Exit;
 use crate::cli::InitArgs;
-use crate::exchange::folders::{CONFIG_NAME, Folders};
-use crate::fsx;
+use crate::exchange::folders::CONFIG_NAME;
+use crate::files;
+use crate::settings;
 
 /// Every setting, commented out at its default, so the administrator edits rather than writes.
 const DEFAULT_CONFIG: &str = r#"# bachata1c configuration. `bachata1c run --dir <this folder>` reads it from here;
@@ -39,38 +43,27 @@ const DEFAULT_CONFIG: &str = r#"# bachata1c configuration. `bachata1c run --dir 
 # lease_seconds = 300          # a claim not renewed this long (dead worker) is taken back
 "#;
 
-pub fn run(args: &InitArgs) -> u8 {
-    let Some(dir) = &args.folders.dir else {
-        crate::say!("bachata1c: init needs --dir DIR, the exchange folder to create");
-        return super::UNUSABLE;
-    };
-    let folders = match Folders::resolve(&args.folders) {
-        Ok((folders, _)) => folders,
-        Err(err) => {
-            crate::say!("bachata1c: {err}");
-            return super::UNUSABLE;
-        }
+pub fn run(args: &InitArgs) -> Exit {
+    let (folders, config) = match settings::init(&args.folders) {
+        Ok(resolved) => resolved,
+        Err(err) => return super::unusable(err),
     };
     if let Err(err) = folders.create_all() {
-        crate::say!("bachata1c: {err}");
-        return super::UNUSABLE;
+        return super::unusable(err);
     }
-    let config = args
-        .folders
-        .config
-        .clone()
-        .unwrap_or_else(|| dir.join(CONFIG_NAME));
     if config.exists() {
         crate::say!("bachata1c: {}: exists, left as it is", config.display());
     } else {
-        let parent = config.parent().unwrap_or(dir);
+        let parent = config
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let name = config
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| CONFIG_NAME.to_string());
-        if let Err(err) = fsx::write_atomic(parent, &name, DEFAULT_CONFIG.as_bytes()) {
-            crate::say!("bachata1c: {err}");
-            return super::UNUSABLE;
+        if let Err(err) = files::write_atomic(parent, &name, DEFAULT_CONFIG.as_bytes()) {
+            return super::unusable(err);
         }
         crate::say!("bachata1c: {}: written", config.display());
     }
@@ -79,7 +72,7 @@ pub fn run(args: &InitArgs) -> u8 {
         folders.inbox.display(),
         folders.outbox.display()
     );
-    super::SUCCESS
+    Exit::Success
 }
 
 #[cfg(test)]

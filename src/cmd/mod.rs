@@ -1,4 +1,6 @@
-//! One module per subcommand, each ending in a `run` that returns the exit status.
+//! One module per subcommand, each ending in a `run` that returns how the command ended. Each
+//! first asks [`crate::settings`] for its settings, so a bad option or config is reported the
+//! same way everywhere.
 
 pub mod convert;
 pub mod init;
@@ -10,20 +12,52 @@ pub mod watch;
 
 use std::process::ExitCode;
 
-/// Exit statuses, as documented in `--help`.
-pub const SUCCESS: u8 = 0;
-pub const SOME_REFUSED: u8 = 1;
-pub const UNUSABLE: u8 = 2;
+use crate::cli::{Cli, Command};
 
-pub fn run(cli: crate::cli::Cli) -> ExitCode {
-    let status = match cli.command {
-        crate::cli::Command::Convert(args) => convert::run(&args),
-        crate::cli::Command::Init(args) => init::run(&args),
-        crate::cli::Command::Run(args) => run::run(&args),
-        crate::cli::Command::Watch(args) => watch::run(&args),
-        crate::cli::Command::Status(args) => status::run(&args),
-        crate::cli::Command::Retry(args) => retry::run(&args),
-        crate::cli::Command::Serve(args) => serve::run(&args),
+/// How a command ended; its exit status is documented in `--help`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything was done (inputs without a qualifying client count as converted).
+    Success,
+    /// Some inputs were refused (kept with their reason); the others were converted.
+    SomeRefused,
+    /// `serve` stopped on its own: the server or the converter beside it failed.
+    StoppedOnItsOwn,
+    /// A usage error, or the folders, config, ledger or address cannot be used.
+    Unusable,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Success => 0,
+            Exit::SomeRefused | Exit::StoppedOnItsOwn => 1,
+            Exit::Unusable => 2,
+        }
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit.code())
+    }
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let exit = match cli.command {
+        Command::Convert(args) => convert::run(&args),
+        Command::Init(args) => init::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Watch(args) => watch::run(&args),
+        Command::Status(args) => status::run(&args),
+        Command::Retry(args) => retry::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
-    ExitCode::from(status)
+    exit.into()
+}
+
+/// Reports a settings error the one way every command does, and says the command cannot run.
+fn unusable(err: impl std::fmt::Display) -> Exit {
+    crate::say!("bachata1c: {err}");
+    Exit::Unusable
 }

@@ -1,16 +1,15 @@
 //! `bachata1c retry [NAME...]`: move refused inputs from failed/ back to the inbox, dropping
 //! their `.reason.txt`; the next `run` or `watch` takes them again.
 
+use super::Exit;
 use crate::cli::RetryArgs;
-use crate::exchange::folders::{self, Folders, is_webhook_name};
+use crate::exchange::folders::{self, is_webhook_name};
+use crate::settings;
 
-pub fn run(args: &RetryArgs) -> u8 {
-    let folders = match Folders::resolve(&args.folders) {
-        Ok((folders, _)) => folders,
-        Err(err) => {
-            crate::say!("bachata1c: {err}");
-            return super::UNUSABLE;
-        }
+pub fn run(args: &RetryArgs) -> Exit {
+    let folders = match settings::retry(args) {
+        Ok(settings) => settings.folders,
+        Err(err) => return super::unusable(err),
     };
     let names: Vec<String> = if args.names.is_empty() {
         match std::fs::read_dir(&folders.failed) {
@@ -25,21 +24,21 @@ pub fn run(args: &RetryArgs) -> u8 {
             }
             Err(err) => {
                 crate::say!("bachata1c: cannot list {}: {err}", folders.failed.display());
-                return super::UNUSABLE;
+                return Exit::Unusable;
             }
         }
     } else {
         args.names.clone()
     };
-    if let Err(err) = crate::fsx::create_dir_all(&folders.inbox) {
+    if let Err(err) = crate::files::create_dir_all(&folders.inbox) {
         crate::say!("bachata1c: {err}");
-        return super::UNUSABLE;
+        return Exit::Unusable;
     }
-    let mut status = super::SUCCESS;
+    let mut status = Exit::Success;
     for name in &names {
         if name.contains(['/', '\\']) || name.starts_with('.') {
             crate::say!("bachata1c: {name}: give the name of a file in failed/, not a path");
-            status = super::SOME_REFUSED;
+            status = Exit::SomeRefused;
             continue;
         }
         let from = folders.failed.join(name);
@@ -50,11 +49,11 @@ pub fn run(args: &RetryArgs) -> u8 {
             }
             Err(err) => {
                 crate::say!("bachata1c: {}: cannot move it back: {err}", from.display());
-                status = super::SOME_REFUSED;
+                status = Exit::SomeRefused;
             }
         }
     }
-    if status == super::SUCCESS {
+    if status == Exit::Success {
         crate::say!("bachata1c: {} file(s) moved back to the inbox", names.len());
     }
     status

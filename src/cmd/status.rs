@@ -1,17 +1,16 @@
 //! `bachata1c status`: the ledger's totals, what waits in the inbox and failed/, and the
 //! latest refused inputs with their reasons.
 
+use super::Exit;
 use crate::cli::StatusArgs;
-use crate::exchange::folders::{self, Folders};
+use crate::exchange::folders;
 use crate::ledger::Ledger;
+use crate::settings;
 
-pub fn run(args: &StatusArgs) -> u8 {
-    let folders = match Folders::resolve(&args.folders) {
-        Ok((folders, _)) => folders,
-        Err(err) => {
-            crate::say!("bachata1c: {err}");
-            return super::UNUSABLE;
-        }
+pub fn run(args: &StatusArgs) -> Exit {
+    let folders = match settings::status(args) {
+        Ok(settings) => settings.folders,
+        Err(err) => return super::unusable(err),
     };
     let path = folders.ledger();
     if !path.is_file() {
@@ -19,7 +18,7 @@ pub fn run(args: &StatusArgs) -> u8 {
             "bachata1c: {}: no ledger yet (nothing was processed here)",
             path.display()
         );
-        return super::UNUSABLE;
+        return Exit::Unusable;
     }
     let ledger = match Ledger::open(&path) {
         Ok(ledger) => ledger,
@@ -28,17 +27,16 @@ pub fn run(args: &StatusArgs) -> u8 {
                 "bachata1c: cannot open the ledger {}: {err}",
                 path.display()
             );
-            return super::UNUSABLE;
+            return Exit::Unusable;
         }
     };
     let (totals, failures) = match (ledger.totals(), ledger.latest_failures(args.failures)) {
         (Ok(t), Ok(f)) => (t, f),
         (Err(err), _) | (_, Err(err)) => {
             crate::say!("bachata1c: ledger {}: {err}", path.display());
-            return super::UNUSABLE;
+            return Exit::Unusable;
         }
     };
-    let count = folders::count_webhooks;
     crate::show!("ledger:     {}", path.display());
     for (outcome, n) in &totals.by_outcome {
         crate::show!("{:<11} {n}", format!("{outcome}:"));
@@ -51,13 +49,19 @@ pub fn run(args: &StatusArgs) -> u8 {
     if let Some(last) = &totals.last_taken {
         crate::show!("last input: {last}");
     }
-    crate::show!("inbox:      {} waiting", count(&folders.inbox));
-    crate::show!("failed/:    {} file(s)", count(&folders.failed));
+    crate::show!(
+        "inbox:      {} waiting",
+        folders::count_webhooks(&folders.inbox)
+    );
+    crate::show!(
+        "failed/:    {} file(s)",
+        folders::count_webhooks(&folders.failed)
+    );
     if !failures.is_empty() {
         crate::show!("latest refused inputs:");
         for f in &failures {
             crate::show!("  {}  {}: {}", f.at, f.name, f.reason);
         }
     }
-    super::SUCCESS
+    Exit::Success
 }

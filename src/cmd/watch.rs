@@ -1,114 +1,98 @@
 //! `bachata1c watch`: keep converting inbox files as they arrive (a service). Scans at start,
 //! on every event, and on a timer; a folder error is logged and retried, not fatal.
 
-use std::sync::atomic::Ordering;
-use std::sync::mpsc::Sender;
 use std::time::Duration;
 
-use super::run::{STOP, on_stop, open_log};
+use super::Exit;
+use super::run::open_log;
 use crate::cli::WatchArgs;
-use crate::exchange::{Exchange, Options};
-use crate::log::Level;
-use crate::watch::{Trigger, Wake};
+use crate::exchange::{self, Exchange};
+use crate::report::Level;
+use crate::settings::{self, DEFAULT_POLL_RESCAN};
+use crate::stop::Stop;
+use crate::trigger::Trigger;
 
-pub fn run(args: &WatchArgs) -> u8 {
-    watch(args, |wake| {
-        on_stop(move || {
-            let _ = wake.send(Wake::Stop);
-        })
-    })
+pub fn run(args: &WatchArgs) -> Exit {
+    let settings = match settings::watch(args) {
+        Ok(settings) => settings,
+        Err(err) => return super::unusable(err),
+    };
+    let stop = Stop::new();
+    stop.on_signals(|| {});
+    watch(&settings, &stop)
 }
 
-/// The watch loop until [`STOP`]; `install_stop` gets the sender that wakes the loop, to
-/// connect it to whatever says stop (the signal handler, or `serve`'s shutdown).
-pub fn watch(args: &WatchArgs, install_stop: impl FnOnce(Sender<Wake>)) -> u8 {
-    let Some(log) = open_log(&args.run.log) else {
-        return super::UNUSABLE;
+/// The watch loop until `stop` is requested (by a signal, or by `serve` shutting down).
+pub fn watch(settings: &settings::Watch, stop: &Stop) -> Exit {
+    let Some(log) = open_log(&settings.exchange.log) else {
+        return Exit::Unusable;
     };
-    let opts = match Options::resolve(&args.run) {
-        Ok(opts) => opts,
-        Err(err) => {
-            log.note(Level::Problem, err);
-            return super::UNUSABLE;
-        }
-    };
-    let poll = args.poll || opts.config.watch.poll.unwrap_or(false);
-    let default_rescan = if poll { 2.0 } else { 30.0 };
-    let rescan_secs = args
-        .rescan
-        .or(opts.config.watch.rescan_seconds)
-        .unwrap_or(default_rescan);
-    let Ok(rescan) = Duration::try_from_secs_f64(rescan_secs.max(0.05)) else {
-        log.note(
-            Level::Problem,
-            format_args!("--rescan {rescan_secs}: a number of seconds is expected"),
-        );
-        return super::UNUSABLE;
-    };
-    let mut exchange = match Exchange::open(&opts, &log, &STOP) {
+    let mut exchange = match Exchange::open(&settings.exchange, &log, stop) {
         Ok(exchange) => exchange,
         Err(err) => {
             log.note(Level::Problem, err);
-            return super::UNUSABLE;
+            return Exit::Unusable;
         }
     };
+    let inbox = &settings.exchange.folders.inbox;
     // Without events (no inotify instances left, an exotic file system) the timer still works.
-    let (trigger, poll, rescan, rescan_secs) = match Trigger::new(&opts.folders.inbox, poll) {
-        Ok(trigger) => (trigger, poll, rescan, rescan_secs),
+    let (mut trigger, poll, rescan) = match Trigger::new(inbox, settings.poll, stop) {
+        Ok(trigger) => (trigger, settings.poll, settings.rescan),
         Err(err) => {
-            let secs = args.rescan.unwrap_or(2.0).min(rescan_secs);
+            let rescan = settings.rescan.min(DEFAULT_POLL_RESCAN);
             log.note(
                 Level::Problem,
-                format_args!("{err}; polling every {secs} s instead"),
+                format_args!("{err}; polling every {} s instead", rescan.as_secs_f64()),
             );
-            match Trigger::new(&opts.folders.inbox, true) {
-                Ok(trigger) => (trigger, true, Duration::from_secs_f64(secs.max(0.05)), secs),
+            match Trigger::new(inbox, true, stop) {
+                Ok(trigger) => (trigger, true, rescan),
                 Err(err) => {
                     log.note(Level::Problem, err);
                     exchange.close();
-                    return super::UNUSABLE;
+                    return Exit::Unusable;
                 }
             }
         }
     };
-    install_stop(trigger.sender());
     log.note(
         Level::File,
         format_args!(
-            "watching {} ({}, scan at least every {rescan_secs} s)",
-            opts.folders.inbox.display(),
-            if poll { "polling" } else { "events" }
+            "watching {} ({}, scan at least every {} s)",
+            inbox.display(),
+            if poll { "polling" } else { "events" },
+            rescan.as_secs_f64()
         ),
     );
-    let mut trigger = trigger;
     let mut backoff = Backoff::new(rescan);
-    loop {
-        // The summary counts files waiting in the latest scan, not every look at them.
-        exchange.summary.waiting = 0;
+    while !stop.is_requested() {
+        // The tally counts files waiting in the latest scan, not every look at them.
+        exchange.tally.waiting = 0;
         let result = exchange.repair().and_then(|recreated| {
             // A recreated inbox is a new folder: the old watch on it sees nothing any more.
-            if recreated && let Err(err) = trigger.rewatch(&opts.folders.inbox) {
+            if recreated && let Err(err) = trigger.rewatch(inbox) {
                 log.note(Level::Problem, err);
             }
             exchange.recover()?;
             exchange.scan()
         });
-        if STOP.load(Ordering::SeqCst) {
+        if stop.is_requested() {
             break;
         }
-        let woken = match result {
+        match result {
             Ok(()) => {
                 backoff.reset();
                 // Files not complete yet are looked at again soon, not only at the next timer.
-                let timeout = if exchange.summary.waiting > 0 {
-                    opts.settle
-                        .unwrap_or(crate::exchange::RECHECK)
+                let timeout = if exchange.tally.waiting > 0 {
+                    settings
+                        .exchange
+                        .settle
+                        .unwrap_or(exchange::RECHECK)
                         .max(Duration::from_millis(200))
                         .min(rescan)
                 } else {
                     rescan
                 };
-                trigger.wait(timeout)
+                trigger.wait(timeout);
             }
             Err(err) => {
                 // One line per attempt, and truly that long before the next: the events our
@@ -118,19 +102,13 @@ pub fn watch(args: &WatchArgs, install_stop: impl FnOnce(Sender<Wake>)) -> u8 {
                     Level::Problem,
                     format_args!("{err}; trying again in {} s", pause.as_secs_f64()),
                 );
-                trigger.pause(pause)
+                trigger.pause(pause);
             }
-        };
-        if woken == Wake::Stop || STOP.load(Ordering::SeqCst) {
-            break;
         }
     }
-    log.note(
-        Level::Problem,
-        format_args!("stopped; {}", exchange.summary),
-    );
+    log.note(Level::Summary, format_args!("stopped; {}", exchange.tally));
     exchange.close();
-    super::SUCCESS
+    Exit::Success
 }
 
 /// Waits after a failed pass: 1 s, then twice as long each time it fails again, up to the
@@ -142,10 +120,9 @@ struct Backoff {
 
 impl Backoff {
     fn new(max: Duration) -> Backoff {
-        let max = max.max(Duration::from_secs(1));
         Backoff {
             next: Duration::from_secs(1),
-            max,
+            max: max.max(Duration::from_secs(1)),
         }
     }
 

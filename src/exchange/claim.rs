@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::folders::{self, Folders};
-use crate::fsx;
+use crate::files;
 
 const LEASE: &str = ".lease";
 pub const LEASE_NEW: &str = ".lease.new";
@@ -59,7 +59,7 @@ fn host() -> String {
 }
 
 impl Claim {
-    pub fn start(folders: &Folders) -> fsx::Result<Claim> {
+    pub fn start(folders: &Folders) -> files::Result<Claim> {
         let start = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default()
@@ -79,7 +79,7 @@ impl Claim {
 
     /// Makes the worker folder and its lease again when they were removed under us (the work
     /// area deleted by hand, or the inbox removed and created anew).
-    pub fn restore(&mut self) -> fsx::Result<()> {
+    pub fn restore(&mut self) -> files::Result<()> {
         if self.dir.join(LEASE).is_file() {
             return Ok(());
         }
@@ -89,12 +89,12 @@ impl Claim {
 
     /// Rewrites the lease: its modification time, set by the file system holding the inbox,
     /// says «alive» to every machine without comparing their clocks.
-    pub fn renew(&self) -> fsx::Result<()> {
+    pub fn renew(&self) -> files::Result<()> {
         let mut lease = &self.lease;
         lease
             .seek(SeekFrom::Start(0))
             .and_then(|_| lease.write_all(self.id.as_bytes()))
-            .map_err(|source| fsx::Error {
+            .map_err(|source| files::Error {
                 action: "renew the claim lease",
                 path: self.dir.join(LEASE),
                 source,
@@ -127,7 +127,7 @@ impl Claim {
                 )))
             }
             Err(err) if err.kind() == io::ErrorKind::NotFound => Err(Ok(Missed::Gone)),
-            Err(err) if crate::fsx::is_sharing_violation(&err) => Err(Ok(Missed::Busy)),
+            Err(err) if crate::files::is_sharing_violation(&err) => Err(Ok(Missed::Busy)),
             Err(err) => Err(Err(err)),
         }
     }
@@ -178,7 +178,7 @@ impl Claim {
                     let process_gone = same_host
                         && pid
                             .and_then(|p| p.parse().ok())
-                            .and_then(fsx::process_alive)
+                            .and_then(files::process_alive)
                             == Some(false);
                     if process_gone || expired {
                         dead.push(DeadWorker { id, _lock: None });
@@ -193,8 +193,8 @@ impl Claim {
 /// Creates the worker folder `dir` and its lease, locked for the worker's life. Locked under
 /// another name first, so that no one sees a lease that is not locked yet (and takes it for a
 /// dead worker's).
-fn new_lease(dir: &Path) -> fsx::Result<File> {
-    fsx::create_dir_all(dir)?;
+fn new_lease(dir: &Path) -> files::Result<File> {
+    files::create_dir_all(dir)?;
     let new = dir.join(LEASE_NEW);
     let path = dir.join(LEASE);
     let lease = File::options()
@@ -211,7 +211,7 @@ fn new_lease(dir: &Path) -> fsx::Result<File> {
             Err(TryLockError::WouldBlock) => Err(io::Error::other("locked by another worker")),
         })
         .and_then(|file| fs::rename(&new, &path).map(|()| file))
-        .map_err(|source| fsx::Error {
+        .map_err(|source| files::Error {
             action: "create the claim lease",
             path,
             source,

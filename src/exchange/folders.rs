@@ -1,12 +1,10 @@
-//! The exchange folder's parts, where each one is (command line over config over defaults
-//! under `--dir`), which inbox names are webhooks, and moves that never overwrite a file.
+//! The exchange folder's parts, which names are webhooks (the one filter every command uses),
+//! and moves that never overwrite a file.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::cli::FolderArgs;
-use crate::config::Config;
-use crate::fsx;
+use crate::files;
 
 /// The config file `init` writes and `run` finds in the exchange folder.
 pub const CONFIG_NAME: &str = "bachata1c.toml";
@@ -25,57 +23,7 @@ pub struct Folders {
 }
 
 impl Folders {
-    /// The folders from the command line, then the config, then `DIR/<part>`. The config is
-    /// the one named by `--config`, else `DIR/bachata1c.toml` when it exists.
-    pub fn resolve(args: &FolderArgs) -> Result<(Folders, Config), String> {
-        let config_path = Folders::config_path(args);
-        let config = match &config_path {
-            Some(path) => Config::load(path).map_err(|e| e.to_string())?,
-            None => Config::default(),
-        };
-        let config_dir = config_path
-            .as_deref()
-            .and_then(Path::parent)
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let dir = args
-            .dir
-            .clone()
-            .or_else(|| config.folders.dir.as_ref().map(|d| config_dir.join(d)));
-        let part = |cli: &Option<PathBuf>, file: &Option<PathBuf>, default: &str| {
-            if let Some(path) = cli {
-                return Ok(path.clone());
-            }
-            match (file, &dir) {
-                (Some(path), Some(dir)) => Ok(dir.join(path)),
-                (Some(path), None) if path.is_absolute() => Ok(path.clone()),
-                (None, Some(dir)) => Ok(dir.join(default)),
-                _ => Err(format!(
-                    "no {default} folder: pass --dir DIR (or --{default} DIR), or set [folders] dir in the config"
-                )),
-            }
-        };
-        let f = &config.folders;
-        let folders = Folders {
-            inbox: part(&args.inbox, &f.inbox, "inbox")?,
-            outbox: part(&args.outbox, &f.outbox, "outbox")?,
-            archive: part(&args.archive, &f.archive, "archive")?,
-            failed: part(&args.failed, &f.failed, "failed")?,
-            state: part(&args.state, &f.state, "state")?,
-        };
-        Ok((folders, config))
-    }
-
-    /// The config file in use: `--config`, else `DIR/bachata1c.toml` when it exists.
-    pub fn config_path(args: &FolderArgs) -> Option<PathBuf> {
-        match (&args.config, &args.dir) {
-            (Some(path), _) => Some(path.clone()),
-            (None, Some(dir)) if dir.join(CONFIG_NAME).is_file() => Some(dir.join(CONFIG_NAME)),
-            _ => None,
-        }
-    }
-
-    pub fn create_all(&self) -> fsx::Result<()> {
+    pub fn create_all(&self) -> files::Result<()> {
         for dir in [
             &self.inbox,
             &self.outbox,
@@ -83,10 +31,10 @@ impl Folders {
             &self.failed,
             &self.state,
         ] {
-            fsx::create_dir_all(dir)?;
+            files::create_dir_all(dir)?;
         }
-        fsx::create_dir_all(&self.work_root())?;
-        fsx::create_dir_all(&self.staging_root())
+        files::create_dir_all(&self.work_root())?;
+        files::create_dir_all(&self.staging_root())
     }
 
     pub fn work_root(&self) -> PathBuf {

@@ -11,10 +11,11 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+use super::Error;
 use super::claim::Claim;
 use super::folders::{self, Folders};
 use crate::ledger::Ledger;
-use crate::log::{Level, Log};
+use crate::report::{Level, Log};
 
 pub fn recover(
     folders: &Folders,
@@ -22,7 +23,7 @@ pub fn recover(
     me: &Claim,
     lease: Duration,
     log: &Log,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let mut dead = me.dead_workers(folders, lease);
     let mut ids: Vec<String> = dead.iter().map(|worker| worker.id.clone()).collect();
     // A staging folder without its worker folder: that worker died while finishing.
@@ -38,7 +39,10 @@ pub fn recover(
         let staging = folders.staging_root().join(&id);
         let (published, dropped) = ledger
             .resolve_worker(&id, |output| staging.join(output).exists())
-            .map_err(|e| format!("ledger {}: {e}", folders.ledger().display()))?;
+            .map_err(|source| Error::Ledger {
+                path: folders.ledger(),
+                source,
+            })?;
         let work = folders.work_root().join(&id);
         let mut returned = 0;
         for entry in fs::read_dir(&work).into_iter().flatten().flatten() {
@@ -87,9 +91,11 @@ pub fn check_new_ledger(
     ledger: &mut Ledger,
     new_ledger: bool,
     log: &Log,
-) -> Result<(), String> {
-    let ledger_error =
-        |e: crate::ledger::Error| format!("ledger {}: {e}", folders.ledger().display());
+) -> Result<(), Error> {
+    let ledger_error = |source| Error::Ledger {
+        path: folders.ledger(),
+        source,
+    };
     if !ledger.is_empty().map_err(ledger_error)? {
         return Ok(());
     }
@@ -98,28 +104,20 @@ pub fn check_new_ledger(
         return Ok(());
     }
     if !new_ledger {
-        return Err(format!(
-            "{}: the ledger is new or empty, but {} holds {} converted input(s): without the old \
-             ledger a webhook delivered again would be converted a second time. Put the old \
-             ledger back (from a backup), or run once with --new-ledger to start a new one that \
-             first records every archived input",
-            folders.ledger().display(),
-            folders.archive.display(),
-            archived.len()
-        ));
+        return Err(Error::LedgerLost {
+            ledger: folders.ledger(),
+            archive: folders.archive.clone(),
+            archived: archived.len(),
+        });
     }
     let mut entries = Vec::with_capacity(archived.len());
     for path in &archived {
-        let bytes = crate::fsx::read(path).map_err(|e| e.to_string())?;
-        let hash: String = Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let bytes = crate::files::read(path)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        entries.push((hash, name));
+        entries.push((super::hex(&Sha256::digest(&bytes)), name));
     }
     ledger.record_archived(&entries).map_err(ledger_error)?;
     log.note(

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::folders::{self, is_webhook_name};
-use crate::fsx;
-use crate::log::{Level, Log};
+use crate::files;
+use crate::report::{Level, Log};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
@@ -50,8 +50,8 @@ pub struct Scanner {
 }
 
 impl Scanner {
-    pub fn open(inbox: &Path, follow_symlinks: bool) -> fsx::Result<Scanner> {
-        let entries = fs::read_dir(inbox).map_err(|source| fsx::Error {
+    pub fn open(inbox: &Path, follow_symlinks: bool) -> files::Result<Scanner> {
+        let entries = fs::read_dir(inbox).map_err(|source| files::Error {
             action: "list the inbox",
             path: inbox.to_path_buf(),
             source,

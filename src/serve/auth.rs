@@ -6,6 +6,17 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq;
 
+/// Credentials that would accept or refuse every request.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialsError {
+    #[error("the user name is empty")]
+    EmptyUser,
+    #[error("the user name {0:?} contains `:`, which Basic Authentication cannot carry")]
+    ColonInUser(String),
+    #[error("the password is empty")]
+    EmptyPassword,
+}
+
 /// The user and password Bachata is told to send. The password never appears in `Debug`.
 #[derive(Clone)]
 pub struct Credentials {
@@ -25,17 +36,15 @@ impl std::fmt::Debug for Credentials {
 impl Credentials {
     /// Refuses an empty user or password (and a `:` in the user, which Basic cannot carry),
     /// because such a setting would silently accept or reject every request.
-    pub fn new(user: &str, password: &str) -> Result<Credentials, String> {
+    pub fn new(user: &str, password: &str) -> Result<Credentials, CredentialsError> {
         if user.is_empty() {
-            return Err("the user name is empty".to_string());
+            return Err(CredentialsError::EmptyUser);
         }
         if user.contains(':') {
-            return Err(format!(
-                "the user name {user:?} contains `:`, which Basic Authentication cannot carry"
-            ));
+            return Err(CredentialsError::ColonInUser(user.to_string()));
         }
         if password.is_empty() {
-            return Err("the password is empty".to_string());
+            return Err(CredentialsError::EmptyPassword);
         }
         Ok(Credentials {
             user: user.to_string(),

@@ -120,7 +120,7 @@ impl Connections {
         let mut shed = lock(&self.shed_unlogged);
         shed.0 += 1;
         if shed.1.is_none_or(|at| at.elapsed().as_secs() >= 10) {
-            crate::log::stderr(format_args!(
+            crate::report::stderr(format_args!(
                 "bachata1c: {} connections open, the cap ([serve] max_connections, --max-connections): closed {} idle one(s) to make room",
                 self.cap, shed.0
             ));

@@ -17,8 +17,9 @@ use chrono::Utc;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::connections::{self, Connections};
-use super::{Credentials, HEALTH_PATH, Settings, Store, store};
+use super::{Credentials, Settings, Store, store};
 use crate::payload;
+use crate::settings::HEALTH_PATH;
 
 /// What every request handler shares.
 #[derive(Debug)]
@@ -246,7 +247,7 @@ fn save(store: &Store, body: &[u8]) -> Response {
 
 /// The body could not be made durable: 507 for a full disk, 503 otherwise, so that Bachata
 /// retries later instead of the lead being lost.
-fn unwritable(err: &crate::fsx::Error, size: Option<usize>) -> Response {
+fn unwritable(err: &crate::files::Error, size: Option<usize>) -> Response {
     let status = if store::is_disk_full(&err.source) {
         StatusCode::INSUFFICIENT_STORAGE
     } else {

@@ -8,8 +8,7 @@ pub mod http;
 pub mod store;
 
 use std::net::{SocketAddr, TcpListener};
-use std::path::PathBuf;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum_server::Handle;
@@ -17,45 +16,11 @@ use axum_server::Handle;
 pub use auth::Credentials;
 pub use store::Store;
 
-/// Everything `serve` needs, with the command line and the config file already merged.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub listen: SocketAddr,
-    /// The path Bachata posts to, such as `/webhook`.
-    pub path: String,
-    /// Bodies above this many bytes are refused with 413.
-    pub body_limit: usize,
-    /// `None`: every request is accepted (for a loopback address behind a proxy that checks).
-    pub credentials: Option<Credentials>,
-    pub inbox: PathBuf,
-    pub failed: PathBuf,
-    pub tls: Option<Tls>,
-    /// Longest time for a client to send the request line and headers, the TLS handshake, and
-    /// the longest an idle keep-alive connection is kept.
-    pub header_timeout: Duration,
-    /// Longest time for a client to send the whole body.
-    pub body_timeout: Duration,
-    /// Most connections open at once (lowered to what the descriptor limit allows); at the cap
-    /// the longest-idle connection is closed to make room.
-    pub max_connections: usize,
-}
+use crate::settings::{Serve as Settings, Tls};
+use crate::stop::Stop;
 
-/// PEM certificate chain and private key for HTTPS served directly with rustls.
-#[derive(Debug, Clone)]
-pub struct Tls {
-    pub cert: PathBuf,
-    pub key: PathBuf,
-}
-
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
-pub const DEFAULT_PATH: &str = "/webhook";
-pub const HEALTH_PATH: &str = "/health";
-pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
-pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
-pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
-/// How long requests in flight (and their durable writes) may take to finish after a
-/// shutdown signal before their connections are closed.
+/// How long requests in flight (and their durable writes) may take to finish after the stop
+/// is requested before their connections are closed.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Why `serve` did not start or stopped on its own.
@@ -69,114 +34,20 @@ pub enum Error {
     Stopped(String),
 }
 
-/// A shutdown request shared by the HTTP server and a background worker. The server requests
-/// it on SIGINT/SIGTERM/Ctrl+C; a worker polls [`Shutdown::is_requested`] or sleeps in
-/// [`Shutdown::wait_timeout`], which returns early when shutdown is requested.
-#[derive(Debug, Clone, Default)]
-pub struct Shutdown {
-    inner: Arc<ShutdownInner>,
-}
-
-#[derive(Debug, Default)]
-struct ShutdownInner {
-    requested: Mutex<bool>,
-    condvar: Condvar,
-    notify: tokio::sync::Notify,
-}
-
-impl Shutdown {
-    pub fn new() -> Shutdown {
-        Shutdown::default()
-    }
-
-    pub fn request(&self) {
-        let mut requested = lock(&self.inner.requested);
-        *requested = true;
-        self.inner.condvar.notify_all();
-        self.inner.notify.notify_waiters();
-    }
-
-    pub fn is_requested(&self) -> bool {
-        *lock(&self.inner.requested)
-    }
-
-    /// Sleeps up to `timeout` on a worker thread; returns true when shutdown was requested.
-    pub fn wait_timeout(&self, timeout: Duration) -> bool {
-        let requested = lock(&self.inner.requested);
-        let (requested, _) = self
-            .inner
-            .condvar
-            .wait_timeout_while(requested, timeout, |requested| !*requested)
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *requested
-    }
-
-    /// Calls `f` on a small thread of its own once shutdown is requested: the bridge to a
-    /// worker that waits on something else (a channel, a file watcher), e.g.
-    /// `shutdown.on_request(move || { let _ = wake.send(Wake::Stop); })`.
-    pub fn on_request(&self, f: impl FnOnce() + Send + 'static) {
-        let shutdown = self.clone();
-        std::thread::Builder::new()
-            .name("bachata1c-shutdown".to_string())
-            .spawn(move || {
-                while !shutdown.wait_timeout(Duration::from_secs(3600)) {}
-                f();
-            })
-            .expect("a thread can be started");
-    }
-
-    /// Resolves once shutdown is requested (for async code).
-    pub async fn requested(&self) {
-        loop {
-            let notified = self.inner.notify.notified();
-            tokio::pin!(notified);
-            // Register before checking, so a request between the check and the await is seen.
-            notified.as_mut().enable();
-            if self.is_requested() {
-                return;
-            }
-            notified.await;
-        }
-    }
-}
-
-fn lock(mutex: &Mutex<bool>) -> std::sync::MutexGuard<'_, bool> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 /// Work that runs on its own thread beside the server, such as converting the inbox
-/// (`serve --convert`). It must return soon after its [`Shutdown`] is requested. If it returns
-/// (or panics) before that, the server shuts down too and [`run`] reports [`Error::Stopped`],
-/// so a service manager restarts the whole service rather than keep half of it running.
-pub type Background = Box<dyn FnOnce(Shutdown) -> anyhow::Result<()> + Send>;
+/// (`serve --convert`). It must return soon after the stop is requested. If it returns (or
+/// panics) before that, the server shuts down too and [`run`] reports [`Error::Stopped`], so a
+/// service manager restarts the whole service rather than keep half of it running.
+pub type Background = Box<dyn FnOnce(Stop) -> anyhow::Result<()> + Send>;
 
-/// Serves until SIGINT, SIGTERM or Ctrl+C (then finishes the requests in flight), with an
-/// optional background worker. Prints the bound address on stderr once listening.
-pub fn run(settings: Settings, background: Option<Background>) -> Result<(), Error> {
+/// Serves until `stop` is requested (then finishes the requests in flight), with an optional
+/// background worker. Prints the bound address on stderr once listening.
+pub fn run(settings: &Settings, stop: &Stop, background: Option<Background>) -> Result<(), Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("bachata1c-serve")
         .build()
         .map_err(|err| Error::Startup(format!("cannot start the server runtime: {err}")))?;
-    let shutdown = Shutdown::new();
-    let on_signal = shutdown.clone();
-    runtime.spawn(async move {
-        wait_for_signal().await;
-        crate::say!("bachata1c: shutting down: finishing requests in flight");
-        on_signal.request();
-    });
-    run_until(&runtime, settings, shutdown, background)
-}
-
-/// [`run`] without the signal handlers: serves until `shutdown` is requested by the caller.
-pub fn run_until(
-    runtime: &tokio::runtime::Runtime,
-    settings: Settings,
-    shutdown: Shutdown,
-    background: Option<Background>,
-) -> Result<(), Error> {
     let store = Store::new(settings.inbox.clone(), settings.failed.clone());
     let stale = store
         .prepare()
@@ -196,7 +67,7 @@ pub fn run_until(
         None => None,
     };
 
-    let worker = background.map(|work| spawn_worker(work, shutdown.clone()));
+    let worker = background.map(|work| spawn_worker(work, stop.clone()));
     let scheme = if tls.is_some() { "https" } else { "http" };
     crate::say!(
         "bachata1c: listening on {scheme}://{address}{} (inbox {}, failed {}){}",
@@ -220,13 +91,13 @@ pub fn run_until(
         }
     }
 
-    let app = http::App::new(store, &settings);
+    let app = http::App::new(store, settings);
     let connections = app.connections.clone();
     let router = http::router(app.clone());
     let served = runtime.block_on(async {
         let handle = Handle::new();
         let stopper = handle.clone();
-        let stop_when = shutdown.clone();
+        let stop_when = stop.clone();
         tokio::spawn(async move {
             stop_when.requested().await;
             stopper.graceful_shutdown(Some(SHUTDOWN_GRACE));
@@ -260,7 +131,7 @@ pub fn run_until(
         result.map_err(|err| Error::Stopped(format!("the server failed: {err}")))
     });
     // Whatever ended the server, the worker must stop too.
-    shutdown.request();
+    stop.request();
     let worker_result = match worker {
         Some(worker) => worker
             .join()
@@ -273,19 +144,16 @@ pub fn run_until(
     Ok(())
 }
 
-/// Runs `work` on its own thread; if it ends before shutdown was requested, that is a failure
+/// Runs `work` on its own thread; if it ends before the stop was requested, that is a failure
 /// and the server is stopped.
-fn spawn_worker(
-    work: Background,
-    shutdown: Shutdown,
-) -> std::thread::JoinHandle<Result<(), Error>> {
+fn spawn_worker(work: Background, stop: Stop) -> std::thread::JoinHandle<Result<(), Error>> {
     std::thread::Builder::new()
         .name("bachata1c-background".to_string())
         .spawn(move || {
             let result =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(shutdown.clone())));
-            let early = !shutdown.is_requested();
-            shutdown.request();
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(stop.clone())));
+            let early = !stop.is_requested();
+            stop.request();
             let problem = match result {
                 Ok(Ok(())) if !early => return Ok(()),
                 Ok(Ok(())) => "the background worker stopped".to_string(),
@@ -319,125 +187,67 @@ async fn rustls_config(tls: &Tls) -> Result<axum_server::tls_rustls::RustlsConfi
     ))
 }
 
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => ctrl_c().await,
-        }
-    }
-    #[cfg(not(unix))]
-    ctrl_c().await;
-}
-
-/// Ctrl+C; if it cannot be watched, never (rather than stopping at once).
-async fn ctrl_c() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings;
     use std::sync::atomic::{AtomicBool, Ordering};
 
     fn settings(dir: &std::path::Path) -> Settings {
         Settings {
             listen: "127.0.0.1:0".parse().unwrap(),
-            path: DEFAULT_PATH.to_string(),
-            body_limit: DEFAULT_BODY_LIMIT,
+            path: settings::DEFAULT_WEBHOOK_PATH.to_string(),
+            body_limit: settings::DEFAULT_BODY_LIMIT,
             credentials: None,
             inbox: dir.join("inbox"),
             failed: dir.join("failed"),
             tls: None,
-            header_timeout: DEFAULT_HEADER_TIMEOUT,
-            body_timeout: DEFAULT_BODY_TIMEOUT,
-            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_timeout: settings::DEFAULT_HEADER_TIMEOUT,
+            body_timeout: settings::DEFAULT_BODY_TIMEOUT,
+            max_connections: settings::DEFAULT_MAX_CONNECTIONS,
+            convert: None,
         }
     }
 
-    fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-    }
-
     #[test]
-    fn a_background_worker_runs_until_shutdown_and_then_the_server_stops_cleanly() {
+    fn a_background_worker_runs_until_the_stop_and_then_the_server_stops_cleanly() {
         let dir = tempfile::tempdir().unwrap();
-        let shutdown = Shutdown::new();
-        let saw_shutdown = Arc::new(AtomicBool::new(false));
-        let started = Arc::new((Mutex::new(false), Condvar::new()));
-        let (saw, up) = (saw_shutdown.clone(), started.clone());
-        let worker: Background = Box::new(move |shutdown| {
-            *up.0.lock().unwrap() = true;
-            up.1.notify_all();
+        let stop = Stop::new();
+        let saw_stop = Arc::new(AtomicBool::new(false));
+        let (up, started) = std::sync::mpsc::channel();
+        let saw = saw_stop.clone();
+        let worker: Background = Box::new(move |stop| {
+            up.send(()).unwrap();
             // A conversion loop would scan the inbox here between waits.
-            while !shutdown.wait_timeout(Duration::from_millis(50)) {}
+            while !stop.wait_timeout(Duration::from_millis(50)) {}
             saw.store(true, Ordering::SeqCst);
             Ok(())
         });
-        let requester = shutdown.clone();
+        let requester = stop.clone();
         let stopper = std::thread::spawn(move || {
-            let (lock, condvar) = &*started;
-            let guard = condvar
-                .wait_while(lock.lock().unwrap(), |started| !*started)
-                .unwrap();
-            drop(guard);
+            started.recv().unwrap();
             requester.request();
         });
-        run_until(&runtime(), settings(dir.path()), shutdown, Some(worker)).unwrap();
+        run(&settings(dir.path()), &stop, Some(worker)).unwrap();
         stopper.join().unwrap();
-        assert!(saw_shutdown.load(Ordering::SeqCst));
+        assert!(saw_stop.load(Ordering::SeqCst));
     }
 
     #[test]
     fn a_background_worker_that_ends_early_stops_the_server_with_its_reason() {
         let dir = tempfile::tempdir().unwrap();
         let worker: Background = Box::new(|_| Err(anyhow::anyhow!("the outbox is gone")));
-        let err = run_until(
-            &runtime(),
-            settings(dir.path()),
-            Shutdown::new(),
-            Some(worker),
-        )
-        .unwrap_err();
+        let err = run(&settings(dir.path()), &Stop::new(), Some(worker)).unwrap_err();
         assert!(
             matches!(&err, Error::Stopped(m) if m.contains("the outbox is gone")),
             "{err}"
         );
         let worker: Background = Box::new(|_| panic!("bug"));
-        let err = run_until(
-            &runtime(),
-            settings(dir.path()),
-            Shutdown::new(),
-            Some(worker),
-        )
-        .unwrap_err();
+        let err = run(&settings(dir.path()), &Stop::new(), Some(worker)).unwrap_err();
         assert!(
             matches!(&err, Error::Stopped(m) if m.contains("panicked")),
             "{err}"
         );
-    }
-
-    #[test]
-    fn on_request_bridges_shutdown_to_a_channel() {
-        let shutdown = Shutdown::new();
-        let (wake, woken) = std::sync::mpsc::channel();
-        shutdown.on_request(move || wake.send("stop").unwrap());
-        assert!(woken.try_recv().is_err());
-        shutdown.request();
-        assert_eq!(woken.recv().unwrap(), "stop");
-        assert!(shutdown.wait_timeout(Duration::from_secs(3600)));
     }
 
     #[test]
@@ -446,7 +256,7 @@ mod tests {
         let taken = TcpListener::bind("127.0.0.1:0").unwrap();
         let mut settings = settings(dir.path());
         settings.listen = taken.local_addr().unwrap();
-        let err = run_until(&runtime(), settings, Shutdown::new(), None).unwrap_err();
+        let err = run(&settings, &Stop::new(), None).unwrap_err();
         assert!(
             matches!(&err, Error::Startup(m) if m.contains(&taken.local_addr().unwrap().to_string())),
             "{err}"

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 
-use crate::fsx;
+use crate::files;
 
 /// The two folders `serve` may write into; it writes nowhere else.
 #[derive(Debug)]
@@ -37,11 +37,11 @@ impl Store {
 
     /// Creates both folders if missing, so a fresh install needs no manual step, and removes
     /// the temporary files a killed `serve` left half-written. Returns how many it removed.
-    pub fn prepare(&self) -> fsx::Result<usize> {
-        fsx::create_dir_all(&self.inbox)?;
-        fsx::create_dir_all(&self.failed)?;
-        Ok(fsx::remove_stale_temporaries(&self.inbox, STALE_AFTER)
-            + fsx::remove_stale_temporaries(&self.failed, STALE_AFTER))
+    pub fn prepare(&self) -> files::Result<usize> {
+        files::create_dir_all(&self.inbox)?;
+        files::create_dir_all(&self.failed)?;
+        Ok(files::remove_stale_temporaries(&self.inbox, STALE_AFTER)
+            + files::remove_stale_temporaries(&self.failed, STALE_AFTER))
     }
 
     /// `webhook-20261127T101503.123Z-000042-9f3a1c2b.json`: UTC time to the millisecond so that
@@ -58,9 +58,9 @@ impl Store {
     }
 
     /// Saves a readable body in the inbox; returns its file name once it is durable.
-    pub fn save_webhook(&self, body: &[u8], now: DateTime<Utc>) -> fsx::Result<String> {
+    pub fn save_webhook(&self, body: &[u8], now: DateTime<Utc>) -> files::Result<String> {
         let name = self.unique_name(now);
-        fsx::write_atomic(&self.inbox, &name, body)?;
+        files::write_atomic(&self.inbox, &name, body)?;
         Ok(name)
     }
 
@@ -71,10 +71,10 @@ impl Store {
         body: &[u8],
         reason: &str,
         now: DateTime<Utc>,
-    ) -> fsx::Result<String> {
+    ) -> files::Result<String> {
         let name = self.unique_name(now);
-        fsx::write_atomic(&self.failed, &reason_name(&name), reason.as_bytes())?;
-        fsx::write_atomic(&self.failed, &name, body)?;
+        files::write_atomic(&self.failed, &reason_name(&name), reason.as_bytes())?;
+        files::write_atomic(&self.failed, &name, body)?;
         Ok(name)
     }
 
@@ -82,16 +82,16 @@ impl Store {
     /// as a save, with a body's worth of data made durable, so a full disk (where creating an
     /// empty file still works) or a read-only folder shows. The probe is a hidden `.tmp` file,
     /// which no inbox scan takes, removed at once.
-    pub fn probe_inbox(&self) -> fsx::Result<()> {
+    pub fn probe_inbox(&self) -> files::Result<()> {
         let probe = self
             .inbox
-            .join(fsx::temporary_name("bachata1c-health-probe"));
+            .join(files::temporary_name("bachata1c-health-probe"));
         let written = std::fs::File::create(&probe).and_then(|mut file| {
             std::io::Write::write_all(&mut file, &[b' '; PROBE_BYTES])?;
             file.sync_all()
         });
         let _ = std::fs::remove_file(&probe);
-        written.map_err(|source| fsx::Error {
+        written.map_err(|source| files::Error {
             action: "save a webhook in",
             path: self.inbox.clone(),
             source,
@@ -152,10 +152,10 @@ mod tests {
             std::fs::read(failed.join(reason_name(&refused))).unwrap(),
             b"why"
         );
-        assert_eq!(fsx::read_dir(&dir.path().join("inbox")).unwrap().len(), 1);
-        assert_eq!(fsx::read_dir(&failed).unwrap().len(), 2);
+        assert_eq!(files::read_dir(&dir.path().join("inbox")).unwrap().len(), 1);
+        assert_eq!(files::read_dir(&failed).unwrap().len(), 2);
         store.probe_inbox().unwrap();
-        assert_eq!(fsx::read_dir(&dir.path().join("inbox")).unwrap().len(), 1);
+        assert_eq!(files::read_dir(&dir.path().join("inbox")).unwrap().len(), 1);
     }
 
     #[test]

@@ -3,10 +3,11 @@
 //! encoding and CSV style never panics, and whatever is produced is readable by 1C's rules.
 #![allow(dead_code)]
 
-use bachata1c::convert::{self, Settings};
+use bachata1c::conversion;
 use bachata1c::format::{Format, Layout, TextEncoding};
 use bachata1c::lead::Rules;
 use bachata1c::limits::Limits;
+use bachata1c::settings::Conversion as Settings;
 use clap::ValueEnum;
 use encoding_rs::WINDOWS_1251;
 
@@ -37,7 +38,7 @@ pub fn check(bytes: &[u8]) {
                     ..Settings::new(layout.clone())
                 };
                 let Ok(conversion) =
-                    convert::convert_limited(bytes, "fuzz.json", received, &settings, &limits)
+                    conversion::convert_limited(bytes, "fuzz.json", received, &settings, &limits)
                 else {
                     continue;
                 };

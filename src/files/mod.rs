@@ -1,9 +1,12 @@
 //! File-system operations whose errors name the path (as cargo's `paths` module does), and
-//! atomic publishing: write to a temporary name that 1C's `*.csv`/`*.xml` masks do not match,
-//! make it durable, then rename it into place.
+//! [`publish`]: the one way files are published atomically and durably.
+
+mod publish;
+
+pub use publish::{Staging, write_atomic};
 
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Local, NaiveDateTime};
@@ -181,120 +184,6 @@ pub fn process_alive(pid: u32) -> Option<bool> {
     }
 }
 
-/// Writes `bytes` to `dir/name` so that a reader sees either the old file or the whole new one,
-/// and the new one survives a power cut once this returns.
-pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
-    let temporary = dir.join(temporary_name(name));
-    let target = dir.join(name);
-    let written = (|| {
-        let mut file = File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    })();
-    if let Err(source) = written {
-        let _ = fs::remove_file(&temporary);
-        return Err(Error {
-            action: "write",
-            path: temporary,
-            source,
-        });
-    }
-    if let Err(err) = context(
-        "rename into place",
-        &target,
-        fs::rename(&temporary, &target),
-    ) {
-        let _ = fs::remove_file(&temporary);
-        return Err(err);
-    }
-    sync_dir(dir)?;
-    Ok(target)
-}
-
-/// How many fsyncs `write_atomic_batch` keeps in flight. They mostly wait on the disk, not
-/// on a core, so this is more than the number of cores.
-const SYNC_THREADS: usize = 16;
-
-/// Publishes several files into `dir` with the guarantees of `write_atomic` for each, at a
-/// fraction of the cost: all are written under temporary names, made durable by concurrent
-/// fsyncs (the file system commits concurrent fsyncs together, where one after another each
-/// waits for its own journal commit: about 6 ms each on ext4), renamed into place, and the
-/// folder is synced once. Returns one result per file, in order; an `Ok` file is in place and
-/// durable. A file that fails leaves no temporary file behind and does not stop the others.
-pub fn write_atomic_batch(dir: &Path, files: &[(&str, &[u8])]) -> Vec<Result<PathBuf>> {
-    struct Slot {
-        temporary: PathBuf,
-        file: Option<File>,
-        written: io::Result<()>,
-    }
-    let mut slots: Vec<Slot> = files
-        .iter()
-        .map(|(name, bytes)| {
-            let temporary = dir.join(temporary_name(name));
-            let mut file = None;
-            let written = File::create(&temporary).and_then(|mut f| {
-                let result = f.write_all(bytes);
-                file = Some(f);
-                result
-            });
-            Slot {
-                temporary,
-                file,
-                written,
-            }
-        })
-        .collect();
-    let per_thread = slots.len().div_ceil(SYNC_THREADS).max(1);
-    std::thread::scope(|scope| {
-        for chunk in slots.chunks_mut(per_thread) {
-            scope.spawn(move || {
-                for slot in chunk {
-                    if let (Ok(()), Some(file)) = (&slot.written, &slot.file) {
-                        slot.written = file.sync_all();
-                    }
-                }
-            });
-        }
-    });
-    let mut results: Vec<Result<PathBuf>> = Vec::with_capacity(files.len());
-    for (slot, (name, _)) in slots.into_iter().zip(files) {
-        drop(slot.file);
-        let target = dir.join(name);
-        let published = match slot.written {
-            Err(source) => Err(Error {
-                action: "write",
-                path: slot.temporary.clone(),
-                source,
-            }),
-            Ok(()) => context(
-                "rename into place",
-                &target,
-                fs::rename(&slot.temporary, &target),
-            )
-            .map(|()| target),
-        };
-        if published.is_err() {
-            let _ = fs::remove_file(&slot.temporary);
-        }
-        results.push(published);
-    }
-    if results.iter().any(|r| r.is_ok())
-        && let Err(err) = sync_dir(dir)
-    {
-        // The renames happened but may not survive a power cut: none of them counts as done.
-        for result in &mut results {
-            if result.is_ok() {
-                *result = Err(Error {
-                    action: err.action,
-                    path: err.path.clone(),
-                    source: io::Error::new(err.kind(), err.source.to_string()),
-                });
-            }
-        }
-    }
-    results
-}
-
 /// Makes a rename in `dir` durable. Only possible (and only needed) on Unix.
 pub fn sync_dir(dir: &Path) -> Result<()> {
     #[cfg(unix)]
@@ -322,36 +211,45 @@ mod tests {
     }
 
     #[test]
-    fn write_atomic_batch_publishes_every_file_and_leaves_no_temporary_file() {
+    fn a_staged_batch_is_published_whole_and_leaves_no_temporary_file() {
         let dir = tempfile::tempdir().unwrap();
         write_atomic(dir.path(), "old.csv", b"old").unwrap();
         let names: Vec<String> = (0..40).map(|i| format!("f{i}.csv")).collect();
-        let mut files: Vec<(&str, &[u8])> =
-            names.iter().map(|n| (n.as_str(), n.as_bytes())).collect();
-        files.push(("old.csv", b"new"));
-        let results = write_atomic_batch(dir.path(), &files);
-        assert_eq!(results.len(), 41);
-        for (result, (name, bytes)) in results.iter().zip(&files) {
-            let path = result.as_ref().unwrap();
-            assert_eq!(path, &dir.path().join(name));
-            assert_eq!(&fs::read(path).unwrap(), bytes);
+        let mut staging = Staging::beside(dir.path());
+        for name in &names {
+            staging.write(name, name.as_bytes()).unwrap();
         }
+        staging.write("old.csv", b"new").unwrap();
+        // Nothing is visible under its own name before it is published.
+        assert_eq!(read_dir(dir.path()).unwrap().len(), 42);
+        assert_eq!(fs::read(dir.path().join("old.csv")).unwrap(), b"old");
+        staging.sync().unwrap();
+        for name in names.iter().map(String::as_str).chain(["old.csv"]) {
+            assert_eq!(staging.publish(name).unwrap(), dir.path().join(name));
+        }
+        staging.sync_target().unwrap();
+        assert_eq!(fs::read(dir.path().join("old.csv")).unwrap(), b"new");
+        assert_eq!(fs::read(dir.path().join("f7.csv")).unwrap(), b"f7.csv");
         assert_eq!(read_dir(dir.path()).unwrap().len(), 41);
     }
 
     #[test]
-    fn write_atomic_batch_reports_a_failing_file_and_publishes_the_others() {
+    fn a_file_that_cannot_be_written_is_named_and_leaves_nothing_behind() {
         let dir = tempfile::tempdir().unwrap();
-        // A name whose temporary file cannot be created: its folder does not exist.
-        let files: [(&str, &[u8]); 3] = [("a.csv", b"a"), ("missing/b.csv", b"b"), ("c.csv", b"c")];
-        let results = write_atomic_batch(dir.path(), &files);
-        assert!(results[0].is_ok() && results[2].is_ok());
-        let err = results[1].as_ref().unwrap_err();
-        assert_eq!(err.action, "write");
+        let mut staging = Staging::in_folder(&dir.path().join("tmp"), dir.path()).unwrap();
+        staging.write("a.csv", b"a").unwrap();
+        // A name whose file cannot be created: its folder does not exist.
+        let err = staging.write("missing/b.csv", b"b").unwrap_err();
+        assert_eq!(err.action, "write the output");
         assert!(err.to_string().contains("missing"), "{err}");
-        let mut left = read_dir(dir.path()).unwrap();
-        left.sort();
-        assert_eq!(left, [dir.path().join("a.csv"), dir.path().join("c.csv")]);
+        staging.sync().unwrap();
+        staging.publish("a.csv").unwrap();
+        assert_eq!(
+            read_dir(&dir.path().join("tmp")).unwrap(),
+            Vec::<PathBuf>::new()
+        );
+        staging.remove();
+        assert_eq!(read_dir(dir.path()).unwrap(), [dir.path().join("a.csv")]);
     }
 
     #[test]

@@ -5,33 +5,15 @@ use std::sync::Mutex;
 
 use chrono::NaiveDateTime;
 
-use crate::format::{self, Layout, Rendered};
+use crate::format::{self, Rendered};
 use crate::lead::{self, Lead, Origin, Rules, Skipped};
 use crate::limits::Limits;
 use crate::payload::{self, ReadError, SourceEncoding};
-
-/// Everything that decides what a conversion produces.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub layout: Layout,
-    pub rules: Rules,
-    /// Event name for payloads that carry none.
-    pub default_event: String,
-}
-
-impl Settings {
-    pub fn new(layout: Layout) -> Self {
-        Settings {
-            layout,
-            rules: Rules::default(),
-            default_event: "dialog_completed".to_string(),
-        }
-    }
-}
+use crate::settings::Conversion;
 
 /// The result of converting one readable input.
 #[derive(Debug, Clone)]
-pub struct Conversion {
+pub struct Converted {
     pub leads: Vec<Lead>,
     pub skipped: Vec<Skipped>,
     /// `None` when no client qualified: no file is written, and that is not an error.
@@ -44,8 +26,8 @@ pub fn convert(
     bytes: &[u8],
     source_file: &str,
     received_at: NaiveDateTime,
-    settings: &Settings,
-) -> Result<Conversion, ReadError> {
+    settings: &Conversion,
+) -> Result<Converted, ReadError> {
     convert_limited(
         bytes,
         source_file,
@@ -60,9 +42,9 @@ pub fn convert_limited(
     bytes: &[u8],
     source_file: &str,
     received_at: NaiveDateTime,
-    settings: &Settings,
+    settings: &Conversion,
     limits: &Limits,
-) -> Result<Conversion, ReadError> {
+) -> Result<Converted, ReadError> {
     let origin = Origin {
         source_file,
         received_at,
@@ -80,7 +62,7 @@ pub fn convert_limited(
             }
         };
     let output = (!leads.is_empty()).then(|| format::render(&leads, &settings.layout));
-    Ok(Conversion {
+    Ok(Converted {
         leads,
         skipped,
         output,
@@ -105,17 +87,16 @@ fn read_while_qualifying(
     // hold what the payload would hold anyway.
     let (sender, receiver) = std::sync::mpsc::channel();
     let receiver = Mutex::new(receiver);
-    let (payload, qualified) = std::thread::scope(|scope| {
-        let helper = scope.spawn(|| batches.drain(&receiver));
-        let payload = payload::read_streaming(bytes, limits, sender);
-        let mut qualified = batches.drain(&receiver);
-        qualified.extend(
-            helper
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-        );
-        (payload, qualified)
-    });
+    // The reading (which ends the stream) goes first: with one core, the helper's draining runs
+    // after it and finds the stream closed, rather than waiting for it first.
+    let ((payload, mut qualified), helped) = crate::parallel::both(
+        || {
+            let payload = payload::read_streaming(bytes, limits, sender);
+            (payload, batches.drain(&receiver))
+        },
+        || batches.drain(&receiver),
+    );
+    qualified.extend(helped);
     let payload = payload?;
     let (leads, skipped) = batches.finish(qualified, &payload, origin);
     Some((payload.encoding, leads, skipped))
@@ -124,7 +105,7 @@ fn read_while_qualifying(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::Format;
+    use crate::format::{Format, Layout};
 
     /// Over a megabyte: clients of every kind, the event and dialog after `clients`.
     fn big_payload(before: &str, after: &str) -> String {
@@ -185,7 +166,7 @@ mod tests {
         assert!(!read(&big_payload("", ""), &only_some_events));
         assert!(!read(r#"{"clients":[{"phone":"89161234567"}]}"#, &rules));
         // And converting any of them gives what reading first gives.
-        let settings = Settings::new(Layout::new(Format::Csv));
+        let settings = Conversion::new(Layout::new(Format::Csv));
         for json in [big_payload(r#""Clients":[],"#, ""), big_payload("", "")] {
             let converted = convert(
                 json.as_bytes(),

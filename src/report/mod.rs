@@ -1,7 +1,13 @@
-//! The administrator's log for `run` and `watch`: one line per file, shaped like
-//! `report::line`, to stderr and (with `--log-file`) appended to a file with a timestamp.
-//! Levels: problems always, a line per file normally, details with `-v`. A progress bar, when
-//! one is shown, is hidden while a line is printed.
+//! What the administrator is told, by every command: one line per event shaped
+//! `bachata1c: <file>: <what>` (as ripgrep's `rg: <path>: <message>`), to stderr and (with
+//! `--log-file`) appended to a file with a timestamp; a [`Tally`] and its summary line. Levels:
+//! problems and the summary always, a line per file normally, details with `-v`. A progress
+//! bar, when one is shown, is hidden while a line is printed. No line ever panics or carries a
+//! raw control character.
+
+pub mod tally;
+
+pub use tally::{Tally, plural};
 
 use std::fmt::Display;
 use std::fs::{File, OpenOptions};
@@ -9,15 +15,15 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
 
-use indicatif::ProgressBar;
+use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::fsx;
+use crate::files;
 
 /// `eprintln!` that never panics: see [`stderr`].
 #[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => {
-        $crate::log::stderr(format_args!($($arg)*))
+        $crate::report::stderr(format_args!($($arg)*))
     };
 }
 
@@ -25,8 +31,22 @@ macro_rules! say {
 #[macro_export]
 macro_rules! show {
     ($($arg:tt)*) => {
-        $crate::log::stdout(format_args!($($arg)*))
+        $crate::report::stdout(format_args!($($arg)*))
     };
+}
+
+/// A progress bar for `files` files when stderr is a terminal and they are many; none when
+/// the output goes to a log or a pipe.
+pub fn progress_bar(files: usize) -> Option<ProgressBar> {
+    const FROM: usize = 50;
+    if files < FROM || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return None;
+    }
+    let bar = ProgressBar::new(files as u64);
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} files {eta}") {
+        bar.set_style(style);
+    }
+    Some(bar)
 }
 
 /// Writes one line to stdout. When the reader has gone (`bachata1c status | head -1`), nobody
@@ -66,10 +86,16 @@ pub fn escape_controls(line: &str) -> std::borrow::Cow<'_, str> {
     shown.into()
 }
 
+/// How important a line is; `-q` shows up to `Summary`, the default up to `File`, `-v` all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
+    /// Something went wrong or needs the administrator.
     Problem,
+    /// What a whole run did.
+    Summary,
+    /// What happened to one file.
     File,
+    /// Files not complete yet, each skipped client.
     Detail,
 }
 
@@ -80,20 +106,15 @@ pub struct Log {
 }
 
 impl Log {
-    /// `verbose` and `quiet` as counted on the command line.
-    pub fn open(verbose: u8, quiet: bool, file: Option<&Path>) -> fsx::Result<Log> {
-        let level = match (quiet, verbose) {
-            (true, _) => Level::Problem,
-            (false, 0) => Level::File,
-            _ => Level::Detail,
-        };
+    /// Lines up to `level` on stderr, and in `file` too when given.
+    pub fn open(level: Level, file: Option<&Path>) -> files::Result<Log> {
         let file = match file {
             Some(path) => Some(Mutex::new(
                 OpenOptions::new()
                     .create(true)
                     .append(true)
                     .open(path)
-                    .map_err(|source| fsx::Error {
+                    .map_err(|source| files::Error {
                         action: "open the log file",
                         path: path.to_path_buf(),
                         source,
@@ -115,6 +136,11 @@ impl Log {
             file: None,
             bar: Mutex::new(None),
         }
+    }
+
+    /// Whether lines of `level` are shown at all (to skip building them).
+    pub fn shows(&self, level: Level) -> bool {
+        level <= self.level
     }
 
     pub fn set_bar(&self, bar: Option<ProgressBar>) {
@@ -148,7 +174,7 @@ impl Log {
     }
 
     fn emit(&self, level: Level, line: std::fmt::Arguments) {
-        if level > self.level {
+        if !self.shows(level) {
             return;
         }
         let line = line.to_string();

@@ -1,0 +1,286 @@
+//! The durable end of a round: what examining staged is journalled, published, recorded and
+//! filed away in the order that keeps the contract whatever step a crash interrupts (each step
+//! has a `crash_point` the tests abort at). A round that cannot finish is given back whole.
+
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+
+use super::{Error, Exchange, Fate, Item, filing, hex};
+use crate::files;
+use crate::ledger::{Entry, Outcome};
+use crate::report::{Level, plural};
+
+impl Exchange<'_> {
+    /// `--batch`: writes the held inputs' leads as one file and commits them together.
+    pub(super) fn write_one_output(&mut self) -> Result<(), Error> {
+        let mut items = std::mem::take(&mut self.held);
+        let leads = std::mem::take(&mut self.held_leads);
+        if !leads.is_empty() {
+            let mut hashes: Vec<&str> = items
+                .iter()
+                .filter(|item| matches!(item.fate, Fate::Staged(_)))
+                .map(|item| item.entry.hash.as_str())
+                .collect();
+            hashes.sort_unstable();
+            let name = format!(
+                "bachata-batch-{}.{}",
+                &hex(&Sha256::digest(hashes.concat().as_bytes()))[..16],
+                self.settings.conversion.layout.format.extension()
+            );
+            let rendered = crate::format::render(&leads, &self.settings.conversion.layout);
+            if let Err(err) = self.staging.write(&name, &rendered.bytes) {
+                return Err(self.bail(&items, err.into()));
+            }
+            for item in &mut items {
+                if let Fate::Staged(output) = &mut item.fate {
+                    output.clone_from(&name);
+                    item.entry.outputs = vec![name.clone()];
+                }
+            }
+        }
+        self.commit(items)
+    }
+
+    /// The round's durable steps, in the order that keeps the contract whatever step a crash
+    /// interrupts: outputs made durable in staging, journalled in the ledger, published by
+    /// renaming, the outbox made durable, the outcomes recorded, the inputs filed away.
+    pub(super) fn commit(&mut self, mut items: Vec<Item>) -> Result<(), Error> {
+        // From here on the ledger knows these contents (or they go back to the inbox).
+        self.uncommitted.clear();
+        if items.is_empty() {
+            return Ok(());
+        }
+        let staged: Vec<usize> = (0..items.len())
+            .filter(|&i| matches!(items[i].fate, Fate::Staged(_)))
+            .collect();
+        let mut rows: HashMap<usize, i64> = HashMap::new();
+        if !staged.is_empty() {
+            if let Err(err) = self.staging.sync() {
+                return Err(self.bail(&items, err.into()));
+            }
+            crash_point("staged");
+            let entries: Vec<&Entry> = staged.iter().map(|&i| &items[i].entry).collect();
+            let journal = match self.ledger.begin_publishing(&self.claim.id, &entries) {
+                Ok(journal) => journal,
+                Err(err) => {
+                    let err = self.ledger_error(err);
+                    return Err(self.bail(&items, err));
+                }
+            };
+            crash_point("journalled");
+            let mut discarded = Vec::new();
+            for (&i, result) in staged.iter().zip(journal) {
+                match result {
+                    Ok(row) => {
+                        rows.insert(i, row);
+                    }
+                    Err(earlier) => {
+                        if let Fate::Staged(output) = &items[i].fate {
+                            discarded.push(output.clone());
+                        }
+                        items[i].entry.outputs.clear();
+                        items[i].fate = Fate::Duplicate(earlier);
+                    }
+                }
+            }
+            // Another worker took the same content meanwhile: drop its output, unless it is a
+            // --batch file that other inputs need too.
+            for output in discarded {
+                if !rows
+                    .keys()
+                    .any(|&i| matches!(&items[i].fate, Fate::Staged(o) if *o == output))
+                {
+                    self.staging.discard(&output);
+                }
+            }
+        }
+        // Publish: the rename is the commit point of each output (shared by all the inputs
+        // of a --batch file).
+        let mut published = Vec::new();
+        let mut unpublished = Vec::new();
+        let mut failure: Option<files::Error> = None;
+        let mut outputs: HashMap<String, bool> = HashMap::new();
+        for (&i, &row) in &rows {
+            let Fate::Staged(output) = &items[i].fate else {
+                continue;
+            };
+            let ok = match outputs.get(output) {
+                Some(&ok) => ok,
+                None => {
+                    let ok = failure.is_none()
+                        && match self.staging.publish(output) {
+                            Ok(_) => {
+                                crash_point("published-one");
+                                true
+                            }
+                            Err(err) => {
+                                failure = Some(err);
+                                false
+                            }
+                        };
+                    outputs.insert(output.clone(), ok);
+                    ok
+                }
+            };
+            if ok {
+                published.push(row);
+            } else {
+                unpublished.push(row);
+            }
+        }
+        self.tally.outputs += outputs.values().filter(|&&ok| ok).count();
+        if !published.is_empty()
+            && let Err(err) = self.staging.sync_target()
+        {
+            return Err(self.bail(&items, err.into()));
+        }
+        crash_point("published");
+        let others: Vec<(Outcome, &Entry)> = items
+            .iter()
+            .filter_map(|item| {
+                let outcome = match item.fate {
+                    Fate::Empty => Outcome::Empty,
+                    Fate::Refused => Outcome::Refused,
+                    Fate::Duplicate(_) => Outcome::Duplicate,
+                    Fate::Staged(_) | Fate::Again => return None,
+                };
+                Some((outcome, &item.entry))
+            })
+            .collect();
+        if let Err(err) = self
+            .ledger
+            .finish(&self.claim.id, &published, &unpublished, &others)
+        {
+            let err = self.ledger_error(err);
+            return Err(self.bail(&items, err));
+        }
+        crash_point("recorded");
+        if !published.is_empty()
+            && let Some(marker) = &self.settings.done_marker
+            && let Err(err) = filing::mark_done(&self.settings.folders, marker)
+        {
+            self.log.note(Level::Problem, err);
+        }
+        let mut first_error = None;
+        for (i, item) in items.iter().enumerate() {
+            let unpublished_here = rows.get(&i).is_some_and(|row| unpublished.contains(row));
+            if unpublished_here {
+                if let Fate::Staged(output) = &item.fate {
+                    self.staging.discard(output);
+                }
+                let _ = self.claim.give_back(&item.entry.name);
+                self.log.file(
+                    Level::Problem,
+                    &self.settings.folders.inbox.join(&item.entry.name),
+                    "not published (see below); left in the inbox to be retried",
+                );
+                continue;
+            }
+            if let Err(err) = self.file_away(item) {
+                // The outcome is in the ledger: back in the inbox, it is filed as «done before».
+                let _ = self.claim.give_back(&item.entry.name);
+                first_error.get_or_insert(err);
+            }
+            crash_point("filed-one");
+        }
+        if let Some(err) = first_error {
+            return Err(err);
+        }
+        match failure {
+            Some(err) => Err(Error::Unpublished(err)),
+            None => Ok(()),
+        }
+    }
+
+    /// Moves one finished input to archive/ or failed/ and says what happened to it.
+    fn file_away(&mut self, item: &Item) -> Result<(), Error> {
+        let folders = &self.settings.folders;
+        let name = &item.entry.name;
+        let shown = folders.inbox.join(name);
+        let e = &item.entry;
+        let moved = match &item.fate {
+            Fate::Refused => {
+                let reason = e.reason.as_deref().unwrap_or("refused");
+                filing::fail(&item.path, folders, name, reason).map(|to| {
+                    self.tally.refused += 1;
+                    self.log.file(
+                        Level::Problem,
+                        &shown,
+                        format_args!("refused: {reason}; moved to {}", to.display()),
+                    );
+                })
+            }
+            fate => filing::archive(&item.path, folders, name).map(|_| {
+                let message = match fate {
+                    Fate::Staged(output) => {
+                        self.tally.converted += 1;
+                        self.tally.exported += e.exported;
+                        format!(
+                            "{} → {}{}",
+                            plural(e.exported, "client"),
+                            folders.outbox.join(output).display(),
+                            skipped_note(e)
+                        )
+                    }
+                    Fate::Empty => {
+                        self.tally.converted += 1;
+                        self.tally.without_leads += 1;
+                        format!("no qualifying client{}, archived", skipped_note(e))
+                    }
+                    Fate::Duplicate(earlier) => {
+                        self.tally.duplicates += 1;
+                        format!(
+                            "same content as {earlier}, converted once; archived without output"
+                        )
+                    }
+                    _ => {
+                        self.tally.duplicates += 1;
+                        "converted before (same name and content, e.g. before an interruption); \
+                         archived without a second output"
+                            .to_string()
+                    }
+                };
+                if matches!(fate, Fate::Staged(_) | Fate::Empty) {
+                    self.tally.add_skipped(&item.skipped);
+                }
+                self.log.file(Level::File, &shown, message);
+            }),
+        };
+        self.log.tick();
+        moved.map_err(Error::from)
+    }
+
+    /// A round that cannot be finished: journalled outputs that left staging count as
+    /// published, everything else is dropped, and every input goes back to the inbox, where
+    /// the ledger tells the next scan which of them are done.
+    fn bail(&mut self, items: &[Item], err: Error) -> Error {
+        let staging = &self.staging;
+        let _ = self
+            .ledger
+            .resolve_worker(&self.claim.id, |output| staging.staged(output).exists());
+        self.give_back_all(items);
+        err
+    }
+}
+
+/// Test hook: `BACHATA1C_CRASH_AT=<step>` aborts the process at that step of a batch, as a
+/// power cut would, so that the tests can show every step is safe to interrupt.
+fn crash_point(step: &str) {
+    static AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    if AT
+        .get_or_init(|| std::env::var("BACHATA1C_CRASH_AT").ok())
+        .as_deref()
+        == Some(step)
+    {
+        std::process::abort();
+    }
+}
+
+fn skipped_note(entry: &Entry) -> String {
+    if entry.skipped == 0 {
+        String::new()
+    } else {
+        format!("; {} skipped ({})", entry.skipped, entry.skipped_reasons)
+    }
+}

@@ -1,0 +1,173 @@
+//! One claimed input examined: read within the limits, hashed, checked against what the ledger
+//! and this round already hold (a duplicate is not converted twice), converted, and its output
+//! written into staging. Nothing here is durable yet: [`super::commit`] makes the round so.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use sha2::{Digest, Sha256};
+
+use super::scan::{self, Candidate};
+use super::{Error, Exchange, Fate, Item, hex, item};
+use crate::conversion::{self, Converted};
+use crate::files;
+use crate::ledger::Entry;
+use crate::report::{Level, tally};
+
+/// From this size on, an input is converted while its hash is computed.
+const CONVERT_WHILE_HASHING_FROM: usize = 1 << 20;
+/// From this many leads on, an input's leads are freed beside the next work.
+const FREE_ASIDE_FROM: usize = 1_000;
+
+impl Exchange<'_> {
+    /// Reads, hashes and converts one claimed input; `None` when it went back to the inbox.
+    pub(super) fn examine(
+        &mut self,
+        candidate: &Candidate,
+        path: PathBuf,
+    ) -> Result<Option<Item>, Error> {
+        let name = candidate.name.clone();
+        let shown = self.settings.folders.inbox.join(&name);
+        // The second look at size and time, now that no one else can take the file.
+        if scan::stat(&path, &name).as_ref() != Some(candidate) {
+            self.not_ready(&name, "still being written");
+            return Ok(None);
+        }
+        let bytes = match files::read_at_most(&path, self.settings.limits.max_input_bytes) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                let entry = Entry {
+                    name,
+                    reason: Some(err.source.to_string()),
+                    ..Entry::default()
+                };
+                return Ok(Some(item(path, entry, Fate::Refused)));
+            }
+        };
+        let received = modified_or_now(&path);
+        let settings = self.settings;
+        let convert = || convert(settings, &bytes, &name, received);
+        // A big file is converted while its hash is computed: the duplicate checks below still
+        // come first, a duplicate's conversion is just not used.
+        let (hash, early) = if bytes.len() >= CONVERT_WHILE_HASHING_FROM {
+            let (hash, converted) = crate::parallel::both(|| hex(&Sha256::digest(&bytes)), convert);
+            (hash, Some(converted))
+        } else {
+            (hex(&Sha256::digest(&bytes)), None)
+        };
+        let mut entry = Entry {
+            hash: hash.clone(),
+            name: name.clone(),
+            received_at: received.format("%Y-%m-%d %H:%M:%S").to_string(),
+            ..Entry::default()
+        };
+        if let Some(earlier) = self.uncommitted.get(&hash) {
+            return Ok(Some(item(path, entry, Fate::Duplicate(earlier.clone()))));
+        }
+        let done_as = self
+            .ledger
+            .done_as(&hash)
+            .map_err(|e| self.ledger_error(e))?;
+        if let Some(earlier) = done_as {
+            let fate = if earlier == name {
+                Fate::Again
+            } else {
+                Fate::Duplicate(earlier)
+            };
+            return Ok(Some(item(path, entry, fate)));
+        }
+        let converted = match early.unwrap_or_else(convert) {
+            Ok(converted) => converted,
+            Err(err) => {
+                let age = SystemTime::now()
+                    .duration_since(candidate.modified)
+                    .unwrap_or(Duration::ZERO);
+                if err.may_be_incomplete() && age < self.settings.give_up_after {
+                    self.not_ready(&name, &format!("not complete yet? {err}"));
+                    self.deferred
+                        .insert(name, (candidate.clone(), Instant::now()));
+                    return Ok(None);
+                }
+                entry.reason = Some(err.to_string());
+                return Ok(Some(item(path, entry, Fate::Refused)));
+            }
+        };
+        let mut skipped = BTreeMap::new();
+        for s in &converted.skipped {
+            *skipped.entry(s.reason.to_string()).or_insert(0) += 1;
+            self.log.file(
+                Level::Detail,
+                &shown,
+                format_args!("{} skipped: {}", s.label(), s.reason),
+            );
+        }
+        entry.exported = converted.leads.len();
+        entry.skipped = converted.skipped.len();
+        entry.skipped_reasons = tally::reasons(&skipped);
+        self.uncommitted.insert(hash.clone(), name.clone());
+        let fate = self.stage(converted, &hash, &mut entry, &shown)?;
+        Ok(Some(Item {
+            path,
+            entry,
+            fate,
+            skipped,
+        }))
+    }
+
+    /// Writes a converted input's output into staging (or, with `--batch`, holds its leads
+    /// for the run's one output file, whose name is known once the run's inputs are).
+    fn stage(
+        &mut self,
+        converted: Converted,
+        hash: &str,
+        entry: &mut Entry,
+        shown: &Path,
+    ) -> Result<Fate, Error> {
+        let Some(output) = converted.output else {
+            return Ok(Fate::Empty);
+        };
+        if self.settings.one_output_per_run {
+            self.held_leads.extend(converted.leads);
+            return Ok(Fate::Staged(String::new()));
+        }
+        let output_name = format!(
+            "bachata-{}.{}",
+            &hash[..16],
+            self.settings.conversion.layout.format.extension()
+        );
+        if let Err(source) = self.staging.write(&output_name, &output.bytes) {
+            let _ = self.claim.give_back(&entry.name);
+            return Err(Error::Unstaged {
+                source,
+                input: shown.to_path_buf(),
+            });
+        }
+        entry.outputs = vec![output_name.clone()];
+        // A big file's leads are freed beside the next work; for a few it would cost more.
+        if converted.leads.len() >= FREE_ASIDE_FROM {
+            crate::parallel::drop_aside(converted.leads);
+        }
+        Ok(Fate::Staged(output_name))
+    }
+}
+
+fn convert(
+    settings: &crate::settings::Exchange,
+    bytes: &[u8],
+    name: &str,
+    received: chrono::NaiveDateTime,
+) -> Result<Converted, crate::payload::ReadError> {
+    conversion::convert_limited(
+        bytes,
+        name,
+        received,
+        &settings.conversion,
+        &settings.limits,
+    )
+}
+
+/// When the webhook was saved, as 1C should show it; now, if the file system cannot tell.
+fn modified_or_now(path: &Path) -> chrono::NaiveDateTime {
+    files::modified_local(path).unwrap_or_else(|_| chrono::Local::now().naive_local())
+}

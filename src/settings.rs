@@ -1,0 +1,637 @@
+//! The one place where the command line meets the config file: each command's options and the
+//! TOML file become one typed settings value, with every default written here once and every
+//! cross-option rule applied here. The rest of the program takes these values and never sees a
+//! clap type. A setting that cannot be used is an [`Error`] naming the option and the key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::cli::{
+    ConvertArgs, FolderArgs, LimitArgs, LogArgs, OutputArgs, RetryArgs, RuleArgs, RunArgs,
+    ServeArgs, StatusArgs, WatchArgs,
+};
+use crate::config::{Config, ConfigError};
+use crate::exchange::folders::{CONFIG_NAME, Folders};
+use crate::format::{Format, Layout};
+use crate::lead::Rules;
+use crate::limits::Limits;
+use crate::report::Level;
+use crate::serve::Credentials;
+
+/// Event name for webhooks that do not name their event.
+pub const DEFAULT_EVENT: &str = "dialog_completed";
+/// An unparseable file unchanged this long goes to failed/ (it is not being written any more).
+pub const DEFAULT_GIVE_UP_AFTER: Duration = Duration::from_secs(120);
+/// A claim not renewed this long belongs to a dead worker of another machine.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(300);
+/// `watch` scans at least this often: with events, and with `--poll`.
+pub const DEFAULT_RESCAN: Duration = Duration::from_secs(30);
+pub const DEFAULT_POLL_RESCAN: Duration = Duration::from_secs(2);
+/// The shortest rescan interval accepted: below it `watch` would only spin.
+const MIN_RESCAN: Duration = Duration::from_millis(50);
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_WEBHOOK_PATH: &str = "/webhook";
+pub const HEALTH_PATH: &str = "/health";
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+
+/// A setting that cannot be used. Each message names the option and the config key.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(
+        "no {part} folder: pass --dir DIR (or --{part} DIR), or set [folders] dir in the config"
+    )]
+    NoFolder { part: &'static str },
+    #[error(
+        "say where to save webhooks: no {part} folder; pass --dir DIR (for DIR/inbox and DIR/failed) or --{part} DIR, or set [folders] dir in the config"
+    )]
+    NoWebhookFolder { part: &'static str },
+    #[error("{0} needs --dir DIR, the exchange folder")]
+    NeedsDir(&'static str),
+    #[error(
+        "{option} {value} ([{section}] {key}): a number of seconds, {least} or more, is expected"
+    )]
+    Seconds {
+        option: &'static str,
+        section: &'static str,
+        key: &'static str,
+        value: f64,
+        least: &'static str,
+    },
+    #[error("--done-marker {0:?}: a plain file name is expected")]
+    DoneMarker(String),
+    #[error("[serve] needs both tls_cert and tls_key, or neither")]
+    HalfTls,
+    #[error(
+        "the webhook path {0:?} (--path, [serve] path) must start with / and use only letters, digits and / - _ . ~"
+    )]
+    WebhookPath(String),
+    #[error(
+        "the webhook path (--path, [serve] path) cannot be {HEALTH_PATH}, which answers health checks"
+    )]
+    WebhookPathIsHealth,
+    #[error("the body limit (--body-limit, [serve] body_limit) must be more than 0 bytes")]
+    ZeroBodyLimit,
+    #[error("the {what} (--{option}, [serve] {key}) must be at least 1 second")]
+    ZeroTimeout {
+        what: &'static str,
+        option: &'static str,
+        key: &'static str,
+    },
+    #[error("[serve] max_connections must be at least 1")]
+    ZeroConnections,
+    #[error("give --password-env or --password-file, not both")]
+    TwoPasswordOptions,
+    #[error("[serve] has both password_env and password_file; keep one")]
+    TwoPasswordKeys,
+    #[error("user {0:?} has no password: give --password-env VAR or --password-file FILE")]
+    NoPassword(String),
+    #[error("a password is set but no user: give --user NAME ([serve] user)")]
+    NoUser,
+    #[error("cannot read the password from the environment variable {var}: {source}")]
+    PasswordVariable {
+        var: String,
+        source: std::env::VarError,
+    },
+    #[error("cannot read the password file {}: {source}", path.display())]
+    PasswordFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("Basic Authentication: {0}")]
+    Credentials(#[from] crate::serve::auth::CredentialsError),
+}
+
+/// How one input becomes a document: what decides a conversion's result.
+#[derive(Debug, Clone)]
+pub struct Conversion {
+    pub layout: Layout,
+    pub rules: Rules,
+    /// Event name for payloads that carry none.
+    pub default_event: String,
+}
+
+impl Conversion {
+    /// The default rules and event for `layout`.
+    pub fn new(layout: Layout) -> Self {
+        Conversion {
+            layout,
+            rules: Rules::default(),
+            default_event: DEFAULT_EVENT.to_string(),
+        }
+    }
+}
+
+/// Where log lines go and how many.
+#[derive(Debug, Clone)]
+pub struct Log {
+    pub level: Level,
+    pub file: Option<PathBuf>,
+}
+
+/// `convert`: inputs read by hand into an output folder.
+#[derive(Debug, Clone)]
+pub struct Convert {
+    pub inputs: Vec<PathBuf>,
+    pub out: PathBuf,
+    pub conversion: Conversion,
+    pub limits: Limits,
+    pub log: Log,
+}
+
+/// `run` (and the exchange-folder part of `watch` and `serve --convert`).
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub folders: Folders,
+    pub conversion: Conversion,
+    pub limits: Limits,
+    /// `--settle`: files must stand unchanged this long before they are taken. `None`: taken
+    /// at once, since a webhook that parses as a whole is complete.
+    pub settle: Option<Duration>,
+    pub give_up_after: Duration,
+    pub lease: Duration,
+    /// `--batch`: one output file per run (per scan in `watch`) instead of one per input.
+    pub one_output_per_run: bool,
+    pub done_marker: Option<String>,
+    /// Take symbolic links to files in the inbox rather than refusing them.
+    pub follow_symlinks: bool,
+    /// Start a new ledger although archive/ holds inputs (it is filled from the archive).
+    pub new_ledger: bool,
+    pub log: Log,
+}
+
+/// `watch`: the exchange folder, and how the inbox is watched.
+#[derive(Debug, Clone)]
+pub struct Watch {
+    pub exchange: Exchange,
+    /// No file-system events: scan on the timer only (network shares).
+    pub poll: bool,
+    pub rescan: Duration,
+}
+
+/// `status` and `retry`: only where the folders are.
+#[derive(Debug, Clone)]
+pub struct Folder {
+    pub folders: Folders,
+}
+
+/// `serve`: the HTTP endpoint, and with `--convert` the watcher beside it.
+#[derive(Debug, Clone)]
+pub struct Serve {
+    pub listen: SocketAddr,
+    /// The path Bachata posts to, such as `/webhook`.
+    pub path: String,
+    /// Bodies above this many bytes are refused with 413.
+    pub body_limit: usize,
+    /// `None`: every request is accepted (for a loopback address behind a proxy that checks).
+    pub credentials: Option<Credentials>,
+    pub inbox: PathBuf,
+    pub failed: PathBuf,
+    pub tls: Option<Tls>,
+    /// Longest time for a client to send the request line and headers, the TLS handshake, and
+    /// the longest an idle keep-alive connection is kept.
+    pub header_timeout: Duration,
+    /// Longest time for a client to send the whole body.
+    pub body_timeout: Duration,
+    /// Most connections open at once (lowered to what the descriptor limit allows); at the cap
+    /// the longest-idle connection is closed to make room.
+    pub max_connections: usize,
+    /// `--convert`: the watcher over the same exchange folder, in this process.
+    pub convert: Option<Watch>,
+}
+
+/// PEM certificate chain and private key for HTTPS served directly with rustls.
+#[derive(Debug, Clone)]
+pub struct Tls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// The config file in use and the folder its relative paths start from.
+struct Source {
+    config: Config,
+    base: PathBuf,
+}
+
+impl Source {
+    /// The config named by `--config`, else `DIR/bachata1c.toml` when it exists, else none.
+    fn of(folders: &FolderArgs) -> Result<Source, Error> {
+        let path = match (&folders.config, &folders.dir) {
+            (Some(path), _) => Some(path.clone()),
+            (None, Some(dir)) if dir.join(CONFIG_NAME).is_file() => Some(dir.join(CONFIG_NAME)),
+            _ => None,
+        };
+        Source::load(path.as_deref())
+    }
+
+    fn load(path: Option<&Path>) -> Result<Source, Error> {
+        Ok(match path {
+            Some(path) => Source {
+                config: Config::load(path)?,
+                base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            },
+            None => Source {
+                config: Config::default(),
+                base: PathBuf::new(),
+            },
+        })
+    }
+
+    /// The exchange folder: `--dir`, else `[folders] dir` from the config file's folder.
+    fn dir(&self, args: &FolderArgs) -> Option<PathBuf> {
+        args.dir.clone().or_else(|| {
+            self.config
+                .folders
+                .dir
+                .as_ref()
+                .map(|dir| self.base.join(dir))
+        })
+    }
+
+    /// One part of the exchange folder: the option, else the config's key inside the exchange
+    /// folder (or absolute), else `DIR/<part>`.
+    fn folder(&self, args: &FolderArgs, part: &'static str) -> Result<PathBuf, Error> {
+        let (given, file) = match part {
+            "inbox" => (&args.inbox, &self.config.folders.inbox),
+            "outbox" => (&args.outbox, &self.config.folders.outbox),
+            "archive" => (&args.archive, &self.config.folders.archive),
+            "failed" => (&args.failed, &self.config.folders.failed),
+            _ => (&args.state, &self.config.folders.state),
+        };
+        if let Some(path) = given {
+            return Ok(path.clone());
+        }
+        match (file, self.dir(args)) {
+            (Some(path), Some(dir)) => Ok(dir.join(path)),
+            (Some(path), None) if path.is_absolute() => Ok(path.clone()),
+            (None, Some(dir)) => Ok(dir.join(part)),
+            _ => Err(Error::NoFolder { part }),
+        }
+    }
+
+    fn folders(&self, args: &FolderArgs) -> Result<Folders, Error> {
+        Ok(Folders {
+            inbox: self.folder(args, "inbox")?,
+            outbox: self.folder(args, "outbox")?,
+            archive: self.folder(args, "archive")?,
+            failed: self.folder(args, "failed")?,
+            state: self.folder(args, "state")?,
+        })
+    }
+
+    /// The output options over the config's `[output]` and `[mapping]` over the defaults.
+    fn conversion(&self, output: &OutputArgs, rules: &RuleArgs) -> Conversion {
+        let file = &self.config.output;
+        let format = output.format.or(file.format).unwrap_or(Format::Csv);
+        let layout = Layout {
+            format,
+            encoding: output
+                .encoding
+                .or(file.encoding)
+                .unwrap_or(format.default_encoding()),
+            csv_quote: output.csv_quote || file.csv_quote.unwrap_or(false),
+            cml_version: output.cml_version.or(file.cml_version).unwrap_or_default(),
+            mapping: self.config.mapping.clone(),
+        };
+        Conversion {
+            layout,
+            rules: self.rules(rules),
+            default_event: output
+                .event
+                .clone()
+                .or_else(|| file.event.clone())
+                .unwrap_or_else(|| DEFAULT_EVENT.to_string()),
+        }
+    }
+
+    /// The rule options over the config's `[rules]` over the defaults (the integration note's:
+    /// a phone, nothing else).
+    fn rules(&self, args: &RuleArgs) -> Rules {
+        let file = &self.config.rules;
+        let defaults = Rules::default();
+        Rules {
+            require_phone: !args.no_require_phone
+                && file.require_phone.unwrap_or(defaults.require_phone),
+            require_valid_phone: args.require_valid_phone
+                || file
+                    .require_valid_phone
+                    .unwrap_or(defaults.require_valid_phone),
+            require_email: args.require_email
+                || file.require_email.unwrap_or(defaults.require_email),
+            allowed_events: if args.only_event.is_empty() {
+                file.allowed_events.clone().unwrap_or_default()
+            } else {
+                args.only_event.clone()
+            },
+        }
+    }
+
+    /// The limit options over the config's `[limits]` over the defaults.
+    fn limits(&self, args: &LimitArgs) -> Limits {
+        let base = self.config.limits.apply(Limits::default());
+        Limits {
+            max_input_bytes: args.max_input_size.map_or(base.max_input_bytes, |s| s.0),
+            max_clients: args.max_clients.map_or(base.max_clients, |n| {
+                usize::try_from(n).unwrap_or(usize::MAX)
+            }),
+        }
+    }
+}
+
+fn log(args: &LogArgs) -> Log {
+    Log {
+        level: match (args.quiet, args.verbose) {
+            (true, _) => Level::Summary,
+            (false, 0) => Level::File,
+            _ => Level::Detail,
+        },
+        file: args.log_file.clone(),
+    }
+}
+
+/// A number of seconds from the option, else the config key, else the default.
+fn seconds(
+    given: Option<f64>,
+    file: Option<f64>,
+    default: Duration,
+    (option, key): (&'static str, &'static str),
+) -> Result<Duration, Error> {
+    match given.or(file) {
+        None => Ok(default),
+        Some(value) => Duration::try_from_secs_f64(value).map_err(|_| Error::Seconds {
+            option,
+            section: "watch",
+            key,
+            value,
+            least: "0",
+        }),
+    }
+}
+
+/// `convert`: the options over the config's `[output]`, `[rules]`, `[mapping]`, `[limits]`.
+pub fn convert(args: &ConvertArgs) -> Result<Convert, Error> {
+    let source = Source::load(args.config.as_deref())?;
+    Ok(Convert {
+        inputs: args.inputs.clone(),
+        out: args.out.clone(),
+        conversion: source.conversion(&args.output, &args.rules),
+        limits: source.limits(&args.limits),
+        log: Log {
+            level: if args.quiet {
+                Level::Summary
+            } else {
+                Level::File
+            },
+            file: None,
+        },
+    })
+}
+
+/// `init`: the folders to create and where its config goes.
+pub fn init(args: &FolderArgs) -> Result<(Folders, PathBuf), Error> {
+    let dir = args.dir.clone().ok_or(Error::NeedsDir("init"))?;
+    let folders = Source::of(args)?.folders(args)?;
+    let config = args.config.clone().unwrap_or_else(|| dir.join(CONFIG_NAME));
+    Ok((folders, config))
+}
+
+pub fn status(args: &StatusArgs) -> Result<Folder, Error> {
+    folder(&args.folders)
+}
+
+pub fn retry(args: &RetryArgs) -> Result<Folder, Error> {
+    folder(&args.folders)
+}
+
+fn folder(args: &FolderArgs) -> Result<Folder, Error> {
+    Ok(Folder {
+        folders: Source::of(args)?.folders(args)?,
+    })
+}
+
+/// `run`: the options over the config's sections over the defaults.
+pub fn run(args: &RunArgs) -> Result<Exchange, Error> {
+    exchange(&Source::of(&args.folders)?, args)
+}
+
+fn exchange(source: &Source, args: &RunArgs) -> Result<Exchange, Error> {
+    let watch = &source.config.watch;
+    if let Some(marker) = &args.done_marker
+        && (marker.is_empty() || marker.contains(['/', '\\']))
+    {
+        return Err(Error::DoneMarker(marker.clone()));
+    }
+    let settle = match args.settle.or(watch.settle_seconds) {
+        None => None,
+        Some(secs) => Some(seconds(
+            Some(secs),
+            None,
+            Duration::ZERO,
+            ("--settle", "settle_seconds"),
+        )?),
+    };
+    Ok(Exchange {
+        folders: source.folders(&args.folders)?,
+        conversion: source.conversion(&args.output, &args.rules),
+        limits: source.limits(&args.limits),
+        settle,
+        give_up_after: seconds(
+            args.give_up_after,
+            watch.give_up_after_seconds,
+            DEFAULT_GIVE_UP_AFTER,
+            ("--give-up-after", "give_up_after_seconds"),
+        )?,
+        lease: seconds(
+            args.lease,
+            watch.lease_seconds,
+            DEFAULT_LEASE,
+            ("--lease", "lease_seconds"),
+        )?,
+        one_output_per_run: args.batch,
+        done_marker: args.done_marker.clone(),
+        follow_symlinks: args.follow_symlinks
+            || source.config.folders.follow_symlinks.unwrap_or(false),
+        new_ledger: args.new_ledger,
+        log: log(&args.log),
+    })
+}
+
+/// `watch`: `run`'s settings, and polling and the rescan interval.
+pub fn watch(args: &WatchArgs) -> Result<Watch, Error> {
+    watch_from(&Source::of(&args.run.folders)?, args)
+}
+
+fn watch_from(source: &Source, args: &WatchArgs) -> Result<Watch, Error> {
+    let file = &source.config.watch;
+    let poll = args.poll || file.poll.unwrap_or(false);
+    let default = if poll {
+        DEFAULT_POLL_RESCAN
+    } else {
+        DEFAULT_RESCAN
+    };
+    let rescan = seconds(
+        args.rescan,
+        file.rescan_seconds,
+        default,
+        ("--rescan", "rescan_seconds"),
+    )?;
+    Ok(Watch {
+        exchange: exchange(source, &args.run)?,
+        poll,
+        rescan: rescan.max(MIN_RESCAN),
+    })
+}
+
+/// `serve`: the options over the config's `[serve]` and `[folders]` over the defaults. The
+/// password is read here, from its variable or file; it never comes from the command line.
+pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
+    let folder_args = &args.watch.run.folders;
+    let source = Source::of(folder_args)?;
+    let file = &source.config.serve;
+    let path = args
+        .path
+        .clone()
+        .or_else(|| file.path.clone())
+        .unwrap_or_else(|| DEFAULT_WEBHOOK_PATH.to_string());
+    check_webhook_path(&path)?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(Tls {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        _ => match (&file.tls_cert, &file.tls_key) {
+            (Some(cert), Some(key)) => Some(Tls {
+                cert: source.base.join(cert),
+                key: source.base.join(key),
+            }),
+            (None, None) => None,
+            _ => return Err(Error::HalfTls),
+        },
+    };
+    let body_limit = args
+        .body_limit
+        .or(file.body_limit)
+        .unwrap_or(DEFAULT_BODY_LIMIT);
+    if body_limit == 0 {
+        return Err(Error::ZeroBodyLimit);
+    }
+    let timeout = |given: Option<u64>, default, (what, option, key)| match given {
+        None => Ok(default),
+        Some(0) => Err(Error::ZeroTimeout { what, option, key }),
+        Some(secs) => Ok(Duration::from_secs(secs)),
+    };
+    Ok(Serve {
+        listen: args.listen.or(file.listen).unwrap_or_else(|| {
+            DEFAULT_LISTEN
+                .parse()
+                .expect("the default address is valid")
+        }),
+        path,
+        body_limit,
+        credentials: credentials(args, &source)?,
+        inbox: webhook_folder(&source, folder_args, "inbox")?,
+        failed: webhook_folder(&source, folder_args, "failed")?,
+        tls,
+        header_timeout: timeout(
+            args.header_timeout.or(file.header_timeout_secs),
+            DEFAULT_HEADER_TIMEOUT,
+            ("header timeout", "header-timeout", "header_timeout_secs"),
+        )?,
+        body_timeout: timeout(
+            args.body_timeout.or(file.body_timeout_secs),
+            DEFAULT_BODY_TIMEOUT,
+            ("body timeout", "body-timeout", "body_timeout_secs"),
+        )?,
+        max_connections: match args.max_connections.or(file.max_connections) {
+            None => DEFAULT_MAX_CONNECTIONS,
+            Some(0) => return Err(Error::ZeroConnections),
+            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        },
+        convert: match args.convert {
+            true => Some(watch_from(&source, &args.watch)?),
+            false => None,
+        },
+    })
+}
+
+/// Where `serve` saves webhooks (it needs no other folder of the exchange folder).
+fn webhook_folder(
+    source: &Source,
+    args: &FolderArgs,
+    part: &'static str,
+) -> Result<PathBuf, Error> {
+    source.folder(args, part).map_err(|err| match err {
+        Error::NoFolder { part } => Error::NoWebhookFolder { part },
+        other => other,
+    })
+}
+
+/// Only plain path characters: the path becomes a route, and a dealer types it into Bachata.
+fn check_webhook_path(path: &str) -> Result<(), Error> {
+    let plain = path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/-_.~".contains(c));
+    if !path.starts_with('/') || !plain {
+        return Err(Error::WebhookPath(path.to_string()));
+    }
+    if path == HEALTH_PATH {
+        return Err(Error::WebhookPathIsHealth);
+    }
+    Ok(())
+}
+
+/// The user from the command line or the file; the password only from a variable or a file,
+/// the command line's source winning over the config's.
+fn credentials(args: &ServeArgs, source: &Source) -> Result<Option<Credentials>, Error> {
+    let file = &source.config.serve;
+    let user = args.user.clone().or_else(|| file.user.clone());
+    let password = match (&args.password_env, &args.password_file) {
+        (Some(_), Some(_)) => return Err(Error::TwoPasswordOptions),
+        (Some(var), None) => Some(PasswordSource::Env(var.clone())),
+        (None, Some(path)) => Some(PasswordSource::File(path.clone())),
+        (None, None) => match (&file.password_env, &file.password_file) {
+            (Some(_), Some(_)) => return Err(Error::TwoPasswordKeys),
+            (Some(var), None) => Some(PasswordSource::Env(var.clone())),
+            (None, Some(path)) => Some(PasswordSource::File(source.base.join(path))),
+            (None, None) => None,
+        },
+    };
+    match (user, password) {
+        (None, None) => Ok(None),
+        (Some(user), None) => Err(Error::NoPassword(user)),
+        (None, Some(_)) => Err(Error::NoUser),
+        (Some(user), Some(password)) => Ok(Some(Credentials::new(&user, &password.read()?)?)),
+    }
+}
+
+enum PasswordSource {
+    Env(String),
+    File(PathBuf),
+}
+
+impl PasswordSource {
+    fn read(&self) -> Result<String, Error> {
+        match self {
+            PasswordSource::Env(var) => {
+                std::env::var(var).map_err(|source| Error::PasswordVariable {
+                    var: var.clone(),
+                    source,
+                })
+            }
+            PasswordSource::File(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| Error::PasswordFile {
+                    path: path.clone(),
+                    source,
+                })?;
+                // The first line, as `echo secret > file` or Notepad (BOM, CRLF) leave it.
+                let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+                Ok(text.lines().next().unwrap_or("").to_string())
+            }
+        }
+    }
+}
