@@ -1,6 +1,7 @@
 //! Writes the phone metadata that src/phone.rs parses with into the build, from the
-//! `phonenumber` crate's own database: loading that database at run time costs a tenth of a
-//! second of regex syntax checks, most of what a small conversion spends on phones.
+//! `phonenumber` crate's own database: loading that database at run time costs about 60 ms of
+//! regex syntax checks (measured with the crate 0.3.10), most of what a small conversion would
+//! spend on phones.
 
 use std::fmt::Write;
 use std::path::Path;

@@ -82,8 +82,8 @@ fn read_while_qualifying(
     if !payload::worth_streaming(bytes, limits) {
         return None;
     }
-    let batches = lead::Batches::new(rules, origin)?;
-    // Unbounded: reading is faster than qualifying, and must not wait for it. The batches
+    let chunks = lead::Chunks::new(rules, origin)?;
+    // Unbounded: reading is faster than qualifying, and must not wait for it. The chunks
     // hold what the payload would hold anyway.
     let (sender, receiver) = std::sync::mpsc::channel();
     let receiver = Mutex::new(receiver);
@@ -92,13 +92,13 @@ fn read_while_qualifying(
     let ((payload, mut qualified), helped) = crate::parallel::both(
         || {
             let payload = payload::read_streaming(bytes, limits, sender);
-            (payload, batches.drain(&receiver))
+            (payload, chunks.drain(&receiver))
         },
-        || batches.drain(&receiver),
+        || chunks.drain(&receiver),
     );
     qualified.extend(helped);
     let payload = payload?;
-    let (leads, skipped) = batches.finish(qualified, &payload, origin);
+    let (leads, skipped) = chunks.finish(qualified, &payload, origin);
     Some((payload.encoding, leads, skipped))
 }
 

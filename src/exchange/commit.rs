@@ -264,7 +264,7 @@ impl Exchange<'_> {
     }
 }
 
-/// Test hook: `BACHATA1C_CRASH_AT=<step>` aborts the process at that step of a batch, as a
+/// Test hook: `BACHATA1C_CRASH_AT=<step>` aborts the process at that step of a round, as a
 /// power cut would, so that the tests can show every step is safe to interrupt.
 fn crash_point(step: &str) {
     static AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();

@@ -1,8 +1,9 @@
 //! Output formats: a list of leads → the bytes of one file that 1C imports.
 //!
-//! Every format renders to a `String` first; the text encoding is applied in one place
-//! (`encoding.rs`), so that characters windows-1251 cannot hold are handled the same way
-//! everywhere and counted.
+//! The XML formats render to a `String` and are encoded whole; CSV is written field by field
+//! straight into the target encoding (a big file is not held twice). Either way the encoding
+//! goes through one place (`encoding.rs`), so that characters windows-1251 cannot hold are
+//! handled the same way everywhere and counted.
 
 mod commerceml;
 mod csv;

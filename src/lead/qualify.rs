@@ -1,45 +1,16 @@
-//! Leads: clients normalised for 1C (phone in E.164, name split into parts, text cleaned of
-//! characters XML cannot carry) and the rules that decide which clients qualify.
+//! The qualifying rules and their use: each client becomes a lead or is skipped with the
+//! reason, in file order; a big payload's clients on every core, or chunk by chunk while the
+//! payload is still being read.
 
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDateTime;
-use uuid::Uuid;
 
+use super::clean::{clean_owned, cleaned};
+use super::{Lead, Origin, clean, split_full_name, stable_id};
 use crate::payload::{Client, ClientEntry, Payload};
 use crate::phone;
-
-/// A qualifying client, ready for any output format.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Lead {
-    /// Stable 1C identifier: the same Bachata client always gets the same one.
-    pub id: Uuid,
-    /// Shared by every lead of a payload rather than copied into each.
-    pub event: Arc<str>,
-    pub client_id: String,
-    pub search_id: String,
-    pub login: String,
-    pub name: String,
-    pub full_name: Option<FullName>,
-    /// E.164 (`+79165551234`) when the number is recognised, else its digits as typed.
-    pub phone: String,
-    pub phone_raw: String,
-    pub phone_valid: bool,
-    pub email: String,
-    pub dialog_id: Arc<str>,
-    pub custom_data: Vec<(String, String)>,
-    pub source_file: Arc<str>,
-    pub received_at: NaiveDateTime,
-}
-
-/// Surname, first name and patronymic of a Russian full name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FullName {
-    pub surname: String,
-    pub first_name: String,
-    pub patronymic: String,
-}
 
 /// Which clients become leads. The defaults follow the integration note: «Мобильный телефон: не пустое».
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,15 +74,6 @@ impl Skipped {
     }
 }
 
-/// What is known about a payload besides its content.
-#[derive(Debug, Clone)]
-pub struct Origin<'a> {
-    pub source_file: &'a str,
-    pub received_at: NaiveDateTime,
-    /// The event name for payloads that carry none.
-    pub default_event: &'a str,
-}
-
 /// From this many clients on, a payload's clients are qualified on every core: normalising a
 /// phone with libphonenumber costs microseconds, which adds up in a file of 50,000 clients.
 const PARALLEL_FROM: usize = 2_000;
@@ -171,33 +133,33 @@ fn join(parts: Vec<(Vec<Lead>, Vec<Skipped>)>) -> (Vec<Lead>, Vec<Skipped>) {
     (leads, skipped)
 }
 
-/// A batch of clients qualified: the index of its first client, its leads and skipped clients.
-pub type QualifiedBatch = (usize, Vec<Lead>, Vec<Skipped>);
+/// A chunk of clients qualified: the index of its first client, its leads and skipped clients.
+pub type QualifiedChunk = (usize, Vec<Lead>, Vec<Skipped>);
 
-/// Qualifies clients that arrive in batches while their payload is still being read (see
-/// `payload::read_streaming`), on as many threads as call [`Batches::drain`]. The payload's
-/// event and dialog id are known only once it is read: [`Batches::finish`] sets them.
-pub struct Batches<'a> {
+/// Qualifies clients that arrive in chunks while their payload is still being read (see
+/// `payload::read_streaming`), on as many threads as call [`Chunks::drain`]. The payload's
+/// event and dialog id are known only once it is read: [`Chunks::finish`] sets them.
+pub struct Chunks<'a> {
     shared: Shared<'a>,
 }
 
-impl<'a> Batches<'a> {
+impl<'a> Chunks<'a> {
     /// `None` when the rules depend on the payload's event (allowed events), which is not
     /// known before the whole payload is read.
     pub fn new(rules: &'a Rules, origin: &Origin) -> Option<Self> {
-        rules.allowed_events.is_empty().then(|| Batches {
+        rules.allowed_events.is_empty().then(|| Chunks {
             shared: Shared::new(Arc::from(""), Arc::from(""), rules, origin),
         })
     }
 
-    /// Qualifies batches from `batches` until it is closed and empty.
+    /// Qualifies chunks from `chunks` until it is closed and empty.
     pub fn drain(
         &self,
-        batches: &Mutex<Receiver<(usize, Vec<ClientEntry>)>>,
-    ) -> Vec<QualifiedBatch> {
+        chunks: &Mutex<Receiver<(usize, Vec<ClientEntry>)>>,
+    ) -> Vec<QualifiedChunk> {
         let mut done = Vec::new();
         loop {
-            let next = match batches.lock() {
+            let next = match chunks.lock() {
                 Ok(receiver) => receiver.recv(),
                 Err(_) => return done,
             };
@@ -209,17 +171,17 @@ impl<'a> Batches<'a> {
         }
     }
 
-    /// The leads and skipped clients of every batch in file order, the leads with the
+    /// The leads and skipped clients of every chunk in file order, the leads with the
     /// payload's event and dialog id: what [`qualify`] gives for the whole payload.
     pub fn finish(
         &self,
-        mut batches: Vec<QualifiedBatch>,
+        mut chunks: Vec<QualifiedChunk>,
         payload: &Payload,
         origin: &Origin,
     ) -> (Vec<Lead>, Vec<Skipped>) {
-        batches.sort_unstable_by_key(|(first, _, _)| *first);
+        chunks.sort_unstable_by_key(|(first, _, _)| *first);
         let (mut leads, skipped) = join(
-            batches
+            chunks
                 .into_iter()
                 .map(|(_, leads, skipped)| (leads, skipped))
                 .collect(),
@@ -316,171 +278,9 @@ fn to_lead(client: Client, phone: phone::Phone, shared: &Shared) -> Lead {
     }
 }
 
-/// Namespace of bachata1c's name-based UUIDs (itself UUIDv5 of the project URL in the URL namespace).
-const ID_NAMESPACE: Uuid = Uuid::from_u128(0x6a1f_3b9e_0c5d_5e4a_9f7b_2d8c_41e6_b0a3);
-
-/// The same Bachata client gets the same identifier in every file and format, so importing
-/// twice updates one 1C counterparty instead of creating two.
-pub fn stable_id(client_id: &str, phone: &str) -> Uuid {
-    let key = if client_id.is_empty() {
-        format!("phone:{phone}")
-    } else {
-        format!("client:{client_id}")
-    };
-    Uuid::new_v5(&ID_NAMESPACE, key.as_bytes())
-}
-
-/// Splits «Фамилия Имя Отчество» (or «Имя Отчество Фамилия», «Имя Отчество») when the name is
-/// recognisably a Russian full name: Cyrillic words and a patronymic ending. Anything else is
-/// left whole in `name`, because guessing wrong would misfile a surname.
-pub fn split_full_name(name: &str) -> Option<FullName> {
-    let words: Vec<&str> = name.split_whitespace().collect();
-    if !words.iter().all(|w| is_cyrillic_word(w)) {
-        return None;
-    }
-    let full = |surname: &str, first: &str, patronymic: String| {
-        Some(FullName {
-            surname: surname.to_string(),
-            first_name: first.to_string(),
-            patronymic,
-        })
-    };
-    match words.as_slice() {
-        [s, f, p] if is_patronymic(p) => full(s, f, p.to_string()),
-        [f, p, s] if is_patronymic(p) => full(s, f, p.to_string()),
-        [f, p] if is_patronymic(p) => full("", f, p.to_string()),
-        // «Алиев Рашид Ахмед оглы»: Turkic patronymics are two words.
-        [s, f, p, suffix] if is_turkic_suffix(suffix) => full(s, f, format!("{p} {suffix}")),
-        _ => None,
-    }
-}
-
-fn is_cyrillic_word(word: &str) -> bool {
-    word.chars()
-        .all(|c| c == '-' || matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё'))
-}
-
-fn is_patronymic(word: &str) -> bool {
-    // Compared from the end, letter by letter in lower case: no lower-case copy of each word.
-    let ends_with = |ending: &str| {
-        let mut tail = word.chars().rev().flat_map(char::to_lowercase);
-        ending
-            .chars()
-            .rev()
-            .all(|letter| tail.next() == Some(letter))
-    };
-    word.chars().count() > 4 && ["ич", "овна", "евна", "ична"].into_iter().any(ends_with)
-}
-
-fn is_turkic_suffix(word: &str) -> bool {
-    matches!(word.to_lowercase().as_str(), "оглы" | "кызы")
-}
-
-/// Removes what no output can carry: control characters other than tab and line breaks
-/// (XML 1.0 forbids them) and the non-characters U+FFFE/U+FFFF. Done once here so that
-/// no writer has to remember it. Leading and trailing whitespace goes too.
-pub fn clean(text: &str) -> String {
-    match already_clean(text) {
-        Some(clean) => clean.to_string(),
-        None => clean_slowly(text),
-    }
-}
-
-/// [`clean`] of an owned text, which nearly always is clean already and is then kept as is.
-fn clean_owned(text: String) -> String {
-    match already_clean(&text) {
-        Some(clean) if clean.len() == text.len() => text,
-        Some(clean) => clean.to_string(),
-        None => clean_slowly(&text),
-    }
-}
-
-/// [`clean`] for a look at a text, copied only when something must go.
-fn cleaned(text: &str) -> std::borrow::Cow<'_, str> {
-    match already_clean(text) {
-        Some(clean) => clean.into(),
-        None => clean_slowly(text).into(),
-    }
-}
-
-/// The trimmed text when nothing else needs removing.
-fn already_clean(text: &str) -> Option<&str> {
-    let trimmed = text.trim();
-    trimmed.chars().all(keeps).then_some(trimmed)
-}
-
-fn clean_slowly(text: &str) -> String {
-    text.chars()
-        .filter(|&c| keeps(c))
-        .collect::<String>()
-        .trim()
-        .to_string()
-}
-
-fn keeps(c: char) -> bool {
-    (!c.is_control() || matches!(c, '\t' | '\n' | '\r')) && !matches!(c, '\u{FFFE}' | '\u{FFFF}')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn full_names_are_split_only_when_recognisably_russian() {
-        let n = split_full_name("Иванов Иван Иванович").unwrap();
-        assert_eq!(
-            (
-                n.surname.as_str(),
-                n.first_name.as_str(),
-                n.patronymic.as_str()
-            ),
-            ("Иванов", "Иван", "Иванович")
-        );
-        let n = split_full_name("Анна Сергеевна Петрова").unwrap();
-        assert_eq!(
-            (n.surname.as_str(), n.first_name.as_str()),
-            ("Петрова", "Анна")
-        );
-        let n = split_full_name("Алёна Ильинична").unwrap();
-        assert_eq!(
-            (n.surname.as_str(), n.patronymic.as_str()),
-            ("", "Ильинична")
-        );
-        let n = split_full_name("Алиев Рашид Ахмед оглы").unwrap();
-        assert_eq!(n.patronymic, "Ахмед оглы");
-        // Typed in capitals, and the short words that merely end like a patronymic.
-        let n = split_full_name("ПЕТРОВ ПЁТР ИЛЬИЧ").unwrap();
-        assert_eq!(n.patronymic, "ИЛЬИЧ");
-        for name in [
-            "Анна Вич",
-            "Анна Ична",
-            "Yvan",
-            "Иван",
-            "Иванов Иван",
-            "John Smith Jr",
-            "Иван Петров Сидоров",
-            "",
-        ] {
-            assert_eq!(split_full_name(name), None, "{name}");
-        }
-    }
-
-    #[test]
-    fn clean_strips_what_xml_cannot_carry_and_keeps_the_rest() {
-        assert_eq!(clean(" a\u{0}b\u{1b}c\td\ne\u{FFFF} "), "abc\td\ne");
-        assert_eq!(clean("Ёж 🚗"), "Ёж 🚗");
-        // Control characters at the ends go with the surrounding whitespace.
-        assert_eq!(clean("\u{b} a \u{c}\u{0}"), "a");
-        assert_eq!(clean("\u{85}Ёж\u{0} "), "Ёж");
-    }
-
-    #[test]
-    fn stable_id_depends_on_client_id_first_then_phone() {
-        assert_eq!(stable_id("abc", "+7"), stable_id("abc", "+8"));
-        assert_ne!(stable_id("abc", "+7"), stable_id("abd", "+7"));
-        assert_eq!(stable_id("", "+79165551234"), stable_id("", "+79165551234"));
-        assert_ne!(stable_id("", "+79165551234"), stable_id("", "+79165551235"));
-    }
 
     fn payload(json: &str) -> Payload {
         crate::payload::read(json.as_bytes()).unwrap()
