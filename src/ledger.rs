@@ -32,6 +32,15 @@ impl Outcome {
     }
 }
 
+/// What journalling an input found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Journalled {
+    /// New content: journalled in this row.
+    New(i64),
+    /// The same content was taken already, under this name.
+    TakenAs(String),
+}
+
 /// One input's record.
 #[derive(Debug, Clone, Default)]
 pub struct Entry {
@@ -141,13 +150,13 @@ impl Ledger {
     }
 
     /// Journals the inputs about to be published, in one transaction that also decides
-    /// duplicates between workers: for each entry, `Ok(row id)` when it is new, or
-    /// `Err(earlier name)` when the same content was taken by someone else meanwhile.
+    /// duplicates between workers: for each entry, whether it is new (and its row) or the same
+    /// content was taken by someone else meanwhile.
     pub fn begin_publishing(
         &mut self,
         worker: &str,
         entries: &[&Entry],
-    ) -> Result<Vec<Result<i64, String>>, Error> {
+    ) -> Result<Vec<Journalled>, Error> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -163,7 +172,7 @@ impl Ledger {
                 )
                 .optional()?;
             if let Some(name) = earlier {
-                result.push(Err(name));
+                result.push(Journalled::TakenAs(name));
                 continue;
             }
             tx.execute(
@@ -182,7 +191,7 @@ impl Ledger {
                     worker,
                 ],
             )?;
-            result.push(Ok(tx.last_insert_rowid()));
+            result.push(Journalled::New(tx.last_insert_rowid()));
         }
         tx.commit()?;
         Ok(result)
@@ -330,13 +339,12 @@ mod tests {
             entry("h2", "c.json"),
         );
         let ids = ledger.begin_publishing("w1", &[&a, &b]).unwrap();
-        assert!(ids[0].is_ok());
-        assert_eq!(ids[1], Err("a.json".to_string()));
-        ledger
-            .begin_publishing("w1", &[&c])
-            .unwrap()
-            .remove(0)
-            .unwrap();
+        assert!(matches!(ids[0], Journalled::New(_)));
+        assert_eq!(ids[1], Journalled::TakenAs("a.json".to_string()));
+        assert!(matches!(
+            ledger.begin_publishing("w1", &[&c]).unwrap()[0],
+            Journalled::New(_)
+        ));
         assert_eq!(ledger.done_as("h1").unwrap().as_deref(), Some("a.json"));
         // h1.csv was renamed away (published), h2.csv is still staged (not published).
         let (published, dropped) = ledger

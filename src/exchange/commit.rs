@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Error, Exchange, Fate, Item, filing, hex};
 use crate::files;
-use crate::ledger::{Entry, Outcome};
+use crate::ledger::{Entry, Journalled, Outcome};
 use crate::report::{Level, plural};
 
 impl Exchange<'_> {
@@ -72,10 +72,10 @@ impl Exchange<'_> {
             let mut discarded = Vec::new();
             for (&i, result) in staged.iter().zip(journal) {
                 match result {
-                    Ok(row) => {
+                    Journalled::New(row) => {
                         rows.insert(i, row);
                     }
-                    Err(earlier) => {
+                    Journalled::TakenAs(earlier) => {
                         if let Fate::Staged(output) = &items[i].fate {
                             discarded.push(output.clone());
                         }
