@@ -11,11 +11,18 @@ use crate::files;
 use crate::ledger::{Entry, Journalled, Outcome};
 use crate::report::{Level, plural};
 
+/// From this many leads on, a round's leads are freed beside the next work.
+const FREE_ASIDE_FROM: usize = 1_000;
+
 impl Exchange<'_> {
     /// `--batch`: writes the held inputs' leads as one file and commits them together.
     pub(super) fn write_one_output(&mut self) -> Result<(), Error> {
         let mut items = std::mem::take(&mut self.held);
-        let leads = std::mem::take(&mut self.held_leads);
+        let leads: Vec<crate::lead::Lead> = items
+            .iter()
+            .filter(|item| matches!(item.fate, Fate::Staged(_)))
+            .flat_map(|item| item.entry.leads.iter().cloned())
+            .collect();
         if !leads.is_empty() {
             let mut hashes: Vec<&str> = items
                 .iter()
@@ -59,7 +66,6 @@ impl Exchange<'_> {
             if let Err(err) = self.staging.sync() {
                 return Err(self.bail(&items, err.into()));
             }
-            crash_point("staged");
             let entries: Vec<&Entry> = staged.iter().map(|&i| &items[i].entry).collect();
             let journal = match self.ledger.begin_publishing(&self.claim.id, &entries) {
                 Ok(journal) => journal,
@@ -68,7 +74,6 @@ impl Exchange<'_> {
                     return Err(self.bail(&items, err));
                 }
             };
-            crash_point("journalled");
             let mut discarded = Vec::new();
             for (&i, result) in staged.iter().zip(journal) {
                 match result {
@@ -135,7 +140,6 @@ impl Exchange<'_> {
         {
             return Err(self.bail(&items, err.into()));
         }
-        crash_point("published");
         let others: Vec<(Outcome, &Entry)> = items
             .iter()
             .filter_map(|item| {
@@ -155,7 +159,6 @@ impl Exchange<'_> {
             let err = self.ledger_error(err);
             return Err(self.bail(&items, err));
         }
-        crash_point("recorded");
         if !published.is_empty()
             && let Some(marker) = &self.settings.done_marker
             && let Err(err) = filing::mark_done(&self.settings.folders, marker)
@@ -183,6 +186,15 @@ impl Exchange<'_> {
                 first_error.get_or_insert(err);
             }
             crash_point("filed-one");
+        }
+        // A big file's leads are freed beside the next work; for a few it would cost more.
+        if items
+            .iter()
+            .map(|item| item.entry.leads.len())
+            .sum::<usize>()
+            >= FREE_ASIDE_FROM
+        {
+            crate::parallel::drop_aside(items);
         }
         if let Some(err) = first_error {
             return Err(err);

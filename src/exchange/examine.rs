@@ -15,11 +15,6 @@ use crate::files;
 use crate::ledger::Entry;
 use crate::report::{Level, tally};
 
-/// From this size on, an input is converted while its hash is computed.
-const CONVERT_WHILE_HASHING_FROM: usize = 1 << 20;
-/// From this many leads on, an input's leads are freed beside the next work.
-const FREE_ASIDE_FROM: usize = 1_000;
-
 impl Exchange<'_> {
     /// Reads, hashes and converts one claimed input; `None` when it went back to the inbox.
     pub(super) fn examine(
@@ -46,16 +41,7 @@ impl Exchange<'_> {
             }
         };
         let received = modified_or_now(&path);
-        let settings = self.settings;
-        let convert = || convert(settings, &bytes, &name, received);
-        // A big file is converted while its hash is computed: the duplicate checks below still
-        // come first, a duplicate's conversion is just not used.
-        let (hash, early) = if bytes.len() >= CONVERT_WHILE_HASHING_FROM {
-            let (hash, converted) = crate::parallel::both(|| hex(&Sha256::digest(&bytes)), convert);
-            (hash, Some(converted))
-        } else {
-            (hex(&Sha256::digest(&bytes)), None)
-        };
+        let hash = hex(&Sha256::digest(&bytes));
         let mut entry = Entry {
             hash: hash.clone(),
             name: name.clone(),
@@ -77,7 +63,7 @@ impl Exchange<'_> {
             };
             return Ok(Some(item(path, entry, fate)));
         }
-        let converted = match early.unwrap_or_else(convert) {
+        let converted = match convert(self.settings, &bytes, &name, received) {
             Ok(converted) => converted,
             Err(err) => {
                 let age = SystemTime::now()
@@ -127,8 +113,9 @@ impl Exchange<'_> {
         let Some(output) = converted.output else {
             return Ok(Fate::Empty);
         };
+        // The leads go into the ledger's queue for 1C with the input's journal entry.
+        entry.leads = converted.leads;
         if self.settings.one_output_per_run {
-            self.held_leads.extend(converted.leads);
             return Ok(Fate::Staged(String::new()));
         }
         let output_name = format!(
@@ -144,10 +131,6 @@ impl Exchange<'_> {
             });
         }
         entry.outputs = vec![output_name.clone()];
-        // A big file's leads are freed beside the next work; for a few it would cost more.
-        if converted.leads.len() >= FREE_ASIDE_FROM {
-            crate::parallel::drop_aside(converted.leads);
-        }
         Ok(Fate::Staged(output_name))
     }
 }

@@ -20,7 +20,6 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::files::{self, Staging};
-use crate::lead::Lead;
 use crate::ledger::{Entry, Ledger};
 use crate::report::{Level, Log, Tally};
 use crate::settings;
@@ -131,9 +130,8 @@ pub struct Exchange<'a> {
     pub tally: Tally,
     /// Files that did not parse yet: their size and time then, and when that was seen.
     deferred: HashMap<String, (Candidate, Instant)>,
-    /// `--batch`: inputs converted in this run, and their leads, until the one file is written.
+    /// `--batch`: inputs converted in this run (with their leads) until the one file is written.
     held: Vec<Item>,
-    held_leads: Vec<Lead>,
     /// Contents converted but not yet in the ledger, to catch duplicates among them.
     uncommitted: HashMap<String, String>,
 }
@@ -167,7 +165,6 @@ impl<'a> Exchange<'a> {
             tally: Tally::default(),
             deferred: HashMap::new(),
             held: Vec::new(),
-            held_leads: Vec::new(),
             uncommitted: HashMap::new(),
         };
         exchange.recover()?;
@@ -255,7 +252,6 @@ impl<'a> Exchange<'a> {
             self.claim.renew()?;
             if let Err(err) = self.round(ready, chunk.refused) {
                 let held = std::mem::take(&mut self.held);
-                self.held_leads.clear();
                 self.uncommitted.clear();
                 self.give_back_all(&held);
                 return Err(err);

@@ -18,35 +18,102 @@ const VALUE_MAX: usize = 1000; // ЗначениеТип
 
 type Xml = Writer<Vec<u8>>;
 
-pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
-    let mut writer = Writer::new_with_indent(Vec::new(), b'\t', 1);
-    write_document(&mut writer, leads, layout).expect("writing to memory");
-    let text = String::from_utf8(writer.into_inner()).expect("quick-xml writes UTF-8");
-    // Some 1C releases refuse a UTF-8 CommerceML file without a byte-order mark.
-    super::encoded(&text, layout, Unmappable::XmlCharRef, true)
+/// How a document is framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// A file 1C imports: the CommerceML namespace, the layout's encoding, a byte-order mark in
+    /// UTF-8 (some 1C releases refuse a UTF-8 CommerceML file without one).
+    File,
+    /// The answer to 1C's `mode=query`: UTF-8 without a byte-order mark and without a namespace,
+    /// as shops' servers send it: 1C's client checks that the body starts with `<?xml`, and
+    /// reads an order without a namespace as plain text values (docs/site-exchange-protocol.md
+    /// §3.1).
+    SiteQuery,
 }
 
-fn write_document(writer: &mut Xml, leads: &[Lead], layout: &Layout) -> std::io::Result<()> {
-    writer.write_event(Event::Decl(BytesDecl::new(
-        "1.0",
-        Some(layout.encoding.xml_name()),
-        None,
-    )))?;
-    let formed = super::formed_at(leads)
+/// One order: a lead and the number it has in 1C's eyes.
+#[derive(Debug, Clone, Copy)]
+pub struct Order<'a> {
+    pub lead: &'a Lead,
+    /// Decimal digits only, unique per lead: 1C builds its own number from the digits of the
+    /// shop's number and finds a re-sent order by it (УНФ `ПолучитьНомерДокументаССайта`, УТ 11
+    /// looks it up through a `Строка(11)` column).
+    pub number: u64,
+}
+
+/// The orders of one input file: each numbered from its document identifier (see
+/// [`file_number`]).
+pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
+    let orders: Vec<Order> = leads
+        .iter()
+        .map(|lead| Order {
+            lead,
+            number: file_number(lead),
+        })
+        .collect();
+    render_orders(&orders, layout, Framing::File)
+}
+
+/// Numbered orders as one document.
+pub fn render_orders(orders: &[Order], layout: &Layout, framing: Framing) -> Rendered {
+    let mut writer = Writer::new_with_indent(Vec::new(), b'\t', 1);
+    write_document(&mut writer, orders, layout, framing).expect("writing to memory");
+    let text = String::from_utf8(writer.into_inner()).expect("quick-xml writes UTF-8");
+    match framing {
+        Framing::File => super::encoded(&text, layout, Unmappable::XmlCharRef, true),
+        Framing::SiteQuery => Rendered {
+            bytes: text.into_bytes(),
+            replaced_chars: 0,
+        },
+    }
+}
+
+/// The number of an order written into a file by itself: 8 digits of its document identifier,
+/// the most 1C's number field holds with its site prefix (`СА-` and 8 digits is 11). Orders
+/// 1C takes over HTTP or from the one cumulative file are numbered by the ledger instead:
+/// short, and unique by construction.
+pub fn file_number(lead: &Lead) -> u64 {
+    (super::document_id(lead).as_u128() % 100_000_000) as u64
+}
+
+/// Digits as the order's `Номер`: at least six, as 1C pads them.
+pub fn number_text(number: u64) -> String {
+    format!("{number:06}")
+}
+
+fn write_document(
+    writer: &mut Xml,
+    orders: &[Order],
+    layout: &Layout,
+    framing: Framing,
+) -> std::io::Result<()> {
+    let encoding = match framing {
+        Framing::File => layout.encoding.xml_name(),
+        Framing::SiteQuery => "UTF-8",
+    };
+    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some(encoding), None)))?;
+    let formed = orders
+        .iter()
+        .map(|order| order.lead.received_at)
+        .max()
+        .unwrap_or_default()
         .format("%Y-%m-%dT%H:%M:%S")
         .to_string();
+    let mut attributes = vec![
+        ("ВерсияСхемы", layout.cml_version.as_str()),
+        ("ДатаФормирования", formed.as_str()),
+    ];
+    if framing == Framing::File {
+        attributes.insert(0, ("xmlns", NAMESPACE));
+    }
     writer
         .create_element("КоммерческаяИнформация")
-        .with_attributes([
-            ("xmlns", NAMESPACE),
-            ("ВерсияСхемы", layout.cml_version.as_str()),
-            ("ДатаФормирования", formed.as_str()),
-        ])
+        .with_attributes(attributes)
         .write_inner_content(|writer| {
-            for lead in leads {
+            for order in orders {
                 writer
                     .create_element("Документ")
-                    .write_inner_content(|writer| write_order(writer, lead, layout))?;
+                    .write_inner_content(|writer| write_order(writer, order, layout))?;
             }
             Ok(())
         })?;
@@ -60,10 +127,10 @@ fn element(writer: &mut Xml, name: &str, text: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-fn write_order(writer: &mut Xml, lead: &Lead, layout: &Layout) -> std::io::Result<()> {
-    let mapping = &layout.mapping;
+fn write_order(writer: &mut Xml, order: &Order, layout: &Layout) -> std::io::Result<()> {
+    let (lead, mapping) = (order.lead, &layout.mapping);
     element(writer, "Ид", &super::document_id(lead).to_string())?;
-    element(writer, "Номер", &super::document_number(lead))?;
+    element(writer, "Номер", &number_text(order.number))?;
     element(
         writer,
         "Дата",
@@ -81,7 +148,7 @@ fn write_order(writer: &mut Xml, lead: &Lead, layout: &Layout) -> std::io::Resul
         .write_inner_content(|writer| {
             writer
                 .create_element("Контрагент")
-                .write_inner_content(|writer| write_client(writer, lead))?;
+                .write_inner_content(|writer| write_client(writer, lead, layout))?;
             Ok(())
         })?;
     element(
@@ -100,27 +167,29 @@ fn write_order(writer: &mut Xml, lead: &Lead, layout: &Layout) -> std::io::Resul
         .write_inner_content(|writer| {
             requisite(writer, "Источник", &mapping.source)?;
             requisite(writer, "Событие", &lead.event)?;
-            if !lead.dialog_id.is_empty() {
-                requisite(writer, "ИдДиалога", &lead.dialog_id)?;
-            }
+            requisite(writer, "ИдДиалога", &lead.dialog_id)?;
             let custom = mapping::requisites(
                 lead,
                 mapping.commerceml.custom_data.as_deref(),
                 &mapping.commerceml.titles,
             );
             for (name, value) in custom {
-                requisite(writer, name, value)?;
+                requisite(writer, &requisite_name(name), value)?;
             }
             Ok(())
         })?;
     Ok(())
 }
 
-fn write_client(writer: &mut Xml, lead: &Lead) -> std::io::Result<()> {
-    let name = super::truncate(super::display_name(lead), NAME_MAX);
+fn write_client(writer: &mut Xml, lead: &Lead, layout: &Layout) -> std::io::Result<()> {
+    let counterparty = layout.mapping.commerceml.counterparty_name(lead);
+    let name = super::truncate(&counterparty, NAME_MAX);
     element(writer, "Ид", &lead.id.to_string())?;
+    // 1C finds a private client by this name (УТ 11 `ИдентифицироватьКонтрагента`): one
+    // distinct per client, or every «Иван» becomes one counterparty.
     element(writer, "Наименование", name)?;
-    // РеквизитыФизЛица: a chat visitor is a private person.
+    // РеквизитыФизЛица: a chat visitor is a private person (never ОфициальноеНаименование,
+    // which makes 1C create a legal entity).
     element(writer, "ПолноеНаименование", name)?;
     if let Some(full) = &lead.full_name {
         for (tag, part) in [
@@ -133,8 +202,10 @@ fn write_client(writer: &mut Xml, lead: &Lead) -> std::io::Result<()> {
             }
         }
     }
+    // The contact types УТ 11 recognises (spaces removed: ТелефонРабочий, Почта; any other is
+    // dropped), which УНФ recognises too, as shops send them.
     let contacts: Vec<(&str, &str)> = [
-        ("Телефон мобильный", lead.phone.as_str()),
+        ("Телефон рабочий", lead.phone.as_str()),
         ("Почта", lead.email.as_str()),
     ]
     .into_iter()
@@ -160,20 +231,50 @@ fn write_client(writer: &mut Xml, lead: &Lead) -> std::io::Result<()> {
     Ok(())
 }
 
-/// One `ЗначениеРеквизита`; a value longer than the schema allows is split over several
-/// `Значение` elements (the schema allows many) rather than cut.
+/// Requisite names 1C acts on when it imports an order (cancels it, sets its status or number)
+/// or sends back itself: a customData key of the same name is written with a prefix instead.
+const RESERVED: [&str; 11] = [
+    "Отменен",
+    "Статус заказа",
+    "Статуса заказа ИД",
+    "Номер",
+    "Дата",
+    "Номер по 1С",
+    "Дата по 1С",
+    "Проведен",
+    "ПометкаУдаления",
+    "Оплачен",
+    "Отгружен",
+];
+
+/// A customData key as a requisite name: compared as 1C compares (case and spaces ignored).
+fn requisite_name(name: &str) -> std::borrow::Cow<'_, str> {
+    let squeeze = |text: &str| -> String {
+        text.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let key = squeeze(name);
+    if RESERVED.iter().any(|reserved| squeeze(reserved) == key) {
+        format!("customData {name}").into()
+    } else {
+        name.into()
+    }
+}
+
+/// One `ЗначениеРеквизита` with one `Значение`: 1C reads only the first `Значение` of a pair,
+/// and an empty one may be read as an object, so an empty value is left out and a longer one
+/// than the schema allows is cut (the whole text is in the XML and EnterpriseData formats).
 fn requisite(writer: &mut Xml, name: &str, value: &str) -> std::io::Result<()> {
+    if value.is_empty() {
+        return Ok(());
+    }
     writer
         .create_element("ЗначениеРеквизита")
         .write_inner_content(|writer| {
             element(writer, "Наименование", super::truncate(name, NAME_MAX))?;
-            let chars: Vec<char> = value.chars().collect();
-            if chars.is_empty() {
-                element(writer, "Значение", "")?;
-            }
-            for chunk in chars.chunks(VALUE_MAX) {
-                element(writer, "Значение", &chunk.iter().collect::<String>())?;
-            }
+            element(writer, "Значение", super::truncate(value, VALUE_MAX))?;
             Ok(())
         })?;
     Ok(())

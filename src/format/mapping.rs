@@ -53,7 +53,15 @@ pub struct CommerceMlMapping {
     pub custom_data: Option<Vec<String>>,
     /// Requisite names by customData key, where 1C knows the requisite under another name.
     pub titles: BTreeMap<String, String>,
+    /// The counterparty's `Наименование`, from `{name}`, `{phone}`, `{email}`, `{client_id}`.
+    /// 1C finds a private client by this name, so it must tell clients apart: two «Иван» with
+    /// one name would become one counterparty.
+    pub counterparty_name: String,
 }
+
+/// The default counterparty name: the name and the phone, which tell clients apart.
+pub const COUNTERPARTY_NAME: &str = "{name}, {phone}";
+const COUNTERPARTY_FIELDS: [&str; 4] = ["name", "phone", "email", "client_id"];
 
 impl Default for CommerceMlMapping {
     fn default() -> Self {
@@ -61,7 +69,57 @@ impl Default for CommerceMlMapping {
             operation: Operation("Заказ товара".to_string()),
             custom_data: None,
             titles: BTreeMap::new(),
+            counterparty_name: COUNTERPARTY_NAME.to_string(),
         }
+    }
+}
+
+impl CommerceMlMapping {
+    /// The counterparty name of `lead` by the template: an empty part (no phone) leaves no
+    /// stray separator, and a lead without a name is «Клиент».
+    pub fn counterparty_name(&self, lead: &Lead) -> String {
+        let mut text = self.counterparty_name.clone();
+        for field in COUNTERPARTY_FIELDS {
+            let value = match field {
+                "name" if lead.name.is_empty() => "Клиент",
+                "name" => &lead.name,
+                "phone" => &lead.phone,
+                "email" => &lead.email,
+                _ => &lead.client_id,
+            };
+            text = text.replace(&format!("{{{field}}}"), value);
+        }
+        let trimmed = text.trim_matches(|c: char| c.is_whitespace() || ",;-–—/|".contains(c));
+        if trimmed.is_empty() {
+            "Клиент".to_string()
+        } else {
+            trimmed.to_string()
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let mut rest = self.counterparty_name.as_str();
+        while let Some(open) = rest.find('{') {
+            let close = rest[open..].find('}').map(|c| open + c);
+            let field = close.map(|close| &rest[open + 1..close]);
+            match field {
+                Some(field) if COUNTERPARTY_FIELDS.contains(&field) => {}
+                _ => {
+                    return Err(format!(
+                        "[mapping.commerceml] counterparty_name = {:?}: use only {{name}}, {{phone}}, {{email}} and {{client_id}}",
+                        self.counterparty_name
+                    ));
+                }
+            }
+            rest = &rest[close.unwrap_or(rest.len()) + 1..];
+        }
+        if !self.counterparty_name.contains('{') {
+            return Err(format!(
+                "[mapping.commerceml] counterparty_name = {:?}: a name without {{name}}, {{phone}} or another field would give every client the same counterparty",
+                self.counterparty_name
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -269,6 +327,7 @@ impl Mapping {
                 ));
             }
         }
+        self.commerceml.validate()?;
         if self.enterprisedata.organisation.is_some() && self.currency_code().is_none() {
             return Err(format!(
                 "[mapping.enterprisedata]: currency `{}` has no known numeric code; set currency_code (for example \"643\")",

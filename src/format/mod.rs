@@ -5,7 +5,7 @@
 //! goes through one place (`encoding.rs`), so that characters windows-1251 cannot hold are
 //! handled the same way everywhere and counted.
 
-mod commerceml;
+pub mod commerceml;
 mod csv;
 pub mod encoding;
 mod enterprisedata;
@@ -137,7 +137,7 @@ pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
 
 /// The 1C document made from one lead: the same lead in the same webhook always gives the same
 /// identifier, so that importing a file twice updates one order instead of creating two.
-fn document_id(lead: &Lead) -> Uuid {
+pub fn document_id(lead: &Lead) -> Uuid {
     // Within the client's own namespace: the dialog where Bachata names it, else the file.
     let occasion = if lead.dialog_id.is_empty() {
         format!("file:{}", lead.source_file)

@@ -1,11 +1,16 @@
 //! The processing ledger: an SQLite database in the state folder recording every input taken
 //! from the inbox (content hash, name, times, outcome, output names, clients exported and
 //! skipped). It is what makes a re-delivered webhook a duplicate and a crash recoverable.
+//! [`queue`] holds the leads waiting for 1C's «Обмен с сайтом», journalled with their input.
+
+mod queue;
 
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use crate::lead::Lead;
+pub use queue::{Filter, FromOneC, QueueTotals, Row, State};
 pub use rusqlite::Error;
 
 /// What became of an input. `Publishing` is the journal state: the outputs are durable in the
@@ -53,6 +58,8 @@ pub struct Entry {
     pub skipped: usize,
     /// `2 no phone, 1 no e-mail`.
     pub skipped_reasons: String,
+    /// The input's leads, queued for 1C when the input is journalled.
+    pub leads: Vec<Lead>,
 }
 
 /// Counts for `status`.
@@ -109,6 +116,7 @@ impl Ledger {
         // where WAL's shared memory does not work; FULL because a commit is our promise.
         conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;")?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(queue::SCHEMA)?;
         Ok(Ledger { conn })
     }
 
@@ -191,7 +199,9 @@ impl Ledger {
                     worker,
                 ],
             )?;
-            result.push(Journalled::New(tx.last_insert_rowid()));
+            let row = tx.last_insert_rowid();
+            queue::journal(&tx, row, &entry.leads)?;
+            result.push(Journalled::New(row));
         }
         tx.commit()?;
         Ok(result)
@@ -216,6 +226,7 @@ impl Ledger {
         }
         for id in unpublished {
             tx.execute("DELETE FROM inputs WHERE id = ?1", params![id])?;
+            queue::drop_input(&tx, *id)?;
         }
         for (outcome, entry) in others {
             tx.execute(
@@ -266,6 +277,7 @@ impl Ledger {
                 .any(|name| !name.is_empty() && still_staged(name))
             {
                 tx.execute("DELETE FROM inputs WHERE id = ?1", params![id])?;
+                queue::drop_input(&tx, id)?;
                 dropped += 1;
             } else {
                 tx.execute(

@@ -1,0 +1,436 @@
+//! The queue of leads for 1C's «Обмен с сайтом»: every lead converted in the exchange folder is
+//! written here in the same transaction that journals its input, numbered once and for good
+//! (`Номер`, digits only; AUTOINCREMENT never hands a number out twice, even after a row is
+//! dropped), and becomes visible to 1C when its input is recorded as converted. Its state:
+//! waiting → offered (in a `query`) → confirmed (by that session's `success`) → known to 1C
+//! (1C's own number, date and status, from its upload). A lead offered but not confirmed is
+//! offered again, with the same number; a confirmed one never is.
+
+use chrono::NaiveDateTime;
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+
+use super::{Error, Ledger, now};
+use crate::lead::Lead;
+
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS queued_inputs (
+    input INTEGER PRIMARY KEY,
+    event TEXT NOT NULL,
+    dialog_id TEXT NOT NULL,
+    source_file TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS leads (
+    number INTEGER PRIMARY KEY AUTOINCREMENT,
+    input INTEGER NOT NULL,
+    lead TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'waiting',
+    offered_in TEXT,
+    offered_at TEXT,
+    offers INTEGER NOT NULL DEFAULT 0,
+    confirmed_at TEXT,
+    onec_number TEXT,
+    onec_date TEXT,
+    posted INTEGER,
+    deletion_mark INTEGER,
+    cancelled INTEGER,
+    status TEXT,
+    status_id TEXT,
+    known_at TEXT
+);
+CREATE INDEX IF NOT EXISTS leads_queue ON leads(state, number);
+CREATE INDEX IF NOT EXISTS leads_input ON leads(input);
+";
+
+/// Where a lead is on its way into 1C.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum State {
+    /// Converted; 1C has not asked for it yet.
+    Waiting,
+    /// Sent in answer to a `query`; not confirmed yet, so offered again.
+    Offered,
+    /// 1C said `success` after the query that offered it.
+    Confirmed,
+    /// 1C sent back what it made of it: its number, date, status.
+    Known,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Waiting => "waiting",
+            State::Offered => "offered",
+            State::Confirmed => "confirmed",
+            State::Known => "known",
+        }
+    }
+
+    fn parse(text: &str) -> State {
+        match text {
+            "offered" => State::Offered,
+            "confirmed" => State::Confirmed,
+            "known" => State::Known,
+            _ => State::Waiting,
+        }
+    }
+}
+
+/// What 1C reports about the order it made of a lead (its upload of changed orders).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FromOneC {
+    pub number: Option<String>,
+    pub date: Option<String>,
+    pub posted: bool,
+    pub deletion_mark: bool,
+    pub cancelled: bool,
+    pub status: Option<String>,
+    pub status_id: Option<String>,
+}
+
+/// One lead as `bachata1c leads` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub number: u64,
+    pub state: &'static str,
+    pub received_at: String,
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub offered_at: Option<String>,
+    pub offers: u64,
+    pub confirmed_at: Option<String>,
+    pub onec_number: Option<String>,
+    pub onec_date: Option<String>,
+    pub posted: Option<bool>,
+    pub deletion_mark: Option<bool>,
+    pub cancelled: Option<bool>,
+    pub status: Option<String>,
+    pub known_at: Option<String>,
+}
+
+/// Which leads to list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub states: Vec<State>,
+    /// Received at or after (`YYYY-MM-DD[ HH:MM:SS]`, compared as text).
+    pub since: Option<String>,
+    /// Received before.
+    pub until: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// How many leads are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueTotals {
+    pub waiting: u64,
+    pub offered: u64,
+    pub confirmed: u64,
+    pub known: u64,
+}
+
+/// What an input's leads share, kept once per input: the event, the dialog, the file, the time.
+struct Shared {
+    event: String,
+    dialog_id: String,
+    source_file: String,
+    received_at: NaiveDateTime,
+}
+
+/// A lead as the ledger keeps it: its own fields as a compact JSON array (a 50,000-client file
+/// is 50,000 rows written in one transaction: every byte counts); what its input's leads share
+/// is kept once per input, and what is derived from the rest (its identifier, the parts of its
+/// name) is derived again when it is read.
+#[derive(Serialize, Deserialize)]
+struct Own(
+    /// client_id, search_id, login, name, phone, phone_raw, email
+    [String; 7],
+    /// phone_valid
+    bool,
+    /// custom_data
+    Vec<(String, String)>,
+);
+
+impl Own {
+    fn of(lead: &Lead) -> Own {
+        Own(
+            [
+                lead.client_id.clone(),
+                lead.search_id.clone(),
+                lead.login.clone(),
+                lead.name.clone(),
+                lead.phone.clone(),
+                lead.phone_raw.clone(),
+                lead.email.clone(),
+            ],
+            lead.phone_valid,
+            lead.custom_data.clone(),
+        )
+    }
+
+    fn into_lead(self, shared: &Shared) -> Lead {
+        let Own(
+            [client_id, search_id, login, name, phone, phone_raw, email],
+            phone_valid,
+            custom_data,
+        ) = self;
+        Lead {
+            id: crate::lead::stable_id(&client_id, &phone),
+            event: shared.event.as_str().into(),
+            full_name: crate::lead::split_full_name(&name),
+            client_id,
+            search_id,
+            login,
+            name,
+            phone,
+            phone_raw,
+            phone_valid,
+            email,
+            dialog_id: shared.dialog_id.as_str().into(),
+            custom_data,
+            source_file: shared.source_file.as_str().into(),
+            received_at: shared.received_at,
+        }
+    }
+
+    fn read(text: &str) -> Result<Own, Error> {
+        serde_json::from_str(text).map_err(|err| {
+            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(err))
+        })
+    }
+}
+
+/// Writes an input's leads into the queue, in the transaction that journals the input: they
+/// are numbered now, and become visible once the input is recorded as converted.
+pub(super) fn journal(tx: &Transaction, input: i64, leads: &[Lead]) -> Result<(), Error> {
+    let Some(first) = leads.first() else {
+        return Ok(());
+    };
+    tx.execute(
+        "INSERT OR REPLACE INTO queued_inputs (input, event, dialog_id, source_file, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            input,
+            &*first.event,
+            &*first.dialog_id,
+            &*first.source_file,
+            first.received_at.format(TIME).to_string(),
+        ],
+    )?;
+    // Many rows per statement: a statement's own cost was most of the time for a big file.
+    const ROWS: usize = 128;
+    for chunk in leads.chunks(ROWS) {
+        let marks = vec!["(?, ?)"; chunk.len()].join(", ");
+        let mut insert =
+            tx.prepare_cached(&format!("INSERT INTO leads (input, lead) VALUES {marks}"))?;
+        let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(chunk.len() * 2);
+        for lead in chunk {
+            let own = serde_json::to_string(&Own::of(lead))
+                .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
+            values.push(input.into());
+            values.push(own.into());
+        }
+        insert.execute(rusqlite::params_from_iter(values))?;
+    }
+    Ok(())
+}
+
+/// Times as the ledger writes them: sortable text, to the microsecond.
+const TIME: &str = "%Y-%m-%d %H:%M:%S%.6f";
+
+/// Drops the leads of an input whose journal entry is dropped (its output was never published).
+pub(super) fn drop_input(tx: &Transaction, input: i64) -> Result<(), Error> {
+    tx.execute("DELETE FROM leads WHERE input = ?1", params![input])?;
+    tx.execute("DELETE FROM queued_inputs WHERE input = ?1", params![input])?;
+    Ok(())
+}
+
+impl Ledger {
+    /// The next leads 1C has not confirmed, oldest first, from the number after `after`:
+    /// `(number, lead)`, at most `limit`.
+    pub fn unconfirmed(&self, after: u64, limit: usize) -> Result<Vec<(u64, Lead)>, Error> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT l.number, l.lead, q.event, q.dialog_id, q.source_file, q.received_at
+             FROM leads l JOIN inputs i ON i.id = l.input JOIN queued_inputs q ON q.input = l.input
+             WHERE i.outcome = 'converted' AND l.state IN ('waiting', 'offered')
+               AND l.number > ?1
+             ORDER BY l.number LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after as i64, limit as i64], |row| {
+            let received: String = row.get(5)?;
+            let shared = Shared {
+                event: row.get(2)?,
+                dialog_id: row.get(3)?,
+                source_file: row.get(4)?,
+                received_at: NaiveDateTime::parse_from_str(&received, TIME).unwrap_or_default(),
+            };
+            Ok((
+                row.get::<_, i64>(0)? as u64,
+                row.get::<_, String>(1)?,
+                shared,
+            ))
+        })?;
+        let mut leads = Vec::new();
+        for row in rows {
+            let (number, own, shared) = row?;
+            leads.push((number, Own::read(&own)?.into_lead(&shared)));
+        }
+        Ok(leads)
+    }
+
+    /// Marks the leads a query sent as offered in it (`offer` names the query).
+    pub fn mark_offered(&mut self, offer: &str, numbers: &[u64]) -> Result<(), Error> {
+        let tx = self.conn.transaction()?;
+        {
+            let at = now();
+            let mut update = tx.prepare_cached(
+                "UPDATE leads SET state = 'offered', offered_in = ?1, offered_at = ?2,
+                   offers = offers + 1
+                 WHERE number = ?3 AND state IN ('waiting', 'offered')",
+            )?;
+            for number in numbers {
+                update.execute(params![offer, at, *number as i64])?;
+            }
+        }
+        tx.commit()
+    }
+
+    /// 1C confirmed the query `offer`: its leads are 1C's now, never offered again. Returns
+    /// how many; a query that offered nothing (or was answered by another since) confirms
+    /// nothing.
+    pub fn confirm(&mut self, offer: &str) -> Result<usize, Error> {
+        let confirmed = self.conn.execute(
+            "UPDATE leads SET state = 'confirmed', confirmed_at = ?2
+             WHERE offered_in = ?1 AND state = 'offered'",
+            params![offer, now()],
+        )?;
+        Ok(confirmed)
+    }
+
+    /// Records what 1C made of the lead numbered `number`; false when there is no such lead.
+    /// A lead 1C reports on is one it has, confirmed or not.
+    pub fn record_from_1c(&mut self, number: u64, report: &FromOneC) -> Result<bool, Error> {
+        let at = now();
+        let updated = self.conn.execute(
+            "UPDATE leads SET state = 'known', known_at = ?2,
+               confirmed_at = COALESCE(confirmed_at, ?2),
+               onec_number = ?3, onec_date = ?4, posted = ?5, deletion_mark = ?6,
+               cancelled = ?7, status = ?8, status_id = ?9
+             WHERE number = ?1",
+            params![
+                number as i64,
+                at,
+                report.number,
+                report.date,
+                report.posted,
+                report.deletion_mark,
+                report.cancelled,
+                report.status,
+                report.status_id,
+            ],
+        )?;
+        Ok(updated > 0)
+    }
+
+    /// How many leads (of converted inputs) are in each state.
+    pub fn queue_totals(&self) -> Result<QueueTotals, Error> {
+        let mut stmt = self.conn.prepare(
+            "SELECT l.state, COUNT(*) FROM leads l JOIN inputs i ON i.id = l.input
+             WHERE i.outcome = 'converted' GROUP BY l.state",
+        )?;
+        let mut totals = QueueTotals::default();
+        for row in stmt.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+        })? {
+            let (state, n) = row?;
+            let n = n as u64;
+            match State::parse(&state) {
+                State::Waiting => totals.waiting = n,
+                State::Offered => totals.offered = n,
+                State::Confirmed => totals.confirmed = n,
+                State::Known => totals.known = n,
+            }
+        }
+        Ok(totals)
+    }
+
+    /// Leads of converted inputs by `filter`, newest first.
+    pub fn leads(&self, filter: &Filter) -> Result<Vec<Row>, Error> {
+        let mut sql = String::from(
+            "SELECT l.number, l.state, q.received_at, l.lead, l.offered_at, l.offers,
+                    l.confirmed_at, l.onec_number, l.onec_date, l.posted, l.deletion_mark,
+                    l.cancelled, l.status, l.known_at
+             FROM leads l JOIN inputs i ON i.id = l.input JOIN queued_inputs q ON q.input = l.input
+             WHERE i.outcome = 'converted'",
+        );
+        let mut values: Vec<String> = Vec::new();
+        if !filter.states.is_empty() {
+            let marks: Vec<String> = filter
+                .states
+                .iter()
+                .map(|state| {
+                    values.push(state.as_str().to_string());
+                    format!("?{}", values.len())
+                })
+                .collect();
+            sql.push_str(&format!(" AND l.state IN ({})", marks.join(", ")));
+        }
+        if let Some(since) = &filter.since {
+            values.push(since.clone());
+            sql.push_str(&format!(" AND q.received_at >= ?{}", values.len()));
+        }
+        if let Some(until) = &filter.until {
+            values.push(until.clone());
+            sql.push_str(&format!(" AND q.received_at < ?{}", values.len()));
+        }
+        sql.push_str(" ORDER BY l.number DESC");
+        if let Some(limit) = filter.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(values.iter()), |row| {
+            let received: String = row.get(2)?;
+            Ok((
+                Row {
+                    number: row.get::<_, i64>(0)? as u64,
+                    state: State::parse(&row.get::<_, String>(1)?).as_str(),
+                    received_at: received.get(..19).unwrap_or(&received).to_string(),
+                    name: String::new(),
+                    phone: String::new(),
+                    email: String::new(),
+                    offered_at: row.get(4)?,
+                    offers: row.get::<_, i64>(5)? as u64,
+                    confirmed_at: row.get(6)?,
+                    onec_number: row.get(7)?,
+                    onec_date: row.get(8)?,
+                    posted: row.get(9)?,
+                    deletion_mark: row.get(10)?,
+                    cancelled: row.get(11)?,
+                    status: row.get(12)?,
+                    known_at: row.get(13)?,
+                },
+                row.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut listed = Vec::new();
+        for row in rows {
+            let (mut row, own) = row?;
+            let Own([_, _, _, name, phone, _, email], _, _) = Own::read(&own)?;
+            (row.name, row.phone, row.email) = (name, phone, email);
+            listed.push(row);
+        }
+        Ok(listed)
+    }
+
+    /// The lead numbered `number`, if 1C could know it.
+    pub fn lead_state(&self, number: u64) -> Result<Option<State>, Error> {
+        self.conn
+            .query_row(
+                "SELECT state FROM leads WHERE number = ?1",
+                params![number as i64],
+                |row| row.get::<_, String>(0),
+            )
+            .optional()
+            .map(|state| state.map(|s| State::parse(&s)))
+    }
+}
