@@ -131,6 +131,30 @@ Examples:
     bachata1c retry --dir /srv/bachata hook-41.json hook-42.json")]
     Retry(RetryArgs),
 
+    /// List leads and where each is on its way into 1C («Обмен с сайтом»): waiting, offered,
+    /// confirmed, or known to 1C with its number, date and status.
+    #[command(
+        long_about = "\
+List the leads converted in the exchange folder and where each is on its way into 1C through
+«Обмен с сайтом» (`serve` answers 1C's scheduled client):
+
+  waiting    converted; 1C has not asked for it yet
+  offered    sent to 1C in a query, not confirmed yet (it is sent again)
+  confirmed  1C said success after the query that sent it
+  known      1C sent back what it made of it: its number, date, posted, cancelled, status
+
+Newest first. The number is the order's Номер in 1C's exchange (digits).",
+        after_help = "\
+Examples:
+  bachata1c leads --dir /srv/bachata
+  Leads 1C has not confirmed, received since the 1st:
+    bachata1c leads --dir /srv/bachata --only waiting --only offered --since 2026-12-01
+  Everything as CSV for a spreadsheet, or JSON for a script:
+    bachata1c leads --dir /srv/bachata --format csv > leads.csv
+    bachata1c leads --dir /srv/bachata --format json"
+    )]
+    Leads(LeadsArgs),
+
     /// Receive Bachata's webhook over HTTP(S) and save each one into the inbox.
     #[command(
         long_about = "\
@@ -221,6 +245,40 @@ pub struct RetryArgs {
     /// Names of files in failed/ to retry [default: all].
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LeadsArgs {
+    #[command(flatten)]
+    pub folders: FolderArgs,
+
+    /// Only leads in this state (waiting, offered, confirmed, known); repeat for several
+    /// [default: all].
+    #[arg(long, value_enum, value_name = "STATE")]
+    pub only: Vec<crate::ledger::State>,
+
+    /// Only leads received on or after this day or time (`2026-12-01`, `2026-12-01 14:30`).
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+
+    /// Only leads received before this day or time.
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+
+    /// `table` for people; `csv` and `json` (every column) for scripts.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+
+    /// At most this many leads, newest first [default: 50 in a table, all in csv and json].
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Csv,
+    Json,
 }
 
 /// Options of `run`, shared by `watch`.

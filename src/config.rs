@@ -20,6 +20,7 @@ pub struct Config {
     pub folders: FoldersConfig,
     pub watch: WatchConfig,
     pub serve: ServeConfig,
+    pub site_exchange: SiteExchangeConfig,
 }
 
 /// `[output]`: how files for 1C are written.
@@ -123,6 +124,25 @@ pub struct ServeConfig {
     pub body_timeout_secs: Option<u64>,
     /// Most connections open at once; default 512.
     pub max_connections: Option<u64>,
+}
+
+/// `[site_exchange]`: 1C's «Обмен с сайтом» served by `serve` (docs/1c-site-exchange.md).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SiteExchangeConfig {
+    /// Answer 1C at all; default: whenever `serve` knows the exchange folder's state folder.
+    pub enabled: Option<bool>,
+    /// Our own path, default `/1c_exchange.php`; `/bitrix/admin/1c_exchange.php` is always
+    /// answered too (1C's default when the node's address has no path).
+    pub path: Option<String>,
+    /// 1C's login; default: the webhook's `[serve] user` and password.
+    pub user: Option<String>,
+    pub password_env: Option<String>,
+    pub password_file: Option<PathBuf>,
+    /// The largest query answer, and the parts 1C splits its uploads into; default 1 MiB.
+    pub file_limit: Option<ByteSize>,
+    /// A session idle this long ends; default 60.
+    pub session_minutes: Option<u64>,
 }
 
 /// A config file that cannot be used, with the file and (from toml) the line and key.

@@ -4,7 +4,8 @@
 //! → [`format`] (rendered and encoded) → published file → [`ledger`] entry. [`conversion`] is
 //! that whole path for one input, without touching the disk or the clock. At the edges:
 //! [`files`] (file operations that name their path, atomic publishing), [`exchange`] (the
-//! exchange folder), [`trigger`] (what wakes `watch`), [`serve`] (HTTP). [`settings`] is where
+//! exchange folder), [`trigger`] (what wakes `watch`), [`serve`] (HTTP), [`site`] (1C's «Обмен с
+//! сайтом» answered from the ledger's queue of leads). [`settings`] is where
 //! the command line ([`cli`]) meets the config file ([`config`]); [`cmd`] runs each command;
 //! [`report`] tells the administrator; [`stop`] ends everything cleanly.
 #![forbid(unsafe_code)]
@@ -25,5 +26,6 @@ pub mod phone;
 pub mod report;
 pub mod serve;
 pub mod settings;
+pub mod site;
 pub mod stop;
 pub mod trigger;

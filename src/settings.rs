@@ -37,6 +37,14 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// Where 1C's «Обмен с сайтом» finds bachata1c, and where 1C looks when the address in its
+/// node has no path (the Bitrix default; docs/site-exchange-protocol.md §5).
+pub const DEFAULT_SITE_PATH: &str = "/1c_exchange.php";
+pub const BITRIX_SITE_PATH: &str = "/bitrix/admin/1c_exchange.php";
+pub const DEFAULT_FILE_LIMIT: usize = 1024 * 1024;
+pub const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+/// The most 1C may upload as one report on its orders (thousands of orders).
+const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
 
 /// A setting that cannot be used. Each message names the option and the config key.
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +91,16 @@ pub enum Error {
         option: &'static str,
         key: &'static str,
     },
+    #[error(
+        "the site-exchange path {0:?} ([site_exchange] path) must start with / and use only letters, digits and / - _ . ~"
+    )]
+    SitePath(String),
+    #[error(
+        "{0} cannot serve both the webhook and 1C's site exchange: give them different paths ([serve] path, [site_exchange] path)"
+    )]
+    SamePath(String),
+    #[error("{option} {text:?}: a day (2026-12-01) or a time (2026-12-01 14:30) is expected")]
+    Moment { option: &'static str, text: String },
     #[error("[serve] max_connections must be at least 1")]
     ZeroConnections,
     #[error("give --password-env or --password-file, not both")]
@@ -203,6 +221,24 @@ pub struct Serve {
     pub max_connections: usize,
     /// `--convert`: the watcher over the same exchange folder, in this process.
     pub convert: Option<Watch>,
+    /// 1C's «Обмен с сайтом», when the exchange folder's state folder is known.
+    pub site: Option<SiteExchange>,
+}
+
+/// 1C's «Обмен с сайтом» as `serve` answers it.
+#[derive(Debug, Clone)]
+pub struct SiteExchange {
+    /// Our own path and the Bitrix default, both answered.
+    pub paths: Vec<String>,
+    /// `None`: every login is accepted (a loopback address behind a proxy that checks).
+    pub credentials: Option<Credentials>,
+    pub ledger: PathBuf,
+    /// The largest query answer in bytes, and what `init` tells 1C.
+    pub file_limit: usize,
+    pub upload_limit: usize,
+    pub session_timeout: Duration,
+    /// How orders are written: CommerceML with the dealer's `[mapping]` and schema version.
+    pub layout: Layout,
 }
 
 /// PEM certificate chain and private key for HTTPS served directly with rustls.
@@ -408,6 +444,47 @@ pub fn retry(args: &RetryArgs) -> Result<Folder, Error> {
     folder(&args.folders)
 }
 
+/// `leads`: where the ledger is, and which leads to list how.
+#[derive(Debug, Clone)]
+pub struct Leads {
+    pub folders: Folders,
+    pub filter: crate::ledger::Filter,
+    pub format: crate::cli::ListFormat,
+}
+
+pub fn leads(args: &crate::cli::LeadsArgs) -> Result<Leads, Error> {
+    let when = |option: &'static str, text: &Option<String>| -> Result<Option<String>, Error> {
+        text.as_deref().map(|text| moment(option, text)).transpose()
+    };
+    Ok(Leads {
+        folders: folder(&args.folders)?.folders,
+        filter: crate::ledger::Filter {
+            states: args.only.clone(),
+            since: when("--since", &args.since)?,
+            until: when("--until", &args.until)?,
+            limit: args.limit.or(match args.format {
+                crate::cli::ListFormat::Table => Some(50),
+                _ => None,
+            }),
+        },
+        format: args.format,
+    })
+}
+
+/// `2026-12-01` or `2026-12-01 14:30[:05]` as the ledger's sortable text.
+fn moment(option: &'static str, text: &str) -> Result<String, Error> {
+    let text = text.trim();
+    let parsed = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(|day| day.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S"))
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
+        .map_err(|_| Error::Moment {
+            option,
+            text: text.to_string(),
+        })?;
+    Ok(parsed.format("%Y-%m-%d %H:%M:%S").to_string())
+}
+
 fn folder(args: &FolderArgs) -> Result<Folder, Error> {
     Ok(Folder {
         folders: Source::of(args)?.folders(args)?,
@@ -498,7 +575,7 @@ pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
         .clone()
         .or_else(|| file.path.clone())
         .unwrap_or_else(|| DEFAULT_WEBHOOK_PATH.to_string());
-    check_webhook_path(&path)?;
+    check_path(&path, SitePathOf::Webhook)?;
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(Tls {
             cert: cert.clone(),
@@ -520,6 +597,7 @@ pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
     if body_limit == 0 {
         return Err(Error::ZeroBodyLimit);
     }
+    let site = site_exchange(args, &source, &path)?;
     let timeout = |given: Option<u64>, default, (what, option, key)| match given {
         None => Ok(default),
         Some(0) => Err(Error::ZeroTimeout { what, option, key }),
@@ -556,7 +634,73 @@ pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
             true => Some(watch_from(&source, &args.watch)?),
             false => None,
         },
+        site,
     })
+}
+
+/// 1C's «Обмен с сайтом»: on whenever the exchange folder's state folder (its ledger) is
+/// known, unless `[site_exchange] enabled = false`.
+fn site_exchange(
+    args: &ServeArgs,
+    source: &Source,
+    webhook_path: &str,
+) -> Result<Option<SiteExchange>, Error> {
+    let file = &source.config.site_exchange;
+    if file.enabled == Some(false) {
+        return Ok(None);
+    }
+    let Ok(state) = source.folder(&args.watch.run.folders, "state") else {
+        return Ok(None);
+    };
+    let path = file
+        .path
+        .clone()
+        .unwrap_or_else(|| DEFAULT_SITE_PATH.to_string());
+    check_path(&path, SitePathOf::Site)?;
+    if path == webhook_path || webhook_path == BITRIX_SITE_PATH {
+        return Err(Error::SamePath(path));
+    }
+    let mut paths = vec![path];
+    if !paths.iter().any(|p| p == BITRIX_SITE_PATH) {
+        paths.push(BITRIX_SITE_PATH.to_string());
+    }
+    let credentials = match (&file.user, &file.password_env, &file.password_file) {
+        (None, None, None) => credentials(args, source)?,
+        (user, env, path) => {
+            let password = match (env, path) {
+                (Some(_), Some(_)) => return Err(Error::TwoPasswordKeys),
+                (Some(var), None) => Some(PasswordSource::Env(var.clone())),
+                (None, Some(path)) => Some(PasswordSource::File(source.base.join(path))),
+                (None, None) => None,
+            };
+            match (user, password) {
+                (Some(user), Some(password)) => Some(Credentials::new(user, &password.read()?)?),
+                (Some(user), None) => return Err(Error::NoPassword(user.clone())),
+                (None, _) => return Err(Error::NoUser),
+            }
+        }
+    };
+    let output = &source.config.output;
+    let layout = Layout {
+        cml_version: output.cml_version.unwrap_or_default(),
+        mapping: source.config.mapping.clone(),
+        ..Layout::new(Format::Commerceml)
+    };
+    Ok(Some(SiteExchange {
+        paths,
+        credentials,
+        ledger: state.join("ledger.sqlite"),
+        file_limit: file.file_limit.map_or(DEFAULT_FILE_LIMIT, |size| {
+            usize::try_from(size.0).unwrap_or(usize::MAX)
+        }),
+        upload_limit: UPLOAD_LIMIT,
+        session_timeout: file
+            .session_minutes
+            .map_or(DEFAULT_SESSION_TIMEOUT, |minutes| {
+                Duration::from_secs(minutes.max(1) * 60)
+            }),
+        layout,
+    }))
 }
 
 /// Where `serve` saves webhooks (it needs no other folder of the exchange folder).
@@ -571,16 +715,29 @@ fn webhook_folder(
     })
 }
 
-/// Only plain path characters: the path becomes a route, and a dealer types it into Bachata.
-fn check_webhook_path(path: &str) -> Result<(), Error> {
+#[derive(Clone, Copy)]
+enum SitePathOf {
+    Webhook,
+    Site,
+}
+
+/// Only plain path characters: the path becomes a route, and a dealer types it into Bachata or
+/// into 1C's node.
+fn check_path(path: &str, of: SitePathOf) -> Result<(), Error> {
     let plain = path
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "/-_.~".contains(c));
     if !path.starts_with('/') || !plain {
-        return Err(Error::WebhookPath(path.to_string()));
+        return Err(match of {
+            SitePathOf::Webhook => Error::WebhookPath(path.to_string()),
+            SitePathOf::Site => Error::SitePath(path.to_string()),
+        });
     }
     if path == HEALTH_PATH {
-        return Err(Error::WebhookPathIsHealth);
+        return Err(match of {
+            SitePathOf::Webhook => Error::WebhookPathIsHealth,
+            SitePathOf::Site => Error::SamePath(path.to_string()),
+        });
     }
     Ok(())
 }

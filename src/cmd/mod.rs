@@ -4,6 +4,7 @@
 
 pub mod convert;
 pub mod init;
+pub mod leads;
 pub mod retry;
 pub mod run;
 pub mod serve;
@@ -51,6 +52,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Watch(args) => watch::run(&args),
         Command::Status(args) => status::run(&args),
         Command::Retry(args) => retry::run(&args),
+        Command::Leads(args) => leads::run(&args),
         Command::Serve(args) => serve::run(&args),
     };
     exit.into()

@@ -49,6 +49,15 @@ pub fn run(args: &StatusArgs) -> Exit {
     if let Some(last) = &totals.last_taken {
         crate::show!("last input: {last}");
     }
+    if let Ok(queue) = ledger.queue_totals() {
+        crate::show!(
+            "1C queue:   {} waiting, {} offered, {} confirmed, {} known to 1C",
+            queue.waiting,
+            queue.offered,
+            queue.confirmed,
+            queue.known
+        );
+    }
     crate::show!(
         "inbox:      {} waiting",
         folders::count_webhooks(&folders.inbox)

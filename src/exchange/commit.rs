@@ -66,6 +66,7 @@ impl Exchange<'_> {
             if let Err(err) = self.staging.sync() {
                 return Err(self.bail(&items, err.into()));
             }
+            crash_point("staged");
             let entries: Vec<&Entry> = staged.iter().map(|&i| &items[i].entry).collect();
             let journal = match self.ledger.begin_publishing(&self.claim.id, &entries) {
                 Ok(journal) => journal,
@@ -74,6 +75,7 @@ impl Exchange<'_> {
                     return Err(self.bail(&items, err));
                 }
             };
+            crash_point("journalled");
             let mut discarded = Vec::new();
             for (&i, result) in staged.iter().zip(journal) {
                 match result {
@@ -140,6 +142,7 @@ impl Exchange<'_> {
         {
             return Err(self.bail(&items, err.into()));
         }
+        crash_point("published");
         let others: Vec<(Outcome, &Entry)> = items
             .iter()
             .filter_map(|item| {
@@ -159,6 +162,7 @@ impl Exchange<'_> {
             let err = self.ledger_error(err);
             return Err(self.bail(&items, err));
         }
+        crash_point("recorded");
         if !published.is_empty()
             && let Some(marker) = &self.settings.done_marker
             && let Err(err) = filing::mark_done(&self.settings.folders, marker)

@@ -3,7 +3,7 @@
 //! person `Контрагент`. Element order and lengths follow the official XSDs, which the tests use.
 
 use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesText, Event};
+use quick_xml::events::BytesText;
 
 use super::encoding::Unmappable;
 use super::{Layout, Rendered, mapping};
@@ -56,9 +56,52 @@ pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
 
 /// Numbered orders as one document.
 pub fn render_orders(orders: &[Order], layout: &Layout, framing: Framing) -> Rendered {
+    let fragments: Vec<String> = orders.iter().map(|o| order_xml(o, layout)).collect();
+    let formed = orders
+        .iter()
+        .map(|order| order.lead.received_at)
+        .max()
+        .unwrap_or_default();
+    assemble(&fragments, formed, layout, framing)
+}
+
+/// One order's `<Документ>`, as [`assemble`] puts it into a document: what 1C's `query` is
+/// filled with order by order, each rendered once, until the size limit.
+pub fn order_xml(order: &Order, layout: &Layout) -> String {
     let mut writer = Writer::new_with_indent(Vec::new(), b'\t', 1);
-    write_document(&mut writer, orders, layout, framing).expect("writing to memory");
-    let text = String::from_utf8(writer.into_inner()).expect("quick-xml writes UTF-8");
+    writer
+        .create_element("Документ")
+        .write_inner_content(|writer| write_order(writer, order, layout))
+        .expect("writing to memory");
+    String::from_utf8(writer.into_inner()).expect("quick-xml writes UTF-8")
+}
+
+/// The document around orders rendered by [`order_xml`]; `formed` is its
+/// `ДатаФормирования` (the latest lead's time, so the same orders give the same bytes).
+pub fn assemble(
+    fragments: &[String],
+    formed: chrono::NaiveDateTime,
+    layout: &Layout,
+    framing: Framing,
+) -> Rendered {
+    let encoding = match framing {
+        Framing::File => layout.encoding.xml_name(),
+        Framing::SiteQuery => "UTF-8",
+    };
+    let formed = formed.format("%Y-%m-%dT%H:%M:%S");
+    let namespace = match framing {
+        Framing::File => format!(" xmlns=\"{NAMESPACE}\""),
+        Framing::SiteQuery => String::new(),
+    };
+    let mut text = format!(
+        "<?xml version=\"1.0\" encoding=\"{encoding}\"?>\n<КоммерческаяИнформация{namespace} ВерсияСхемы=\"{}\" ДатаФормирования=\"{formed}\">",
+        layout.cml_version.as_str()
+    );
+    for fragment in fragments {
+        text.push('\n');
+        text.push_str(fragment);
+    }
+    text.push_str("\n</КоммерческаяИнформация>");
     match framing {
         Framing::File => super::encoded(&text, layout, Unmappable::XmlCharRef, true),
         Framing::SiteQuery => Rendered {
@@ -79,45 +122,6 @@ pub fn file_number(lead: &Lead) -> u64 {
 /// Digits as the order's `Номер`: at least six, as 1C pads them.
 pub fn number_text(number: u64) -> String {
     format!("{number:06}")
-}
-
-fn write_document(
-    writer: &mut Xml,
-    orders: &[Order],
-    layout: &Layout,
-    framing: Framing,
-) -> std::io::Result<()> {
-    let encoding = match framing {
-        Framing::File => layout.encoding.xml_name(),
-        Framing::SiteQuery => "UTF-8",
-    };
-    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some(encoding), None)))?;
-    let formed = orders
-        .iter()
-        .map(|order| order.lead.received_at)
-        .max()
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%S")
-        .to_string();
-    let mut attributes = vec![
-        ("ВерсияСхемы", layout.cml_version.as_str()),
-        ("ДатаФормирования", formed.as_str()),
-    ];
-    if framing == Framing::File {
-        attributes.insert(0, ("xmlns", NAMESPACE));
-    }
-    writer
-        .create_element("КоммерческаяИнформация")
-        .with_attributes(attributes)
-        .write_inner_content(|writer| {
-            for order in orders {
-                writer
-                    .create_element("Документ")
-                    .write_inner_content(|writer| write_order(writer, order, layout))?;
-            }
-            Ok(())
-        })?;
-    Ok(())
 }
 
 fn element(writer: &mut Xml, name: &str, text: &str) -> std::io::Result<()> {
@@ -328,7 +332,7 @@ mod tests {
 
     proptest! {
         /// Any text a webhook can carry gives a well-formed document within the XSD lengths,
-        /// and a customData value comes back whole, in either encoding.
+        /// and a customData value comes back as 1C reads it, in either encoding.
         #[test]
         fn any_text_gives_a_well_formed_order_within_the_schema_lengths(
             name in "\\PC{0,300}",
@@ -354,16 +358,26 @@ mod tests {
                 };
                 prop_assert!(len <= max, "{} has {len} characters", node.tag_name().name());
             }
-            let custom: String = doc
+            // The customData pair: one `Значение` (1C reads only the first), the value cut at
+            // the schema's length, and no pair at all for an empty value.
+            let pairs: Vec<_> = doc
                 .descendants()
-                .rfind(|n| n.has_tag_name((NAMESPACE, "ЗначениеРеквизита")))
-                .unwrap()
-                .children()
-                .filter(|n| n.has_tag_name((NAMESPACE, "Значение")))
-                .map(|n| n.text().unwrap_or(""))
+                .filter(|n| n.has_tag_name((NAMESPACE, "ЗначениеРеквизита")))
                 .collect();
-            // XML readers turn CR into LF (1C's too); roxmltree does it only outside references.
-            prop_assert_eq!(as_read(&custom), as_read(&lead.custom_data[0].1));
+            let value = &lead.custom_data[0].1;
+            if value.is_empty() {
+                prop_assert_eq!(pairs.len(), 2, "Источник and Событие only");
+            } else {
+                let values: Vec<&str> = pairs[2]
+                    .children()
+                    .filter(|n| n.has_tag_name((NAMESPACE, "Значение")))
+                    .map(|n| n.text().unwrap_or(""))
+                    .collect();
+                prop_assert_eq!(values.len(), 1);
+                let expected: String = value.chars().take(VALUE_MAX).collect();
+                // XML readers turn CR into LF (1C's too); roxmltree does it only outside references.
+                prop_assert_eq!(as_read(values[0]), as_read(&expected));
+            }
         }
     }
 }

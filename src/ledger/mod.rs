@@ -79,6 +79,7 @@ pub struct Failure {
     pub reason: String,
 }
 
+#[derive(Debug)]
 pub struct Ledger {
     conn: Connection,
 }

@@ -12,7 +12,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use chrono::Utc;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
@@ -20,6 +20,7 @@ use super::connections::{self, Connections};
 use super::{Credentials, Settings, Store, store};
 use crate::payload;
 use crate::settings::HEALTH_PATH;
+use crate::site::{self, AnswerKind, Site};
 
 /// What every request handler shares.
 #[derive(Debug)]
@@ -30,6 +31,8 @@ pub struct App {
     body_limit: usize,
     body_timeout: Duration,
     pub connections: Arc<Connections>,
+    /// 1C's «Обмен с сайтом», when the exchange folder is known.
+    site: Option<Arc<Site>>,
     /// Each save holds a read guard; shutdown takes the write lock to wait for them all.
     saving: Arc<tokio::sync::RwLock<()>>,
 }
@@ -43,6 +46,7 @@ impl App {
             body_limit: settings.body_limit,
             body_timeout: settings.body_timeout,
             connections: Connections::new(connections::effective_cap(settings.max_connections)),
+            site: settings.site.clone().map(|site| Arc::new(Site::new(site))),
             saving: Arc::new(tokio::sync::RwLock::new(())),
         })
     }
@@ -54,9 +58,15 @@ impl App {
 }
 
 pub fn router(app: Arc<App>) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route(&app.path, post(receive).fallback(post_only))
-        .route(HEALTH_PATH, get(health).fallback(get_only))
+        .route(HEALTH_PATH, get(health).fallback(get_only));
+    if let Some(site) = &app.site {
+        for path in &site.settings().paths {
+            router = router.route(path, any(site_exchange));
+        }
+    }
+    router
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), log_request))
         .with_state(app)
@@ -259,6 +269,85 @@ fn unwritable(err: &crate::files::Error, size: Option<usize>) -> Response {
         err.to_string(),
         "the webhook could not be saved; try again later\n".to_string(),
     )
+}
+
+/// 1C's «Обмен с сайтом» (see `crate::site`): the request handed to the site exchange on a
+/// blocking thread (it uses the ledger), its answer as 1C reads it.
+async fn site_exchange(State(app): State<Arc<App>>, request: Request) -> Response {
+    let Some(site) = app.site.clone() else {
+        return refuse(StatusCode::NOT_FOUND, "not found\n", None);
+    };
+    let (parts, body) = request.into_parts();
+    let header = |name: header::HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .map(|value| value.as_bytes().to_vec())
+    };
+    let authorization = header(header::AUTHORIZATION);
+    let cookie = header(header::COOKIE).map(|v| String::from_utf8_lossy(&v).into_owned());
+    let body = if parts.method == axum::http::Method::POST {
+        // Only within a session: a stranger's body is never read.
+        if !site.has_session(cookie.as_deref()) {
+            let mut response = site_answer(site::Answer {
+                kind: AnswerKind::Lines,
+                body: b"failure\nno session: log in first (checkauth)".to_vec(),
+                note: "1C upload without a session: refused unread".to_string(),
+            });
+            close_after(&mut response);
+            return response;
+        }
+        let limit = site.settings().file_limit.max(app.body_limit);
+        match read_body(body, limit, app.body_timeout).await {
+            Ok(body) => body,
+            Err(failure) => return failure,
+        }
+    } else {
+        Bytes::new()
+    };
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let answered = tokio::task::spawn_blocking(move || {
+        site.answer(&site::Request {
+            query: &query,
+            authorization: authorization.as_deref(),
+            cookie: cookie.as_deref(),
+            body: &body,
+        })
+    })
+    .await;
+    match answered {
+        Ok(answer) => site_answer(answer),
+        Err(err) => answer(
+            StatusCode::OK,
+            None,
+            format!("1C: failed: {err}"),
+            "failure\ninternal error; try again".to_string(),
+        ),
+    }
+}
+
+fn site_answer(site_answer: site::Answer) -> Response {
+    let size = Some(site_answer.body.len());
+    let (status, content_type) = match site_answer.kind {
+        AnswerKind::Lines => (StatusCode::OK, "text/plain; charset=utf-8"),
+        AnswerKind::Xml => (StatusCode::OK, "application/xml; charset=utf-8"),
+        AnswerKind::Unauthorized => (StatusCode::UNAUTHORIZED, "text/plain; charset=utf-8"),
+    };
+    let mut response = (status, site_answer.body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if site_answer.kind == AnswerKind::Unauthorized {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"bachata1c\""),
+        );
+    }
+    response.extensions_mut().insert(Outcome {
+        bytes: size,
+        note: site_answer.note,
+    });
+    response
 }
 
 /// For monitoring: 200 when a file can be created in the inbox now, 503 when not.

@@ -79,6 +79,21 @@ pub fn run(settings: &Settings, stop: &Stop, background: Option<Background>) -> 
             None => ", no authentication".to_string(),
         }
     );
+    if let Some(site) = &settings.site {
+        crate::say!(
+            "bachata1c: 1C's «Обмен с сайтом» answered on {} (leads from {}){}",
+            site.paths
+                .iter()
+                .map(|path| format!("{scheme}://{address}{path}"))
+                .collect::<Vec<_>>()
+                .join(" and "),
+            site.ledger.display(),
+            match &site.credentials {
+                Some(c) => format!(", login {:?}", c.user()),
+                None => ", no login required".to_string(),
+            }
+        );
+    }
     if !address.ip().is_loopback() {
         match (&settings.credentials, &tls) {
             (None, _) => crate::say!(
@@ -206,6 +221,7 @@ mod tests {
             body_timeout: settings::DEFAULT_BODY_TIMEOUT,
             max_connections: settings::DEFAULT_MAX_CONNECTIONS,
             convert: None,
+            site: None,
         }
     }
 

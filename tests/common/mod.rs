@@ -4,6 +4,7 @@
 
 pub mod exchange;
 pub mod onec;
+pub mod server;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

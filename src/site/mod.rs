@@ -1,0 +1,452 @@
+//! The shop side of 1C's «Обмен с сайтом»: 1C's own scheduled client calls `serve`, takes the
+//! leads waiting in the ledger as CommerceML orders, confirms them, and sends back what it made
+//! of them. The protocol, as 1C's client code speaks it, is in docs/site-exchange-protocol.md;
+//! each answer below cites the rule it keeps. [`session`] holds the logins; [`upload`] reads
+//! 1C's report of its orders.
+//!
+//! 1C is always the caller: `checkauth` (Basic credentials) → a session cookie; `init` → the
+//! exchange parameters; `query` → the orders not confirmed yet; `success` → the last query's
+//! orders are 1C's; `file` (+ `import`) → 1C's numbers, dates and statuses of those orders.
+//! Every answer is text with lines split by a bare `\n`; an error is `failure\n<reason>` with
+//! HTTP 200 (1C reads the body, never the status), except a refused login: 401, so that a
+//! client which sends credentials only when challenged still logs in.
+
+pub mod session;
+pub mod upload;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use crate::format::commerceml::{self, Framing, Order};
+use crate::ledger::Ledger;
+use crate::settings::SiteExchange as Settings;
+use session::{Session, Sessions};
+
+/// The cookie 1C is told to send: line 2 of the `checkauth` answer (its value is line 3).
+pub const COOKIE: &str = "bachata1c_session";
+
+/// Leads read from the ledger at a time while a query answer is filled.
+const PAGE: usize = 200;
+
+/// A request as 1C sends it.
+#[derive(Debug, Default)]
+pub struct Request<'a> {
+    pub query: &'a str,
+    /// The `Authorization` header.
+    pub authorization: Option<&'a [u8]>,
+    /// The `Cookie` header.
+    pub cookie: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+/// What to answer, and the line for the log.
+#[derive(Debug)]
+pub struct Answer {
+    pub kind: AnswerKind,
+    pub body: Vec<u8>,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerKind {
+    /// `text/plain`, HTTP 200.
+    Lines,
+    /// `application/xml` (a `query` answer), HTTP 200.
+    Xml,
+    /// HTTP 401 with a Basic challenge: the login was refused.
+    Unauthorized,
+}
+
+impl Answer {
+    fn lines(lines: &[&str], note: impl Into<String>) -> Answer {
+        Answer {
+            kind: AnswerKind::Lines,
+            body: lines.join("\n").into_bytes(),
+            note: note.into(),
+        }
+    }
+
+    /// `success\n`: what 1C looks for in the first line (`СокрЛП(НРег(line1)) = "success"`).
+    fn success(note: impl Into<String>) -> Answer {
+        Answer::lines(&["success", ""], note)
+    }
+
+    /// `failure\n<reason>`: 1C logs the reason (УНФ shows a short one to the operator).
+    fn failure(reason: &str) -> Answer {
+        Answer::lines(&["failure", reason], format!("failure: {reason}"))
+    }
+}
+
+/// The site exchange of one exchange folder, shared by every request.
+#[derive(Debug)]
+pub struct Site {
+    settings: Settings,
+    sessions: Sessions,
+    /// Opened on first use and kept; reopened after an error.
+    ledger: Mutex<Option<Ledger>>,
+}
+
+impl Site {
+    pub fn new(settings: Settings) -> Site {
+        Site {
+            sessions: Sessions::new(settings.session_timeout),
+            settings,
+            ledger: Mutex::new(None),
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Whether a `Cookie` header names a live session: checked before a body is read, so
+    /// that a stranger's upload is never held in memory.
+    pub fn has_session(&self, cookie: Option<&str>) -> bool {
+        cookie
+            .and_then(|cookie| self.sessions.find(cookie))
+            .is_some()
+    }
+
+    /// Answers one request; its note, for the log, says what 1C asked and what was done. Runs
+    /// on a blocking thread: it reads and writes the ledger.
+    pub fn answer(&self, request: &Request) -> Answer {
+        let params = Params::parse(request.query);
+        let mut answer = self.answer_params(request, &params);
+        let asked = match (params.get("type"), params.get("mode")) {
+            (Some(kind), Some(mode)) => format!("1C {kind}/{mode}"),
+            _ => "1C".to_string(),
+        };
+        answer.note = format!("{asked}: {}", answer.note);
+        answer
+    }
+
+    fn answer_params(&self, request: &Request, params: &Params) -> Answer {
+        let (Some(kind), Some(mode)) = (params.get("type"), params.get("mode")) else {
+            return Answer::failure("a request of 1C's site exchange needs ?type=…&mode=…");
+        };
+        let kind = kind.to_ascii_lowercase();
+        let mode = mode.to_ascii_lowercase();
+        if kind != "sale" && kind != "catalog" {
+            return Answer::failure(&format!(
+                "unknown type {kind}: bachata1c exchanges orders (type=sale)"
+            ));
+        }
+        if mode == "checkauth" {
+            return self.checkauth(request, &kind);
+        }
+        let Some(session) = request.cookie.and_then(|cookie| self.sessions.find(cookie)) else {
+            return Answer::failure(
+                "no session: the session expired or bachata1c restarted; log in again (checkauth)",
+            );
+        };
+        match (kind.as_str(), mode.as_str()) {
+            (_, "init") => self.init(),
+            ("sale", "query") => self.query(&session, params),
+            ("sale", "success") => self.success(&session),
+            ("sale", "file") => self.sale_file(&session, params, request.body),
+            ("sale", "import") => self.sale_import(&session, params),
+            // Goods are not bachata1c's: taken and dropped, so that a node set to exchange
+            // goods too still succeeds and goes on to the orders (protocol note §5).
+            ("catalog", "file") => Answer::success(format!(
+                "goods file {} of {} bytes discarded: bachata1c exchanges orders only; switch goods off in 1C's node",
+                params.get("filename").unwrap_or("?"),
+                request.body.len()
+            )),
+            ("catalog", "import") => Answer::success("goods import: nothing to do"),
+            _ => Answer::failure(&format!("unknown mode {mode} for type={kind}")),
+        }
+    }
+
+    /// Lines: `success`, the cookie's name, its value (1C builds `Cookie: name=value` itself
+    /// and never reads Set-Cookie; protocol note §1.2). Without the right Basic credentials:
+    /// 401, which a client that waits for a challenge answers with them.
+    fn checkauth(&self, request: &Request, kind: &str) -> Answer {
+        if let Some(credentials) = &self.settings.credentials
+            && !credentials.accepts(request.authorization)
+        {
+            let note = if request.authorization.is_some() {
+                "wrong credentials"
+            } else {
+                "no credentials"
+            };
+            return Answer {
+                kind: AnswerKind::Unauthorized,
+                body: b"failure\nauthentication required".to_vec(),
+                note: format!("login refused: {note}"),
+            };
+        }
+        let token = self.sessions.open();
+        let note = match kind {
+            "catalog" => "connection test: session opened",
+            _ => "session opened",
+        };
+        Answer::lines(&["success", COOKIE, &token], note)
+    }
+
+    /// Exactly two lines, never `zip=yes` and no third line: УТ 11, УНФ 1.6 and SmB refuse any
+    /// other count (`СтрЧислоСтрок(ОтветСервера) <> 2`), УНФ 3 wants at least two (note §2).
+    fn init(&self) -> Answer {
+        let limit = format!("file_limit={}", self.settings.file_limit);
+        Answer {
+            kind: AnswerKind::Lines,
+            body: format!("zip=no\n{limit}").into_bytes(),
+            note: "exchange parameters sent".to_string(),
+        }
+    }
+
+    /// The leads not confirmed yet, oldest first, as one CommerceML document of at most
+    /// `file_limit` bytes (at least one order, so a big one cannot stall the queue); the rest
+    /// comes next time. Each is marked offered in this query; only `success` confirms them.
+    fn query(&self, session: &Session, params: &Params) -> Answer {
+        let mut layout = self.settings.layout.clone();
+        // The schema version 1C asks for (УНФ 3 sends `cmlVersion=2.10`), else the configured one.
+        match params.get("cmlversion") {
+            Some("2.08") => layout.cml_version = crate::format::CmlVersion::V2_08,
+            Some("2.10") => layout.cml_version = crate::format::CmlVersion::V2_10,
+            _ => {}
+        }
+        let empty = commerceml::assemble(&[], Default::default(), &layout, Framing::SiteQuery)
+            .bytes
+            .len();
+        let result = self.with_ledger(|ledger| {
+            let (mut fragments, mut numbers, mut formed) = (Vec::new(), Vec::new(), None);
+            let Some(ledger) = ledger else {
+                return Ok((fragments, numbers, formed));
+            };
+            let (mut size, mut after) = (empty, 0);
+            'pages: loop {
+                let page = ledger.unconfirmed(after, PAGE)?;
+                let Some((last, _)) = page.last() else {
+                    break;
+                };
+                after = *last;
+                for (number, lead) in page {
+                    let fragment = commerceml::order_xml(
+                        &Order {
+                            lead: &lead,
+                            number,
+                        },
+                        &layout,
+                    );
+                    let cost = fragment.len() + 1;
+                    if !fragments.is_empty() && size + cost > self.settings.file_limit {
+                        break 'pages;
+                    }
+                    size += cost;
+                    numbers.push(number);
+                    fragments.push(fragment);
+                    formed = formed.max(Some(lead.received_at));
+                }
+            }
+            Ok((fragments, numbers, formed))
+        });
+        let (fragments, numbers, formed) = match result {
+            Ok(found) => found,
+            Err(err) => return Answer::failure(&err),
+        };
+        let document = commerceml::assemble(
+            &fragments,
+            formed.unwrap_or_default(),
+            &layout,
+            Framing::SiteQuery,
+        );
+        let offer = session::new_token();
+        if !numbers.is_empty() {
+            let marked = self.with_ledger(|ledger| match ledger {
+                Some(ledger) => ledger.mark_offered(&offer, &numbers),
+                None => Ok(()),
+            });
+            if let Err(err) = marked {
+                return Answer::failure(&err);
+            }
+        }
+        self.sessions
+            .set_offer(session, (!numbers.is_empty()).then_some(offer));
+        let note = match (numbers.first(), numbers.last()) {
+            (Some(first), Some(last)) => format!(
+                "offered {} lead(s), numbers {} to {}",
+                numbers.len(),
+                commerceml::number_text(*first),
+                commerceml::number_text(*last)
+            ),
+            _ => "nothing to offer".to_string(),
+        };
+        Answer {
+            kind: AnswerKind::Xml,
+            body: document.bytes,
+            note,
+        }
+    }
+
+    /// The last query's orders are 1C's now. A session that made no query confirms nothing.
+    fn success(&self, session: &Session) -> Answer {
+        let Some(offer) = self.sessions.take_offer(session) else {
+            return Answer::success("confirmed nothing: no query in this session");
+        };
+        match self.with_ledger(|ledger| match ledger {
+            Some(ledger) => ledger.confirm(&offer),
+            None => Ok(0),
+        }) {
+            Ok(n) => Answer::success(format!("1C confirmed {n} lead(s)")),
+            Err(err) => Answer::failure(&err),
+        }
+    }
+
+    /// A part of 1C's report on its orders, appended to what came under the same file name
+    /// (1C splits a file bigger than `file_limit`); read as soon as it is whole, because some
+    /// clients never send `import` (SmB, УНФ 1.6: note §4).
+    fn sale_file(&self, session: &Session, params: &Params, body: &[u8]) -> Answer {
+        let Some(name) = params.get("filename") else {
+            return Answer::failure("mode=file needs filename=…");
+        };
+        match self
+            .sessions
+            .append_upload(session, name, body, self.settings.upload_limit)
+        {
+            Err(reason) => Answer::failure(&reason),
+            Ok(whole) => match upload::read(&whole) {
+                Ok(reports) => self.apply(session, name, &reports, "file"),
+                // Not whole yet: more parts come under the same name.
+                Err(_) => Answer::success(format!(
+                    "part of {name} received ({} bytes so far)",
+                    whole.len()
+                )),
+            },
+        }
+    }
+
+    /// 1C asks that a file it sent be imported: done already when it was whole (idempotent).
+    fn sale_import(&self, session: &Session, params: &Params) -> Answer {
+        let Some(name) = params.get("filename") else {
+            return Answer::success("import: nothing to do");
+        };
+        match self.sessions.upload(session, name) {
+            None => Answer::success(format!("{name}: imported")),
+            Some(whole) => match upload::read(&whole) {
+                Ok(reports) => self.apply(session, name, &reports, "import"),
+                Err(reason) => Answer::failure(&format!("{name}: {reason}")),
+            },
+        }
+    }
+
+    fn apply(
+        &self,
+        session: &Session,
+        name: &str,
+        reports: &[upload::Report],
+        step: &str,
+    ) -> Answer {
+        let applied = self.with_ledger(|ledger| {
+            let Some(ledger) = ledger else {
+                return Ok((0, reports.len()));
+            };
+            let mut known = 0;
+            for report in reports {
+                if ledger.record_from_1c(report.number, &report.from_1c)? {
+                    known += 1;
+                }
+            }
+            Ok((known, reports.len() - known))
+        });
+        match applied {
+            Ok((known, unknown)) => {
+                self.sessions.finish_upload(session, name);
+                let mut note = format!("{name} ({step}): 1C reported on {known} lead(s)");
+                if unknown > 0 {
+                    note.push_str(&format!("; {unknown} order(s) not from bachata1c ignored"));
+                }
+                Answer::success(note)
+            }
+            Err(err) => Answer::failure(&err),
+        }
+    }
+
+    /// Runs `work` with the ledger, opened once; `None` while there is no ledger yet (nothing
+    /// was converted in this exchange folder). An error closes it, to be reopened next time.
+    fn with_ledger<T>(
+        &self,
+        work: impl FnOnce(Option<&mut Ledger>) -> Result<T, crate::ledger::Error>,
+    ) -> Result<T, String> {
+        let mut slot = self
+            .ledger
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let path = &self.settings.ledger;
+        if slot.is_none() && path.is_file() {
+            *slot = Some(Ledger::open(path).map_err(|err| ledger_error(path, &err))?);
+        }
+        let result = work(slot.as_mut());
+        if result.is_err() {
+            *slot = None;
+        }
+        result.map_err(|err| ledger_error(path, &err))
+    }
+}
+
+fn ledger_error(path: &Path, err: &crate::ledger::Error) -> String {
+    format!("the ledger {} cannot be used: {err}", path.display())
+}
+
+/// The query string's parameters by lower-case name, wherever they stand (УНФ 3 puts `mode`
+/// after `sessid` and `version`; note §1.3). 1C does not URL-encode; `%XX` is decoded anyway.
+struct Params(HashMap<String, String>);
+
+impl Params {
+    fn parse(query: &str) -> Params {
+        let mut params = HashMap::new();
+        for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            params
+                .entry(key.to_ascii_lowercase())
+                .or_insert_with(|| percent_decoded(value));
+        }
+        Params(params)
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+}
+
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_found_wherever_they_stand_and_in_any_case() {
+        let params = Params::parse("type=sale&sessid=x&version=2.09&cmlVersion=2.10&mode=query");
+        assert_eq!(params.get("mode"), Some("query"));
+        assert_eq!(params.get("cmlversion"), Some("2.10"));
+        let params = Params::parse("type=sale&mode=file&filename=orders-1%2B2.xml&");
+        assert_eq!(params.get("filename"), Some("orders-1+2.xml"));
+    }
+}
