@@ -35,6 +35,15 @@ const DEFAULT_CONFIG: &str = r#"# bachata1c configuration. `bachata1c run --dir 
 # require_email = false        # ... with an e-mail address
 # allowed_events = []          # only these events, e.g. ["dialog_completed"]; empty: all
 
+[site_exchange]
+# 1C's «Обмен с сайтом», answered by `serve` (docs/1c-site-exchange.md)
+# enabled = true               # false: do not answer 1C
+# path = "/1c_exchange.php"    # also always /bitrix/admin/1c_exchange.php
+# user = "1c"                  # default: [serve] user and password
+# password_file = "1c-password.txt"
+# file_limit = 1048576         # bytes: largest query answer, and the parts 1C uploads in
+# session_minutes = 60         # an idle session ends; 1C logs in again
+
 [watch]
 # settle_seconds = 2           # unset: taken once it parses whole; set: also unchanged this long
 # give_up_after_seconds = 120  # an unparseable file unchanged this long goes to failed/
