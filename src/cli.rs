@@ -400,13 +400,15 @@ pub struct ConvertArgs {
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
     /// File format: csv for «Загрузка данных из файла», xml for a 1C processing, commerceml
-    /// for «Обмен с сайтом», enterprisedata for «Выгрузка/загрузка данных EnterpriseData»
+    /// for «Обмен с сайтом», enterprisedata for «Выгрузка/загрузка данных EnterpriseData»,
+    /// xlsx for Excel and 1C's spreadsheet reading (the CSV's columns, every cell text)
     /// [default: csv].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
 
     /// Text encoding of the output [default: windows-1251 for csv, utf-8 for the others;
-    /// CommerceML in UTF-8 gets a byte-order mark].
+    /// CommerceML in UTF-8 gets a byte-order mark]. Ignored for xlsx, which is always UTF-8
+    /// inside.
     #[arg(long, value_enum)]
     pub encoding: Option<TextEncoding>,
 
