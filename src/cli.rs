@@ -8,13 +8,15 @@ use clap::{Args, Parser, Subcommand};
 use crate::format::{CmlVersion, Format, TextEncoding};
 use crate::limits::ByteSize;
 
-const ABOUT: &str = "Turns Bachata webhook files into CSV or XML files that 1C:Enterprise imports.";
+const ABOUT: &str =
+    "Turns Bachata webhook files into CSV, XML or XLSX files that 1C:Enterprise imports.";
 
 const LONG_ABOUT: &str = "\
 Turns Bachata webhook files (JSON saved from the «Диалог завершен» webhook and other events)
 into files that 1C:Enterprise imports: CSV for «Загрузка данных из файла», a plain XML for a
-small 1C processing, CommerceML 2 orders for «Обмен с сайтом», or an EnterpriseData message for
-«Выгрузка/загрузка данных EnterpriseData». Only clients with a phone are exported; every client
+small 1C processing, CommerceML 2 orders for «Обмен с сайтом», an EnterpriseData message for
+«Выгрузка/загрузка данных EnterpriseData», or an XLSX workbook of the CSV's columns with every
+cell text, for Excel and 1C's spreadsheet loading. Only clients with a phone are exported; every client
 left out is reported with the reason.";
 
 const EXAMPLES_AND_EXIT_STATUS: &str = "\
