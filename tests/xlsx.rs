@@ -351,7 +351,7 @@ fn an_exchange_run_names_the_workbook_by_content_and_a_rerun_gives_the_same_byte
             .into_iter()
             .filter(|n| !n.starts_with('.'))
             .collect();
-        assert_eq!(files, [output.clone()]);
+        assert_eq!(files, std::slice::from_ref(&output));
         outputs.push(wd.read(&format!("outbox/{output}")));
         if have_openpyxl() {
             let book = read_xlsx(&wd.join(&format!("outbox/{output}")));

@@ -53,7 +53,8 @@ pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
 fn render_in_sheets(leads: &[Lead], layout: &Layout, per_sheet: usize) -> Rendered {
     let mut columns = layout.mapping.csv.columns();
     columns.truncate(MAX_COLUMNS);
-    let text = CellFormat::new().set_num_format("@");
+    // Excel's built-in Text format, `@` (id 49), as Excel itself writes it.
+    let text = CellFormat::new().set_num_format_index(49);
     let bold = text.clone().set_bold();
 
     let mut workbook = Workbook::new();
