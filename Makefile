@@ -10,7 +10,7 @@ FUZZ_SECONDS ?= 60
 .PHONY: help run test lint build clean windows windows-e2e fuzz bench-serve bench bench-core
 
 help:
-	@echo "make run    convert fixtures/inbox into $(EXAMPLE_OUT)/ (CSV, XML, CommerceML, EnterpriseData)"
+	@echo "make run    convert fixtures/inbox into $(EXAMPLE_OUT)/ (CSV, XML, CommerceML, EnterpriseData, XLSX)"
 	@echo "make test   formatting, clippy and every test"
 	@echo "make build  release binary in $(BIN)"
 	@echo "make windows  cross-build bachata1c.exe for $(WINDOWS_TARGET) (needs gcc-mingw-w64-x86-64)"
@@ -29,9 +29,11 @@ run: build
 	$(BIN) convert fixtures/inbox --out $(EXAMPLE_OUT)/xml --format xml --quiet
 	$(BIN) convert fixtures/inbox --out $(EXAMPLE_OUT)/commerceml --format commerceml --quiet
 	$(BIN) convert fixtures/inbox --out $(EXAMPLE_OUT)/enterprisedata --format enterprisedata --quiet
+	$(BIN) convert fixtures/inbox --out $(EXAMPLE_OUT)/xlsx --format xlsx --quiet
 	@echo
 	@echo "Done. Look in $(EXAMPLE_OUT)/csv (windows-1251 CSV), $(EXAMPLE_OUT)/xml (UTF-8 XML),"
-	@echo "$(EXAMPLE_OUT)/commerceml (CommerceML 2.10) and $(EXAMPLE_OUT)/enterprisedata (EnterpriseData 1.8)."
+	@echo "$(EXAMPLE_OUT)/commerceml (CommerceML 2.10), $(EXAMPLE_OUT)/enterprisedata (EnterpriseData 1.8)"
+	@echo "and $(EXAMPLE_OUT)/xlsx (Excel, every cell text)."
 
 # Loopback only, bounded by BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 32).
 bench-serve: build

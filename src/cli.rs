@@ -8,13 +8,15 @@ use clap::{Args, Parser, Subcommand};
 use crate::format::{CmlVersion, Format, TextEncoding};
 use crate::limits::ByteSize;
 
-const ABOUT: &str = "Turns Bachata webhook files into CSV or XML files that 1C:Enterprise imports.";
+const ABOUT: &str =
+    "Turns Bachata webhook files into CSV, XML or XLSX files that 1C:Enterprise imports.";
 
 const LONG_ABOUT: &str = "\
 Turns Bachata webhook files (JSON saved from the «Диалог завершен» webhook and other events)
 into files that 1C:Enterprise imports: CSV for «Загрузка данных из файла», a plain XML for a
-small 1C processing, CommerceML 2 orders for «Обмен с сайтом», or an EnterpriseData message for
-«Выгрузка/загрузка данных EnterpriseData». Only clients with a phone are exported; every client
+small 1C processing, CommerceML 2 orders for «Обмен с сайтом», an EnterpriseData message for
+«Выгрузка/загрузка данных EnterpriseData», or an XLSX workbook of the CSV's columns with every
+cell text, for Excel and 1C's spreadsheet loading. Only clients with a phone are exported; every client
 left out is reported with the reason.";
 
 const EXAMPLES_AND_EXIT_STATUS: &str = "\
@@ -458,13 +460,15 @@ pub struct ConvertArgs {
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
     /// File format: csv for «Загрузка данных из файла», xml for a 1C processing, commerceml
-    /// for «Обмен с сайтом», enterprisedata for «Выгрузка/загрузка данных EnterpriseData»
+    /// for «Обмен с сайтом», enterprisedata for «Выгрузка/загрузка данных EnterpriseData»,
+    /// xlsx for Excel and 1C's spreadsheet reading (the CSV's columns, every cell text)
     /// [default: csv].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
 
     /// Text encoding of the output [default: windows-1251 for csv, utf-8 for the others;
-    /// CommerceML in UTF-8 gets a byte-order mark].
+    /// CommerceML in UTF-8 gets a byte-order mark]. Ignored for xlsx, which is always UTF-8
+    /// inside.
     #[arg(long, value_enum)]
     pub encoding: Option<TextEncoding>,
 

@@ -324,12 +324,14 @@ impl Source {
     fn conversion(&self, output: &OutputArgs, rules: &RuleArgs) -> Conversion {
         let file = &self.config.output;
         let format = output.format.or(file.format).unwrap_or(Format::Csv);
+        // XLSX has no encoding to choose: `--encoding` (and the config's) is ignored for it.
+        let encoding = output
+            .encoding
+            .or(file.encoding)
+            .filter(|_| format.has_encoding());
         let layout = Layout {
             format,
-            encoding: output
-                .encoding
-                .or(file.encoding)
-                .unwrap_or(format.default_encoding()),
+            encoding: encoding.unwrap_or(format.default_encoding()),
             csv_quote: output.csv_quote || file.csv_quote.unwrap_or(false),
             cml_version: output.cml_version.or(file.cml_version).unwrap_or_default(),
             mapping: self.config.mapping.clone(),

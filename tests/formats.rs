@@ -57,6 +57,7 @@ fn every_format_is_accepted_and_named_in_the_help() {
         "xml",
         "commerceml",
         "enterprisedata",
+        "xlsx",
         "--cml-version",
         "--config",
     ] {

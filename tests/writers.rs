@@ -1,8 +1,11 @@
 //! Property tests over the writers: any client (arbitrary Unicode, control characters, `;`,
 //! quotes, line breaks, very long fields) comes back from every output through parsers that
-//! are not ours (the csv crate's reader, roxmltree, xmllint) as the same values, after only
-//! the replacements the README documents. Failing cases are kept in proptest-regressions/.
+//! are not ours (the csv crate's reader, roxmltree, xmllint, an XLSX reader written from the
+//! spec) as the same values, after only the replacements the README documents. Failing cases
+//! are kept in proptest-regressions/.
 mod common;
+#[path = "invariants/xlsx.rs"]
+mod xlsx;
 
 use std::path::{Component, Path};
 
@@ -241,6 +244,55 @@ fn check_xml(client: &Client, encoding: TextEncoding) -> Result<(), TestCaseErro
     Ok(())
 }
 
+/// The documented XLSX cut: at most 32,767 UTF-16 code units, never half a character.
+fn xlsx_expected(value: &str) -> (String, usize) {
+    let mut units = 0;
+    let kept: String = value
+        .chars()
+        .take_while(|c| {
+            units += c.len_utf16();
+            units <= 32_767
+        })
+        .collect();
+    let cut = value.chars().count() - kept.chars().count();
+    (kept, cut)
+}
+
+fn check_xlsx(client: &Client) -> Result<(), TestCaseError> {
+    let received = NaiveDate::from_ymd_opt(2026, 11, 26)
+        .unwrap()
+        .and_hms_opt(9, 15, 0)
+        .unwrap();
+    let settings = Settings::new(Layout::new(Format::Xlsx));
+    let conversion = conversion::convert(&client.payload(), "hook.json", received, &settings)
+        .expect("a JSON we wrote ourselves reads");
+    let output = conversion.output.expect("the client has a phone");
+    let sheets = xlsx::read(&output.bytes);
+    prop_assert_eq!(sheets.len(), 1);
+    prop_assert_eq!(&sheets[0].name, "Лиды");
+    let rows = &sheets[0].rows;
+    prop_assert_eq!(rows.len(), 2);
+    for cell in rows.iter().flatten() {
+        prop_assert_eq!(cell.number_format(), Some("@"), "{:?}", cell);
+    }
+    let text = |row: &Vec<xlsx::Cell>| -> Vec<String> {
+        row.iter()
+            .map(|cell| cell.text().expect("text cells").to_string())
+            .collect()
+    };
+    let (header, row) = (text(&rows[0]), text(&rows[1]));
+    let mut cut_total = 0;
+    // Spreadsheet cells carry every character as it is: no CSV replacements, no encoding.
+    for (column, value) in client.expected() {
+        let (kept, cut) = xlsx_expected(&value);
+        cut_total += cut;
+        prop_assert_eq!(common::cell(&header, &row, column), kept, "{}", column);
+    }
+    // Only the columns above can be long enough to be cut.
+    prop_assert_eq!(output.replaced_chars, cut_total);
+    Ok(())
+}
+
 /// Formats added later are at least checked for being readable text and, if XML, well-formed.
 fn check_other(client: &Client, format: Format) -> Result<(), TestCaseError> {
     for encoding in TextEncoding::value_variants() {
@@ -285,6 +337,7 @@ proptest! {
                     check_xml(&client, TextEncoding::Windows1251)?;
                     check_xml(&client, TextEncoding::Utf8)?;
                 }
+                Format::Xlsx => check_xlsx(&client)?,
                 #[allow(unreachable_patterns)] // formats landing on other branches
                 other => check_other(&client, *other)?,
             }

@@ -24,8 +24,8 @@ const DEFAULT_CONFIG: &str = r#"# bachata1c configuration. `bachata1c run --dir 
 # follow_symlinks = false      # take symbolic links to files (default: refused into failed/)
 
 [output]
-# format = "csv"               # csv (for «Загрузка данных из файла») or xml
-# encoding = "windows-1251"    # windows-1251 or utf-8; default: windows-1251 for csv, utf-8 for xml
+# format = "csv"               # csv (for «Загрузка данных из файла»), xml, commerceml, enterprisedata or xlsx
+# encoding = "windows-1251"    # windows-1251 or utf-8; default: windows-1251 for csv, utf-8 for the others; ignored for xlsx
 # csv_quote = false            # keep ; " and line breaks in values, quoted
 # event = "dialog_completed"   # event name for webhooks that carry none
 

@@ -3,7 +3,8 @@
 //! The XML formats render to a `String` and are encoded whole; CSV is written field by field
 //! straight into the target encoding (a big file is not held twice). Either way the encoding
 //! goes through one place (`encoding.rs`), so that characters windows-1251 cannot hold are
-//! handled the same way everywhere and counted.
+//! handled the same way everywhere and counted. XLSX (`xlsx.rs`) is a zip of UTF-8 XML parts
+//! made by rust_xlsxwriter, with no encoding to choose.
 
 pub mod commerceml;
 mod csv;
@@ -11,6 +12,7 @@ pub mod encoding;
 mod enterprisedata;
 mod fields;
 pub mod mapping;
+mod xlsx;
 mod xml;
 
 use chrono::{Datelike, NaiveDateTime, Timelike};
@@ -35,6 +37,8 @@ pub enum Format {
     Commerceml,
     /// EnterpriseData 1.8 message for 1C's «Выгрузка/загрузка данных EnterpriseData».
     Enterprisedata,
+    /// Excel workbook with the CSV's columns, every cell text; always UTF-8 inside.
+    Xlsx,
 }
 
 impl Format {
@@ -42,15 +46,24 @@ impl Format {
         match self {
             Format::Csv => "csv",
             Format::Xml | Format::Commerceml | Format::Enterprisedata => "xml",
+            Format::Xlsx => "xlsx",
         }
     }
 
     /// Old 1C setups read CSV in windows-1251; XML declares its encoding, so UTF-8 is safe.
+    /// XLSX is UTF-8 inside whatever is asked.
     pub fn default_encoding(self) -> TextEncoding {
         match self {
             Format::Csv => TextEncoding::Windows1251,
-            Format::Xml | Format::Commerceml | Format::Enterprisedata => TextEncoding::Utf8,
+            Format::Xml | Format::Commerceml | Format::Enterprisedata | Format::Xlsx => {
+                TextEncoding::Utf8
+            }
         }
+    }
+
+    /// Whether the format has a choice of text encoding (`--encoding`); XLSX has none.
+    pub fn has_encoding(self) -> bool {
+        self != Format::Xlsx
     }
 }
 
@@ -132,6 +145,7 @@ pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
         Format::Xml => xml::render(leads, layout),
         Format::Commerceml => commerceml::render(leads, layout),
         Format::Enterprisedata => enterprisedata::render(leads, layout),
+        Format::Xlsx => xlsx::render(leads, layout),
     }
 }
 

@@ -3,6 +3,8 @@
 //! encoding and CSV style never panics, and whatever is produced is readable by 1C's rules.
 #![allow(dead_code)]
 
+pub mod xlsx;
+
 use bachata1c::conversion;
 use bachata1c::format::{Format, Layout, TextEncoding};
 use bachata1c::lead::Rules;
@@ -24,6 +26,10 @@ pub fn check(bytes: &[u8]) {
     for format in Format::value_variants() {
         for encoding in TextEncoding::value_variants() {
             for csv_quote in [false, true] {
+                // XLSX has no encoding and no CSV style: one rendering is enough.
+                if *format == Format::Xlsx && (*encoding != TextEncoding::Utf8 || csv_quote) {
+                    continue;
+                }
                 let layout = Layout {
                     encoding: *encoding,
                     csv_quote,
@@ -51,6 +57,18 @@ pub fn check(bytes: &[u8]) {
 }
 
 fn check_output(bytes: &[u8], layout: &Layout, leads: usize) {
+    if layout.format == Format::Xlsx {
+        // Read as the spec says: one sheet (the leads are fewer than a sheet's rows), a header
+        // and a row per lead, every cell text or blank, all with the Text format.
+        let sheets = xlsx::read(bytes);
+        assert_eq!(sheets.len(), 1);
+        let rows = &sheets[0].rows;
+        assert_eq!(rows.len(), leads + 1, "a row per lead and a header");
+        for cell in rows.iter().flatten() {
+            assert_eq!(cell.number_format(), Some("@"), "{cell:?}");
+        }
+        return;
+    }
     let text = match layout.encoding {
         TextEncoding::Windows1251 => WINDOWS_1251
             .decode_without_bom_handling_and_without_replacement(bytes)
