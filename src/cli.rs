@@ -13,8 +13,8 @@ const ABOUT: &str =
 
 const LONG_ABOUT: &str = "\
 Turns Bachata webhook files (JSON saved from the «Диалог завершен» webhook and other events)
-into files that 1C:Enterprise imports: CSV for «Загрузка данных из файла», a plain XML for a
-small 1C processing, CommerceML 2 orders for «Обмен с сайтом», an EnterpriseData message for
+into files that 1C:Enterprise imports: CSV for a 1C processing or, with --csv-profile bsp, for
+«Загрузка данных из файла», a plain XML for a small 1C processing, CommerceML 2 orders for «Обмен с сайтом», an EnterpriseData message for
 «Выгрузка/загрузка данных EnterpriseData», or an XLSX workbook of the CSV's columns with every
 cell text, for Excel and 1C's spreadsheet loading. Only clients with a phone are exported; every client
 left out is reported with the reason.";
@@ -157,6 +157,23 @@ Examples:
     )]
     Leads(LeadsArgs),
 
+    /// Print the config that makes a CSV for «Загрузка данных из файла» with the titles of the
+    /// template your 1C saves.
+    #[command(
+        name = "csv-template",
+        long_about = "\
+Read the header row of the template that 1C's «Загрузка данных из файла» saves («Шаблон для
+заполнения» → save as CSV or Excel), and print the [output] and [mapping.csv] lines that make
+bachata1c write exactly those titles, in that order, for the columns it has a lead field for
+(name, phone, e-mail, surname, first name, patronymic). 1C's loader matches titles exactly and
+takes values by position, so a CSV made this way lands in the right columns.",
+        after_help = "\
+Examples:
+  bachata1c csv-template Шаблон_Контрагенты.csv >> /srv/bachata/bachata1c.toml
+  bachata1c csv-template template.xlsx"
+    )]
+    CsvTemplate(CsvTemplateArgs),
+
     /// Receive Bachata's webhook over HTTP(S) and save each one into the inbox.
     #[command(
         long_about = "\
@@ -247,6 +264,13 @@ pub struct RetryArgs {
     /// Names of files in failed/ to retry [default: all].
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CsvTemplateArgs {
+    /// The template 1C saved: a CSV or an Excel (.xlsx) file.
+    #[arg(value_name = "TEMPLATE")]
+    pub template: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -459,7 +483,8 @@ pub struct ConvertArgs {
 /// Options that shape the output files.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
-    /// File format: csv for «Загрузка данных из файла», xml for a 1C processing, commerceml
+    /// File format: csv for a 1C processing (or «Загрузка данных из файла» with --csv-profile
+    /// bsp), xml for a 1C processing, commerceml
     /// for «Обмен с сайтом», enterprisedata for «Выгрузка/загрузка данных EnterpriseData»,
     /// xlsx for Excel and 1C's spreadsheet reading (the CSV's columns, every cell text)
     /// [default: csv].
@@ -481,6 +506,19 @@ pub struct OutputArgs {
     /// splits lines on `;` without honouring quotes.
     #[arg(long)]
     pub csv_quote: bool,
+
+    /// CSV layout: `plain` (every field, bachata1c's titles, windows-1251: for the dealer's own
+    /// 1C processing) or `bsp` (for 1C's standard «Загрузка данных из файла»: UTF-8 with a
+    /// byte-order mark, only the columns whose titles the target's template has, in its order)
+    /// [default: plain].
+    #[arg(long, value_enum, value_name = "PROFILE")]
+    pub csv_profile: Option<crate::format::bsp::CsvProfile>,
+
+    /// With `--csv-profile bsp`: what the file is loaded into, for its titles [default:
+    /// counterparties]. `bachata1c csv-template FILE` writes the titles of the template your 1C
+    /// saves instead.
+    #[arg(long, value_enum, value_name = "TARGET")]
+    pub csv_target: Option<crate::format::bsp::CsvTarget>,
 
     /// Event name for webhooks that do not name their event [default: dialog_completed].
     #[arg(long, value_name = "NAME")]

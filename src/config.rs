@@ -32,6 +32,10 @@ pub struct OutputConfig {
     pub csv_quote: Option<bool>,
     /// CommerceML schema version, "2.10" (default) or "2.08".
     pub cml_version: Option<CmlVersion>,
+    /// `bsp`: CSV for БСП's «Загрузка данных из файла»; `plain` (default): every field.
+    pub csv_profile: Option<crate::format::bsp::CsvProfile>,
+    /// What a `bsp` CSV is loaded into: its template's titles.
+    pub csv_target: Option<crate::format::bsp::CsvTarget>,
     /// Event name for webhooks that do not name their event.
     pub event: Option<String>,
 }

@@ -13,7 +13,8 @@ use crate::cli::{
 };
 use crate::config::{Config, ConfigError};
 use crate::exchange::folders::{CONFIG_NAME, Folders};
-use crate::format::{Format, Layout};
+use crate::format::bsp::CsvProfile;
+use crate::format::{Format, Layout, TextEncoding};
 use crate::lead::Rules;
 use crate::limits::Limits;
 use crate::report::Level;
@@ -101,6 +102,14 @@ pub enum Error {
     SamePath(String),
     #[error("{option} {text:?}: a day (2026-12-01) or a time (2026-12-01 14:30) is expected")]
     Moment { option: &'static str, text: String },
+    #[error(
+        "--csv-profile bsp ([output] csv_profile) writes UTF-8, which 1C's «Загрузка данных из файла» reads; drop --encoding windows-1251 ([output] encoding)"
+    )]
+    BspEncoding,
+    #[error(
+        "--csv-profile bsp ([output] csv_profile) cannot quote values: 1C's «Загрузка данных из файла» splits every `;`; drop --csv-quote ([output] csv_quote)"
+    )]
+    BspQuote,
     #[error("[serve] max_connections must be at least 1")]
     ZeroConnections,
     #[error("give --password-env or --password-file, not both")]
@@ -321,7 +330,7 @@ impl Source {
     }
 
     /// The output options over the config's `[output]` and `[mapping]` over the defaults.
-    fn conversion(&self, output: &OutputArgs, rules: &RuleArgs) -> Conversion {
+    fn conversion(&self, output: &OutputArgs, rules: &RuleArgs) -> Result<Conversion, Error> {
         let file = &self.config.output;
         let format = output.format.or(file.format).unwrap_or(Format::Csv);
         // XLSX has no encoding to choose: `--encoding` (and the config's) is ignored for it.
@@ -329,14 +338,36 @@ impl Source {
             .encoding
             .or(file.encoding)
             .filter(|_| format.has_encoding());
-        let layout = Layout {
+        let mut layout = Layout {
             format,
             encoding: encoding.unwrap_or(format.default_encoding()),
             csv_quote: output.csv_quote || file.csv_quote.unwrap_or(false),
             cml_version: output.cml_version.or(file.cml_version).unwrap_or_default(),
             mapping: self.config.mapping.clone(),
         };
-        Conversion {
+        let profile = output.csv_profile.or(file.csv_profile).unwrap_or_default();
+        if profile == CsvProfile::Bsp && format == Format::Csv {
+            // БСП's loader reads UTF-8 (`Новый ЧтениеТекста(ИмяФайла)`, no encoding) and splits
+            // on every `;` (no quotes): docs/1c-loaders-research.md §1.2.
+            if encoding == Some(TextEncoding::Windows1251) {
+                return Err(Error::BspEncoding);
+            }
+            if layout.csv_quote {
+                return Err(Error::BspQuote);
+            }
+            layout.encoding = TextEncoding::Utf8;
+            let csv = &mut layout.mapping.csv;
+            if csv.columns.is_none() {
+                let target = output.csv_target.or(file.csv_target).unwrap_or_default();
+                for (column, title) in target.columns() {
+                    csv.titles
+                        .entry(column.clone())
+                        .or_insert(title.to_string());
+                    csv.columns.get_or_insert_with(Vec::new).push(column);
+                }
+            }
+        }
+        Ok(Conversion {
             layout,
             rules: self.rules(rules),
             default_event: output
@@ -344,7 +375,7 @@ impl Source {
                 .clone()
                 .or_else(|| file.event.clone())
                 .unwrap_or_else(|| DEFAULT_EVENT.to_string()),
-        }
+        })
     }
 
     /// The rule options over the config's `[rules]` over the defaults (the integration note's:
@@ -417,7 +448,7 @@ pub fn convert(args: &ConvertArgs) -> Result<Convert, Error> {
     Ok(Convert {
         inputs: args.inputs.clone(),
         out: args.out.clone(),
-        conversion: source.conversion(&args.output, &args.rules),
+        conversion: source.conversion(&args.output, &args.rules)?,
         limits: source.limits(&args.limits),
         log: Log {
             level: if args.quiet {
@@ -516,7 +547,7 @@ fn exchange(source: &Source, args: &RunArgs) -> Result<Exchange, Error> {
     };
     Ok(Exchange {
         folders: source.folders(&args.folders)?,
-        conversion: source.conversion(&args.output, &args.rules),
+        conversion: source.conversion(&args.output, &args.rules)?,
         limits: source.limits(&args.limits),
         settle,
         give_up_after: seconds(

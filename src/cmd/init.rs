@@ -24,9 +24,11 @@ const DEFAULT_CONFIG: &str = r#"# bachata1c configuration. `bachata1c run --dir 
 # follow_symlinks = false      # take symbolic links to files (default: refused into failed/)
 
 [output]
-# format = "csv"               # csv (for «Загрузка данных из файла»), xml, commerceml, enterprisedata or xlsx
+# format = "csv"               # csv (for a 1C processing; csv_profile = "bsp" for «Загрузка данных из файла»), xml, commerceml, enterprisedata or xlsx
 # encoding = "windows-1251"    # windows-1251 or utf-8; default: windows-1251 for csv, utf-8 for the others; ignored for xlsx
 # csv_quote = false            # keep ; " and line breaks in values, quoted
+# csv_profile = "plain"        # plain (every field) or bsp (UTF-8, the columns «Загрузка данных из файла» matches)
+# csv_target = "counterparties" # bsp titles: counterparties, ut11-counterparties, partners or persons
 # event = "dialog_completed"   # event name for webhooks that carry none
 
 [rules]

@@ -3,6 +3,7 @@
 //! same way everywhere.
 
 pub mod convert;
+pub mod csv_template;
 pub mod init;
 pub mod leads;
 pub mod retry;
@@ -53,6 +54,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Status(args) => status::run(&args),
         Command::Retry(args) => retry::run(&args),
         Command::Leads(args) => leads::run(&args),
+        Command::CsvTemplate(args) => csv_template::run(&args),
         Command::Serve(args) => serve::run(&args),
     };
     exit.into()

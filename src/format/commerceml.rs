@@ -186,7 +186,7 @@ fn write_order(writer: &mut Xml, order: &Order, layout: &Layout) -> std::io::Res
 }
 
 fn write_client(writer: &mut Xml, lead: &Lead, layout: &Layout) -> std::io::Result<()> {
-    let counterparty = layout.mapping.commerceml.counterparty_name(lead);
+    let counterparty = layout.mapping.counterparty_name(lead);
     let name = super::truncate(&counterparty, NAME_MAX);
     element(writer, "Ид", &lead.id.to_string())?;
     // 1C finds a private client by this name (УТ 11 `ИдентифицироватьКонтрагента`): one

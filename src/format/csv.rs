@@ -1,6 +1,7 @@
-//! CSV for 1C's «Загрузка данных из файла»: `;`-separated, CRLF, a header row.
+//! CSV: `;`-separated, CRLF, a header row; every field for a 1C processing, or (the `bsp`
+//! profile, [`super::bsp`]) the columns 1C's «Загрузка данных из файла» matches.
 //!
-//! That loader splits each line on `;` without honouring quotes, so by default values are made
+//! Both split each line on `;` without honouring quotes, so by default values are made
 //! safe for a naive split: `;` → `,`, `"` → `'`, line breaks and tabs → one space. With
 //! `csv_quote` the values keep those characters and are quoted per RFC 4180 instead.
 
@@ -120,7 +121,7 @@ impl<'l> Rows<'l> {
                     let mut id = [0; uuid::fmt::Hyphenated::LENGTH];
                     self.write_field(lead.id.hyphenated().encode_lower(&mut id));
                 }
-                column => self.write_field(&column.text(lead)),
+                column => self.write_field(&column.text(lead, &self.layout.mapping)),
             }
         }
         self.end_row();
@@ -270,7 +271,9 @@ mod tests {
                 .map(|(_, t)| cleaned(t.as_str().into(), quote));
             writer.write_record(header).unwrap();
             for lead in &leads {
-                let row = columns.iter().map(|(c, _)| cleaned(c.text(lead), quote));
+                let row = columns
+                    .iter()
+                    .map(|(c, _)| cleaned(c.text(lead, &layout.mapping), quote));
                 writer.write_record(row).unwrap();
             }
             let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();

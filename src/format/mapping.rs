@@ -16,6 +16,11 @@ pub struct Mapping {
     pub source: String,
     /// Currency of orders: CommerceML `Валюта`, EnterpriseData `Валюта`.
     pub currency: Currency,
+    /// The counterparty's name in 1C (CommerceML `Наименование`, the CSV's `counterparty`
+    /// column), from `{name}`, `{phone}`, `{email}`, `{client_id}`. 1C finds a private client
+    /// by this name, so it must tell clients apart: two «Иван» with one name would become one
+    /// counterparty.
+    pub counterparty_name: String,
     pub csv: CsvMapping,
     pub commerceml: CommerceMlMapping,
     pub enterprisedata: EnterpriseDataMapping,
@@ -26,6 +31,7 @@ impl Default for Mapping {
         Mapping {
             source: "Bachata".to_string(),
             currency: Currency::default(),
+            counterparty_name: COUNTERPARTY_NAME.to_string(),
             csv: CsvMapping::default(),
             commerceml: CommerceMlMapping::default(),
             enterprisedata: EnterpriseDataMapping::default(),
@@ -53,10 +59,6 @@ pub struct CommerceMlMapping {
     pub custom_data: Option<Vec<String>>,
     /// Requisite names by customData key, where 1C knows the requisite under another name.
     pub titles: BTreeMap<String, String>,
-    /// The counterparty's `Наименование`, from `{name}`, `{phone}`, `{email}`, `{client_id}`.
-    /// 1C finds a private client by this name, so it must tell clients apart: two «Иван» with
-    /// one name would become one counterparty.
-    pub counterparty_name: String,
 }
 
 /// The default counterparty name: the name and the phone, which tell clients apart.
@@ -69,12 +71,11 @@ impl Default for CommerceMlMapping {
             operation: Operation("Заказ товара".to_string()),
             custom_data: None,
             titles: BTreeMap::new(),
-            counterparty_name: COUNTERPARTY_NAME.to_string(),
         }
     }
 }
 
-impl CommerceMlMapping {
+impl Mapping {
     /// The counterparty name of `lead` by the template: an empty part (no phone) leaves no
     /// stray separator, and a lead without a name is «Клиент».
     pub fn counterparty_name(&self, lead: &Lead) -> String {
@@ -97,7 +98,7 @@ impl CommerceMlMapping {
         }
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate_counterparty_name(&self) -> Result<(), String> {
         let mut rest = self.counterparty_name.as_str();
         while let Some(open) = rest.find('{') {
             let close = rest[open..].find('}').map(|c| open + c);
@@ -106,7 +107,7 @@ impl CommerceMlMapping {
                 Some(field) if COUNTERPARTY_FIELDS.contains(&field) => {}
                 _ => {
                     return Err(format!(
-                        "[mapping.commerceml] counterparty_name = {:?}: use only {{name}}, {{phone}}, {{email}} and {{client_id}}",
+                        "[mapping] counterparty_name = {:?}: use only {{name}}, {{phone}}, {{email}} and {{client_id}}",
                         self.counterparty_name
                     ));
                 }
@@ -115,7 +116,7 @@ impl CommerceMlMapping {
         }
         if !self.counterparty_name.contains('{') {
             return Err(format!(
-                "[mapping.commerceml] counterparty_name = {:?}: a name without {{name}}, {{phone}} or another field would give every client the same counterparty",
+                "[mapping] counterparty_name = {:?}: a name without {{name}}, {{phone}} or another field would give every client the same counterparty",
                 self.counterparty_name
             ));
         }
@@ -146,10 +147,13 @@ pub struct EnterpriseDataMapping {
 #[serde(try_from = "String")]
 pub enum Column {
     Field(Field),
+    /// The counterparty's name by `[mapping] counterparty_name`.
+    Counterparty,
     CustomData(String),
 }
 
 const CUSTOM_DATA_PREFIX: &str = "customData.";
+const COUNTERPARTY_KEY: &str = "counterparty";
 
 impl TryFrom<String> for Column {
     type Error = String;
@@ -158,10 +162,13 @@ impl TryFrom<String> for Column {
         if let Some(field) = Field::from_key(&key) {
             return Ok(Column::Field(field));
         }
+        if key == COUNTERPARTY_KEY {
+            return Ok(Column::Counterparty);
+        }
         match key.strip_prefix(CUSTOM_DATA_PREFIX) {
             Some(custom) if !custom.is_empty() => Ok(Column::CustomData(custom.to_string())),
             _ => Err(format!(
-                "unknown column `{key}`: use one of {} or customData.KEY",
+                "unknown column `{key}`: use one of {}, {COUNTERPARTY_KEY} or customData.KEY",
                 Field::ALL.map(Field::key).join(", ")
             )),
         }
@@ -172,13 +179,24 @@ impl Column {
     fn default_title(&self) -> &str {
         match self {
             Column::Field(field) => field.title(),
+            Column::Counterparty => "Контрагент",
             Column::CustomData(key) => key,
         }
     }
 
-    pub fn text<'a>(&self, lead: &'a Lead) -> std::borrow::Cow<'a, str> {
+    /// The key a config names the column by.
+    pub fn key(&self) -> String {
+        match self {
+            Column::Field(field) => field.key().to_string(),
+            Column::Counterparty => COUNTERPARTY_KEY.to_string(),
+            Column::CustomData(key) => format!("{CUSTOM_DATA_PREFIX}{key}"),
+        }
+    }
+
+    pub fn text<'a>(&self, lead: &'a Lead, mapping: &Mapping) -> std::borrow::Cow<'a, str> {
         match self {
             Column::Field(field) => field.text(lead),
+            Column::Counterparty => mapping.counterparty_name(lead).into(),
             Column::CustomData(key) => lead
                 .custom_data
                 .iter()
@@ -327,7 +345,7 @@ impl Mapping {
                 ));
             }
         }
-        self.commerceml.validate()?;
+        self.validate_counterparty_name()?;
         if self.enterprisedata.organisation.is_some() && self.currency_code().is_none() {
             return Err(format!(
                 "[mapping.enterprisedata]: currency `{}` has no known numeric code; set currency_code (for example \"643\")",

@@ -6,6 +6,7 @@
 //! handled the same way everywhere and counted. XLSX (`xlsx.rs`) is a zip of UTF-8 XML parts
 //! made by rust_xlsxwriter, with no encoding to choose.
 
+pub mod bsp;
 pub mod commerceml;
 mod csv;
 pub mod encoding;
@@ -29,7 +30,8 @@ use crate::lead::Lead;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
-    /// `;`-separated text for 1C's «Загрузка данных из файла»; windows-1251 by default.
+    /// `;`-separated text for a 1C processing, windows-1251 by default; with the `bsp` profile
+    /// for 1C's «Загрузка данных из файла».
     Csv,
     /// Plain XML with Russian element names (schemas/bachata1c-leads-1.xsd); UTF-8 by default.
     Xml,

@@ -73,7 +73,7 @@ fn render_in_sheets(leads: &[Lead], layout: &Layout, per_sheet: usize) -> Render
         };
         // A name of at most 31 characters without []:*?/\ is always accepted.
         sheet.set_name(name).expect("a valid sheet name");
-        cut_chars += write_sheet(sheet, part, &columns, &text, &bold);
+        cut_chars += write_sheet(sheet, part, &columns, &layout.mapping, (&text, &bold));
     }
     // Every cell, row, column and name was kept within Excel's limits above, and the workbook
     // is written to memory: saving cannot fail.
@@ -92,8 +92,8 @@ fn write_sheet(
     sheet: &mut Worksheet,
     leads: &[Lead],
     columns: &[(Column, String)],
-    text: &CellFormat,
-    bold: &CellFormat,
+    mapping: &super::Mapping,
+    (text, bold): (&CellFormat, &CellFormat),
 ) -> usize {
     // Rows and columns are below Excel's limits (see `render`), which is all these check.
     const WITHIN_LIMITS: &str = "a cell within Excel's rows and columns";
@@ -112,7 +112,7 @@ fn write_sheet(
     for (index, lead) in leads.iter().enumerate() {
         let row = index as u32 + 1;
         for (col, (column, _)) in columns.iter().enumerate() {
-            let value = column.text(lead);
+            let value = column.text(lead, mapping);
             widths[col] = widths[col].max(width(&value));
             let (value, cut) = fitted(&value);
             cut_chars += cut;
