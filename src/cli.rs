@@ -343,6 +343,18 @@ pub struct RunArgs {
     #[arg(long)]
     pub batch: bool,
 
+    /// With --format commerceml: keep one orders file of this name in the outbox, holding the
+    /// leads of the last --commerceml-window-days days numbered as 1C's «Обмен с сайтом» knows
+    /// them, rewritten after every round, instead of one file per input: for 1C's exchange
+    /// through a folder, which reads one fixed file on every exchange.
+    #[arg(long, value_name = "NAME")]
+    pub commerceml_file: Option<String>,
+
+    /// The days of leads (by when their webhook was received) the --commerceml-file holds
+    /// [default: 30].
+    #[arg(long, value_name = "DAYS")]
+    pub commerceml_window_days: Option<u32>,
+
     /// After publishing, create this empty file in the outbox (for 1C setups that wait for one).
     #[arg(long, value_name = "NAME")]
     pub done_marker: Option<String>,

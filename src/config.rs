@@ -38,6 +38,11 @@ pub struct OutputConfig {
     pub csv_target: Option<crate::format::bsp::CsvTarget>,
     /// Event name for webhooks that do not name their event.
     pub event: Option<String>,
+    /// `run`, `watch`, `serve --convert` with CommerceML: one cumulative orders file of this
+    /// name in the outbox, for 1C's exchange through a folder.
+    pub commerceml_file: Option<String>,
+    /// The days of leads that file holds.
+    pub commerceml_window_days: Option<u32>,
 }
 
 /// `[rules]`: which clients are exported.

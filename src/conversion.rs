@@ -45,6 +45,21 @@ pub fn convert_limited(
     settings: &Conversion,
     limits: &Limits,
 ) -> Result<Converted, ReadError> {
+    let mut converted = qualify_limited(bytes, source_file, received_at, settings, limits)?;
+    converted.output =
+        (!converted.leads.is_empty()).then(|| format::render(&converted.leads, &settings.layout));
+    Ok(converted)
+}
+
+/// Reads one input and qualifies its clients, as [`convert_limited`] does, but renders
+/// nothing (`output` is `None`): for a caller that numbers the leads first.
+pub fn qualify_limited(
+    bytes: &[u8],
+    source_file: &str,
+    received_at: NaiveDateTime,
+    settings: &Conversion,
+    limits: &Limits,
+) -> Result<Converted, ReadError> {
     let origin = Origin {
         source_file,
         received_at,
@@ -61,11 +76,10 @@ pub fn convert_limited(
                 (source_encoding, leads, skipped)
             }
         };
-    let output = (!leads.is_empty()).then(|| format::render(&leads, &settings.layout));
     Ok(Converted {
         leads,
         skipped,
-        output,
+        output: None,
         source_encoding,
     })
 }

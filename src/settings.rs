@@ -72,6 +72,20 @@ pub enum Error {
         value: f64,
         least: &'static str,
     },
+    #[error(
+        "--commerceml-file ([output] commerceml_file) keeps CommerceML orders: use it with --format commerceml"
+    )]
+    OrdersFileFormat,
+    #[error(
+        "--commerceml-file ([output] commerceml_file) and --batch both decide the outbox's files: choose one"
+    )]
+    OrdersFileBatch,
+    #[error(
+        "--commerceml-file {0:?} ([output] commerceml_file): a plain file name ending in .xml is expected"
+    )]
+    OrdersFileName(String),
+    #[error("--commerceml-window-days ([output] commerceml_window_days) must be at least 1")]
+    ZeroWindow,
     #[error("--done-marker {0:?}: a plain file name is expected")]
     DoneMarker(String),
     #[error("[serve] needs both tls_cert and tls_key, or neither")]
@@ -169,6 +183,8 @@ pub struct Convert {
     pub conversion: Conversion,
     pub limits: Limits,
     pub log: Log,
+    /// The config names a cumulative CommerceML file, which only the exchange folder keeps.
+    pub orders_file_ignored: bool,
 }
 
 /// `run` (and the exchange-folder part of `watch` and `serve --convert`).
@@ -184,6 +200,8 @@ pub struct Exchange {
     pub lease: Duration,
     /// `--batch`: one output file per run (per scan in `watch`) instead of one per input.
     pub one_output_per_run: bool,
+    /// `--commerceml-file`: one cumulative CommerceML file instead of one per input.
+    pub orders_file: Option<OrdersFile>,
     pub done_marker: Option<String>,
     /// Take symbolic links to files in the inbox rather than refusing them.
     pub follow_symlinks: bool,
@@ -191,6 +209,16 @@ pub struct Exchange {
     pub new_ledger: bool,
     pub log: Log,
 }
+
+/// The one CommerceML file 1C's exchange through a folder reads: the leads of the window,
+/// numbered by the ledger's queue.
+#[derive(Debug, Clone)]
+pub struct OrdersFile {
+    pub name: String,
+    pub window_days: u32,
+}
+
+pub const DEFAULT_WINDOW_DAYS: u32 = 30;
 
 /// `watch`: the exchange folder, and how the inbox is watched.
 #[derive(Debug, Clone)]
@@ -458,6 +486,7 @@ pub fn convert(args: &ConvertArgs) -> Result<Convert, Error> {
             },
             file: None,
         },
+        orders_file_ignored: source.config.output.commerceml_file.is_some(),
     })
 }
 
@@ -545,9 +574,11 @@ fn exchange(source: &Source, args: &RunArgs) -> Result<Exchange, Error> {
             ("--settle", "settle_seconds"),
         )?),
     };
+    let conversion = source.conversion(&args.output, &args.rules)?;
+    let orders_file = orders_file(source, args, &conversion)?;
     Ok(Exchange {
         folders: source.folders(&args.folders)?,
-        conversion: source.conversion(&args.output, &args.rules)?,
+        conversion,
         limits: source.limits(&args.limits),
         settle,
         give_up_after: seconds(
@@ -563,12 +594,47 @@ fn exchange(source: &Source, args: &RunArgs) -> Result<Exchange, Error> {
             ("--lease", "lease_seconds"),
         )?,
         one_output_per_run: args.batch,
+        orders_file,
         done_marker: args.done_marker.clone(),
         follow_symlinks: args.follow_symlinks
             || source.config.folders.follow_symlinks.unwrap_or(false),
         new_ledger: args.new_ledger,
         log: log(&args.log),
     })
+}
+
+fn orders_file(
+    source: &Source,
+    args: &RunArgs,
+    conversion: &Conversion,
+) -> Result<Option<OrdersFile>, Error> {
+    let file = &source.config.output;
+    let Some(name) = args
+        .commerceml_file
+        .clone()
+        .or_else(|| file.commerceml_file.clone())
+    else {
+        return Ok(None);
+    };
+    if conversion.layout.format != Format::Commerceml {
+        return Err(Error::OrdersFileFormat);
+    }
+    if args.batch {
+        return Err(Error::OrdersFileBatch);
+    }
+    let plain = !name.contains(['/', '\\', ':']) && !name.starts_with('.');
+    let xml = name.len() > 4 && name.to_ascii_lowercase().ends_with(".xml");
+    if !(plain && xml) {
+        return Err(Error::OrdersFileName(name));
+    }
+    let window_days = args
+        .commerceml_window_days
+        .or(file.commerceml_window_days)
+        .unwrap_or(DEFAULT_WINDOW_DAYS);
+    if window_days == 0 {
+        return Err(Error::ZeroWindow);
+    }
+    Ok(Some(OrdersFile { name, window_days }))
 }
 
 /// `watch`: `run`'s settings, and polling and the rescan interval.

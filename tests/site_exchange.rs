@@ -522,3 +522,53 @@ fn the_1c_client_goes_through_the_nginx_example() {
     );
     assert_eq!(states(&work), vec!["confirmed"; 5]);
 }
+
+/// One `Номер` per lead whichever way 1C takes it: the CommerceML files `run` writes into the
+/// outbox number their orders from the ledger's queue, so 1C, reading a file and then calling
+/// the exchange (УНФ `ПолучитьНомерДокументаССайта` keeps the digits; every profile finds a
+/// re-sent order by that number), meets the same order twice and updates it, and never meets
+/// two leads under one number (8-digit hashes would, in about 1 of 2 pairs of 10,000 leads).
+#[test]
+fn files_in_the_outbox_carry_the_numbers_the_exchange_offers() {
+    let work = Workdir::new();
+    let (code, stderr) = run(&mut work.bachata1c(&["init", "--dir", "exchange"]));
+    assert_eq!(code, 0, "{stderr}");
+    for (i, body) in five_leads().iter().enumerate() {
+        work.write(&format!("exchange/inbox/hook-{i:05}.json"), body);
+    }
+    let (code, stderr) =
+        run(&mut work.bachata1c(&["run", "--dir", "exchange", "--format", "commerceml"]));
+    assert_eq!(code, 0, "{stderr}");
+    let mut in_files: Vec<(String, String)> = Vec::new();
+    for entry in std::fs::read_dir(work.path().join("exchange/outbox")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|ext| ext != "xml") {
+            continue;
+        }
+        let bytes = std::fs::read(path).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        for order in
+            common::onec::orders::read_orders(text.trim_start_matches('\u{FEFF}'), Profile::Ut11)
+                .unwrap()
+        {
+            in_files.push((order.number.clone().unwrap(), order.id.clone()));
+        }
+    }
+    in_files.sort();
+    let server = serve(&work, &[]);
+    let mut onec = client(&server, Profile::Ut11);
+    onec.checkauth().unwrap();
+    onec.init().unwrap();
+    let mut offered: Vec<(String, String)> = onec
+        .query()
+        .unwrap()
+        .iter()
+        .map(|order| (order.number.clone().unwrap(), order.id.clone()))
+        .collect();
+    offered.sort();
+    assert_eq!(in_files.len(), 5);
+    assert_eq!(in_files, offered);
+    let mut numbers: Vec<&str> = in_files.iter().map(|(n, _)| n.as_str()).collect();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 5, "{in_files:?}");
+}

@@ -8,6 +8,7 @@ use crate::cli::ConvertArgs;
 use crate::conversion::{self, Converted};
 use crate::exchange::folders::is_webhook_name;
 use crate::files::{self, Staging};
+use crate::format::Format;
 use crate::report::{self, Level, Log, Tally, plural};
 use crate::settings;
 
@@ -27,6 +28,13 @@ pub fn run(args: &ConvertArgs) -> Exit {
     };
     if let Err(err) = files::create_dir_all(&settings.out) {
         return super::unusable(err);
+    }
+    if settings.orders_file_ignored && settings.conversion.layout.format == Format::Commerceml {
+        log.note(
+            Level::Summary,
+            "note: [output] commerceml_file is kept by run, watch and serve --convert in the \
+             exchange folder; convert writes one file per input",
+        );
     }
     // Loaded on the side while the first input is read and parsed.
     crate::parallel::in_background(crate::phone::warm_up);

@@ -30,6 +30,9 @@ const DEFAULT_CONFIG: &str = r#"# bachata1c configuration. `bachata1c run --dir 
 # csv_profile = "plain"        # plain (every field) or bsp (UTF-8, the columns «Загрузка данных из файла» matches)
 # csv_target = "counterparties" # bsp titles: counterparties, ut11-counterparties, partners or persons
 # event = "dialog_completed"   # event name for webhooks that carry none
+# commerceml_file = "orders.xml"   # with format = "commerceml": one orders file for 1C's exchange
+#                                  # through a folder, instead of one file per input
+# commerceml_window_days = 30      # the days of leads that file holds
 
 [rules]
 # require_phone = true         # export only clients with a phone

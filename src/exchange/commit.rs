@@ -35,14 +35,22 @@ impl Exchange<'_> {
                 &hex(&Sha256::digest(hashes.concat().as_bytes()))[..16],
                 self.settings.conversion.layout.format.extension()
             );
-            let rendered = crate::format::render(&leads, &self.settings.conversion.layout);
+            let (rendered, first_number) = match self.render_numbered(&leads) {
+                Ok(rendered) => rendered,
+                Err(err) => return Err(self.bail(&items, err)),
+            };
+            drop(leads);
             if let Err(err) = self.staging.write(&name, &rendered.bytes) {
                 return Err(self.bail(&items, err.into()));
             }
+            // The file's numbers, in the order of its leads, input by input.
+            let mut next_number = first_number;
             for item in &mut items {
                 if let Fate::Staged(output) = &mut item.fate {
                     output.clone_from(&name);
                     item.entry.outputs = vec![name.clone()];
+                    item.entry.first_number = next_number;
+                    next_number = next_number.map(|n| n + item.entry.leads.len() as u64);
                 }
             }
         }
@@ -114,6 +122,11 @@ impl Exchange<'_> {
             };
             let ok = match outputs.get(output) {
                 Some(&ok) => ok,
+                // Written from the ledger once the round is recorded.
+                None if self.is_orders_file(output) => {
+                    outputs.insert(output.clone(), true);
+                    true
+                }
                 None => {
                     let ok = failure.is_none()
                         && match self.staging.publish(output) {
@@ -191,6 +204,12 @@ impl Exchange<'_> {
             }
             crash_point("filed-one");
         }
+        let orders_file = if published.is_empty() {
+            Ok(())
+        } else {
+            self.rewrite_orders_file()
+        };
+        crash_point("rewritten");
         // A big file's leads are freed beside the next work; for a few it would cost more.
         if items
             .iter()
@@ -203,10 +222,18 @@ impl Exchange<'_> {
         if let Some(err) = first_error {
             return Err(err);
         }
+        orders_file?;
         match failure {
             Some(err) => Err(Error::Unpublished(err)),
             None => Ok(()),
         }
+    }
+
+    fn is_orders_file(&self, output: &str) -> bool {
+        self.settings
+            .orders_file
+            .as_ref()
+            .is_some_and(|file| file.name == output)
     }
 
     /// Moves one finished input to archive/ or failed/ and says what happened to it.

@@ -12,10 +12,37 @@ use super::scan::{self, Candidate};
 use super::{Error, Exchange, Fate, Item, hex, item};
 use crate::conversion::{self, Converted};
 use crate::files;
+use crate::format::commerceml::{self, Framing, Order};
+use crate::format::{self, Format, Rendered};
+use crate::lead::Lead;
 use crate::ledger::Entry;
 use crate::report::{Level, tally};
 
 impl Exchange<'_> {
+    /// Renders leads as the output format has them. CommerceML orders carry the queue numbers
+    /// their leads get in the ledger, set aside now: so an order has one `Номер` whichever way
+    /// 1C takes it (this file, the orders file, the HTTP exchange), and never another lead's.
+    /// Returns the first number set aside.
+    pub(super) fn render_numbered(
+        &mut self,
+        leads: &[Lead],
+    ) -> Result<(Rendered, Option<u64>), Error> {
+        let layout = &self.settings.conversion.layout;
+        if layout.format != Format::Commerceml {
+            return Ok((format::render(leads, layout), None));
+        }
+        let first = self
+            .ledger
+            .reserve_numbers(leads.len())
+            .map_err(|e| self.ledger_error(e))?;
+        let orders: Vec<Order> = (first..)
+            .zip(leads)
+            .map(|(number, lead)| Order { lead, number })
+            .collect();
+        let rendered = commerceml::render_orders(&orders, layout, Framing::File);
+        Ok((rendered, Some(first)))
+    }
+
     /// Reads, hashes and converts one claimed input; `None` when it went back to the inbox.
     pub(super) fn examine(
         &mut self,
@@ -101,8 +128,9 @@ impl Exchange<'_> {
         }))
     }
 
-    /// Writes a converted input's output into staging (or, with `--batch`, holds its leads
-    /// for the run's one output file, whose name is known once the run's inputs are).
+    /// Renders a converted input's output and writes it into staging (or, with `--batch`,
+    /// holds its leads for the run's one output file, whose name is known once the run's inputs
+    /// are; with `--commerceml-file`, leaves them to the ledger, from which that file is made).
     fn stage(
         &mut self,
         converted: Converted,
@@ -110,19 +138,34 @@ impl Exchange<'_> {
         entry: &mut Entry,
         shown: &Path,
     ) -> Result<Fate, Error> {
-        let Some(output) = converted.output else {
+        if converted.leads.is_empty() {
             return Ok(Fate::Empty);
-        };
+        }
         // The leads go into the ledger's queue for 1C with the input's journal entry.
         entry.leads = converted.leads;
         if self.settings.one_output_per_run {
             return Ok(Fate::Staged(String::new()));
+        }
+        // Its leads reach the orders file from the ledger once the round is recorded.
+        if let Some(file) = &self.settings.orders_file {
+            entry.outputs = vec![file.name.clone()];
+            return Ok(Fate::Staged(file.name.clone()));
         }
         let output_name = format!(
             "bachata-{}.{}",
             &hash[..16],
             self.settings.conversion.layout.format.extension()
         );
+        let output = match self.render_numbered(&entry.leads) {
+            Ok((output, first_number)) => {
+                entry.first_number = first_number;
+                output
+            }
+            Err(err) => {
+                let _ = self.claim.give_back(&entry.name);
+                return Err(err);
+            }
+        };
         if let Err(source) = self.staging.write(&output_name, &output.bytes) {
             let _ = self.claim.give_back(&entry.name);
             return Err(Error::Unstaged {
@@ -135,13 +178,14 @@ impl Exchange<'_> {
     }
 }
 
+/// Reads and qualifies; the output is rendered when it is staged.
 fn convert(
     settings: &crate::settings::Exchange,
     bytes: &[u8],
     name: &str,
     received: chrono::NaiveDateTime,
 ) -> Result<Converted, crate::payload::ReadError> {
-    conversion::convert_limited(
+    conversion::qualify_limited(
         bytes,
         name,
         received,

@@ -12,6 +12,7 @@ mod commit;
 mod examine;
 pub mod filing;
 pub mod folders;
+mod orders_file;
 pub mod recover;
 pub mod scan;
 
@@ -89,6 +90,11 @@ pub enum Error {
     },
     #[error("{0}; the outbox cannot be written, inputs stay in the inbox to be retried")]
     Unpublished(files::Error),
+    #[error(
+        "{0}; the orders file cannot be rewritten (its leads are in the ledger: it is rewritten \
+         with them on the next try)"
+    )]
+    OrdersFile(files::Error),
 }
 
 /// What became of one claimed input in a round.
@@ -134,6 +140,8 @@ pub struct Exchange<'a> {
     held: Vec<Item>,
     /// Contents converted but not yet in the ledger, to catch duplicates among them.
     uncommitted: HashMap<String, String>,
+    /// `--commerceml-file`: when it was last rewritten.
+    orders_file_day: orders_file::RewrittenOn,
 }
 
 impl<'a> Exchange<'a> {
@@ -166,8 +174,10 @@ impl<'a> Exchange<'a> {
             deferred: HashMap::new(),
             held: Vec::new(),
             uncommitted: HashMap::new(),
+            orders_file_day: None,
         };
         exchange.recover()?;
+        exchange.rewrite_orders_file()?;
         Ok(exchange)
     }
 
@@ -227,6 +237,7 @@ impl<'a> Exchange<'a> {
 
     /// One pass over the inbox: every complete file is converted, published and filed.
     pub fn scan(&mut self) -> Result<(), Error> {
+        self.rewrite_orders_file_if_stale()?;
         let inbox = &self.settings.folders.inbox;
         let mut scanner = Scanner::open(inbox, self.settings.follow_symlinks)?;
         let forget_after = self.settings.give_up_after + RECHECK * 10;

@@ -60,6 +60,9 @@ pub struct Entry {
     pub skipped_reasons: String,
     /// The input's leads, queued for 1C when the input is journalled.
     pub leads: Vec<Lead>,
+    /// The queue number reserved for its first lead, the others following in order, when its
+    /// output was written with them (CommerceML); `None`: numbered when journalled.
+    pub first_number: Option<u64>,
 }
 
 /// Counts for `status`.
@@ -201,7 +204,7 @@ impl Ledger {
                 ],
             )?;
             let row = tx.last_insert_rowid();
-            queue::journal(&tx, row, &entry.leads)?;
+            queue::journal(&tx, row, &entry.leads, entry.first_number)?;
             result.push(Journalled::New(row));
         }
         tx.commit()?;

@@ -202,7 +202,12 @@ impl Own {
 
 /// Writes an input's leads into the queue, in the transaction that journals the input: they
 /// are numbered now, and become visible once the input is recorded as converted.
-pub(super) fn journal(tx: &Transaction, input: i64, leads: &[Lead]) -> Result<(), Error> {
+pub(super) fn journal(
+    tx: &Transaction,
+    input: i64,
+    leads: &[Lead],
+    first_number: Option<u64>,
+) -> Result<(), Error> {
     let Some(first) = leads.first() else {
         return Ok(());
     };
@@ -219,16 +224,21 @@ pub(super) fn journal(tx: &Transaction, input: i64, leads: &[Lead]) -> Result<()
     )?;
     // Many rows per statement: a statement's own cost was most of the time for a big file.
     const ROWS: usize = 128;
+    let mut number = first_number;
     for chunk in leads.chunks(ROWS) {
-        let marks = vec!["(?, ?)"; chunk.len()].join(", ");
-        let mut insert =
-            tx.prepare_cached(&format!("INSERT INTO leads (input, lead) VALUES {marks}"))?;
-        let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(chunk.len() * 2);
+        // `NULL` numbers are handed out by AUTOINCREMENT.
+        let marks = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+        let mut insert = tx.prepare_cached(&format!(
+            "INSERT INTO leads (number, input, lead) VALUES {marks}"
+        ))?;
+        let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(chunk.len() * 3);
         for lead in chunk {
             let own = serde_json::to_string(&Own::of(lead))
                 .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
+            values.push(number.map(|n| n as i64).into());
             values.push(input.into());
             values.push(own.into());
+            number = number.map(|n| n + 1);
         }
         insert.execute(rusqlite::params_from_iter(values))?;
     }
@@ -237,6 +247,40 @@ pub(super) fn journal(tx: &Transaction, input: i64, leads: &[Lead]) -> Result<()
 
 /// Times as the ledger writes them: sortable text, to the microsecond.
 const TIME: &str = "%Y-%m-%d %H:%M:%S%.6f";
+
+/// Leads with their numbers, rebuilt from the queue: those `condition` (over `l` the leads,
+/// `i` their inputs, `q` what their input's leads share) selects.
+fn numbered_leads(
+    conn: &rusqlite::Connection,
+    condition: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<(u64, Lead)>, Error> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT l.number, l.lead, q.event, q.dialog_id, q.source_file, q.received_at
+         FROM leads l JOIN inputs i ON i.id = l.input JOIN queued_inputs q ON q.input = l.input
+         WHERE {condition}"
+    ))?;
+    let rows = stmt.query_map(params, |row| {
+        let received: String = row.get(5)?;
+        let shared = Shared {
+            event: row.get(2)?,
+            dialog_id: row.get(3)?,
+            source_file: row.get(4)?,
+            received_at: NaiveDateTime::parse_from_str(&received, TIME).unwrap_or_default(),
+        };
+        Ok((
+            row.get::<_, i64>(0)? as u64,
+            row.get::<_, String>(1)?,
+            shared,
+        ))
+    })?;
+    let mut leads = Vec::new();
+    for row in rows {
+        let (number, own, shared) = row?;
+        leads.push((number, Own::read(&own)?.into_lead(&shared)));
+    }
+    Ok(leads)
+}
 
 /// Drops the leads of an input whose journal entry is dropped (its output was never published).
 pub(super) fn drop_input(tx: &Transaction, input: i64) -> Result<(), Error> {
@@ -249,33 +293,69 @@ impl Ledger {
     /// The next leads 1C has not confirmed, oldest first, from the number after `after`:
     /// `(number, lead)`, at most `limit`.
     pub fn unconfirmed(&self, after: u64, limit: usize) -> Result<Vec<(u64, Lead)>, Error> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT l.number, l.lead, q.event, q.dialog_id, q.source_file, q.received_at
-             FROM leads l JOIN inputs i ON i.id = l.input JOIN queued_inputs q ON q.input = l.input
-             WHERE i.outcome = 'converted' AND l.state IN ('waiting', 'offered')
-               AND l.number > ?1
+        numbered_leads(
+            &self.conn,
+            "i.outcome = 'converted' AND l.state IN ('waiting', 'offered') AND l.number > ?1
              ORDER BY l.number LIMIT ?2",
+            params![after as i64, limit as i64],
+        )
+    }
+
+    /// Sets aside `count` queue numbers for leads whose output is written before they are
+    /// journalled (a CommerceML file carries them as `Номер`): the first of them, the others
+    /// following. Numbers set aside by a worker that then stops are never handed out again, so
+    /// a `Номер` 1C has seen always means one lead.
+    pub fn reserve_numbers(&mut self, count: usize) -> Result<u64, Error> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // AUTOINCREMENT's own counter: SQLite never hands out a number at or below it.
+        let last: i64 = tx
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'leads'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        let last = last.max(tx.query_row(
+            "SELECT IFNULL(MAX(number), 0) FROM leads",
+            [],
+            |row| row.get(0),
+        )?);
+        let updated = tx.execute(
+            "UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'leads'",
+            params![last + count as i64],
         )?;
-        let rows = stmt.query_map(params![after as i64, limit as i64], |row| {
-            let received: String = row.get(5)?;
-            let shared = Shared {
-                event: row.get(2)?,
-                dialog_id: row.get(3)?,
-                source_file: row.get(4)?,
-                received_at: NaiveDateTime::parse_from_str(&received, TIME).unwrap_or_default(),
-            };
-            Ok((
-                row.get::<_, i64>(0)? as u64,
-                row.get::<_, String>(1)?,
-                shared,
-            ))
-        })?;
-        let mut leads = Vec::new();
-        for row in rows {
-            let (number, own, shared) = row?;
-            leads.push((number, Own::read(&own)?.into_lead(&shared)));
+        if updated == 0 {
+            tx.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES ('leads', ?1)",
+                params![last + count as i64],
+            )?;
         }
-        Ok(leads)
+        tx.commit()?;
+        Ok(last as u64 + 1)
+    }
+
+    /// Every converted lead whose webhook was received at `since` or later, by number, handed
+    /// to `write` while no other worker can record anything: what `write` makes of them (the
+    /// cumulative orders file) is then never older than the ledger, whichever worker is last.
+    pub fn converted_since<R>(
+        &mut self,
+        since: NaiveDateTime,
+        write: impl FnOnce(&[(u64, Lead)]) -> R,
+    ) -> Result<R, Error> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let leads = numbered_leads(
+            &tx,
+            "i.outcome = 'converted' AND q.received_at >= ?1 ORDER BY l.number",
+            params![since.format(TIME).to_string()],
+        )?;
+        let written = write(&leads);
+        tx.rollback()?;
+        Ok(written)
     }
 
     /// Marks the leads a query sent as offered in it (`offer` names the query).
