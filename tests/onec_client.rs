@@ -17,8 +17,8 @@ use common::onec::database::{ImportOutcome, unf_number};
 use common::onec::orders::{document_gate, read_orders};
 use common::onec::statuses::{self, requisites};
 use common::onec::{
-    Client, Credentials, GateFailure, OneCDatabase, OneCError, Order, OrderStatus, Profile,
-    ReplaceCase, Step, UploadStyle,
+    Client, Credentials, DirectoryNode, GateFailure, OneCDatabase, OneCError, Order, OrderStatus,
+    Profile, ReplaceCase, Step, UploadStyle, read_orders_file,
 };
 
 const USER: &str = "bachata";
@@ -1525,4 +1525,248 @@ fn requisites_are_stored_as_each_profile_reads_them() {
     let (unf, cancelled) = properties(Profile::Unf3Other);
     assert!(cancelled);
     assert!(!unf.iter().any(|(name, _)| name == "Пусто"), "{unf:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Directory mode (protocol note §8): one fixed orders file, read at every exchange.
+// ---------------------------------------------------------------------------------------------
+
+/// An orders file as bachata1c writes it: UTF-8 with a byte-order mark, the CML namespace.
+fn orders_file(leads: &[Lead]) -> Vec<u8> {
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(batch(leads, true).as_bytes());
+    bytes
+}
+
+fn two_leads() -> Vec<Lead> {
+    let mut maria = lead("100002", "Мария", "+79035550000");
+    maria.email = "maria@example.com";
+    vec![lead("100001", "Иван", "+79161234567"), maria]
+}
+
+/// `ЗагрузитьЗаказыИзФайла`: `НЕ Файл.Существует() ИЛИ Файл.ЭтоКаталог()` gives «Файл загрузки
+/// не найден» and `Ложь` in every profile (УТ11 3979‑3987, УНФ3 3300‑3308, УНФ1.6 2960‑2968, SmB
+/// ImportOrdersFromFile 2683‑2690). УТ11 first tries to write a test file in place of a missing
+/// one and cancels the whole exchange when it cannot (ОбменССайтомСобытия
+/// ПроверитьДоступностьФайлаЗагрузки 314‑333, ВыполнитьОбмен 160‑184).
+#[test]
+fn a_missing_orders_file_fails_the_import_as_1c_reports_it() {
+    for profile in Profile::ALL {
+        let wd = common::Workdir::new();
+        let path = wd.join("outbox/orders.xml");
+        std::fs::create_dir_all(wd.join("outbox")).unwrap();
+        let mut db = OneCDatabase::new(profile);
+        let err = read_orders_file(&mut db, &path).unwrap_err();
+        assert!(
+            matches!(&err, OneCError::ImportFileNotFound { path: p } if p.ends_with("orders.xml")),
+            "{profile}: {err}"
+        );
+        assert!(err.to_string().contains("Файл загрузки не найден"));
+        // A folder where the file should be is «not found» too.
+        std::fs::create_dir(&path).unwrap();
+        let err = read_orders_file(&mut db, &path).unwrap_err();
+        assert!(
+            matches!(err, OneCError::ImportFileNotFound { .. }),
+            "{profile}"
+        );
+        std::fs::remove_dir(&path).unwrap();
+        // A whole exchange: the import fails; УТ11's probe leaves nothing behind.
+        let node = DirectoryNode::new(&path, wd.join("outbox"));
+        let err = node.exchange(&mut db).unwrap_err();
+        assert!(
+            matches!(err, OneCError::ImportFileNotFound { .. }),
+            "{profile}: {err}"
+        );
+        assert!(!path.exists(), "{profile}: the probe file was left");
+        assert!(db.orders().is_empty());
+        // A file in a folder that does not exist: УТ11 cannot write its probe and cancels.
+        let nowhere = DirectoryNode::new(wd.join("missing/orders.xml"), wd.join("export"));
+        let err = nowhere.exchange(&mut db).unwrap_err();
+        if profile == Profile::Ut11 {
+            assert!(matches!(err, OneCError::ImportFileNoAccess { .. }), "{err}");
+            assert!(!wd.join("export").exists(), "cancelled before anything");
+        } else {
+            assert!(matches!(err, OneCError::ImportFileNotFound { .. }), "{err}");
+        }
+    }
+}
+
+/// The file is never deleted, renamed or marked, so 1C reads the same orders at every exchange;
+/// `ЗагрузитьЗаказы` finds them by `Номер` (УНФ3 ПолучитьРанееЗагруженныеДокументы 3835 and
+/// СоздатьОбновитьЗаказы 3959; УТ11 4025‑4055, УТ11‑П ПолучитьРанееЗагруженныеДокументы 2112)
+/// and fills them again instead of creating them twice.
+#[test]
+fn rereading_the_same_orders_file_refills_and_never_duplicates() {
+    for profile in Profile::ALL {
+        let wd = common::Workdir::new();
+        let path = wd.write("outbox/orders.xml", orders_file(&two_leads()));
+        let before = std::fs::read(&path).unwrap();
+        let mut db = OneCDatabase::new(profile);
+        let first = read_orders_file(&mut db, &path).unwrap();
+        assert_eq!(first.created(), ["100001", "100002"], "{profile}");
+        for _ in 0..2 {
+            let again = read_orders_file(&mut db, &path).unwrap();
+            assert_eq!(
+                again.with(ImportOutcome::Refilled),
+                ["100001", "100002"],
+                "{profile}"
+            );
+        }
+        assert_eq!(db.orders().len(), 2, "{profile}");
+        assert_eq!(db.counterparties().len(), 2, "{profile}");
+        assert!(db.orders().iter().all(|o| o.writes == 3), "{profile}");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            before,
+            "1C leaves the file as it is"
+        );
+    }
+}
+
+/// A changed document refills the order its `Номер` finds (УНФ3 СоздатьОбновитьЗаказы
+/// 3959‑4040, УТ11 4262‑4340) and a new number creates a new order; an order 1C completed
+/// («Завершен» in УНФ3 3964‑3974, or no longer «ОжидаетсяСогласование» in УТ11‑П 2126‑2131)
+/// is left alone.
+#[test]
+fn a_changed_order_in_the_file_updates_its_order_by_number() {
+    for profile in Profile::ALL {
+        let wd = common::Workdir::new();
+        let path = wd.write("outbox/orders.xml", orders_file(&two_leads()));
+        let mut db = OneCDatabase::new(profile);
+        read_orders_file(&mut db, &path).unwrap();
+        let mut leads = two_leads();
+        leads.push(lead("100003", "Пётр", "+79037770000"));
+        let changed = String::from_utf8(orders_file(&leads)).unwrap().replacen(
+            "<Комментарий>Чат с сайта</Комментарий>",
+            "<Комментарий>Перезвонить вечером</Комментарий>",
+            1,
+        );
+        std::fs::write(&path, changed).unwrap();
+        let imported = read_orders_file(&mut db, &path).unwrap();
+        assert_eq!(
+            imported.with(ImportOutcome::Refilled),
+            ["100001", "100002"],
+            "{profile}"
+        );
+        assert_eq!(imported.created(), ["100003"], "{profile}");
+        assert_eq!(db.orders().len(), 3);
+        let first = db.orders_for("100001");
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].comment, "Перезвонить вечером", "{profile}");
+        db.change("100002", |order| order.completed = true);
+        let imported = read_orders_file(&mut db, &path).unwrap();
+        assert_eq!(
+            imported.with(ImportOutcome::Skipped),
+            ["100002"],
+            "{profile}"
+        );
+        assert_eq!(db.orders().len(), 3);
+    }
+}
+
+/// A file without `Документ` is «Нет документов для обработки.» and a success (УТ11
+/// ЗагрузитьЗаказы 4020‑4023, УНФ3 3343‑3347, SmB ExportOrders 2724‑2727).
+#[test]
+fn an_orders_file_without_documents_is_read_as_nothing_to_do() {
+    for profile in Profile::ALL {
+        let wd = common::Workdir::new();
+        let path = wd.write("outbox/orders.xml", orders_file(&[]));
+        let mut db = OneCDatabase::new(profile);
+        let imported = read_orders_file(&mut db, &path).unwrap();
+        assert!(imported.orders.is_empty(), "{profile}");
+        assert!(db.orders().is_empty());
+    }
+}
+
+/// `ТекстовыйДокумент.Прочитать`: УТ11 always in UTF-8 (ЗагрузитьЗаказыИзФайла 3990); УНФ3 and
+/// УНФ1.6 in the encoding `ЧтениеXML` reports (КодировкаФайла 14898, УНФ3 3310; УНФ1.6 2970).
+/// No `<?xml` check applies to a file, unlike a `mode=query` answer (УТ11 3989‑3993).
+#[test]
+fn the_orders_file_is_decoded_as_each_profile_reads_it() {
+    let utf8 = batch(&[lead("100001", "Иван", "+79161234567")], true);
+    let declared_1251 = utf8.replace(r#"encoding="UTF-8""#, r#"encoding="windows-1251""#);
+    let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(&declared_1251);
+    let read = |bytes: &[u8], profile: Profile| {
+        let wd = common::Workdir::new();
+        let path = wd.write("orders.xml", bytes);
+        let mut db = OneCDatabase::new(profile);
+        read_orders_file(&mut db, &path).map(|_| db.counterparties()[0].name.clone())
+    };
+    let name = |bytes: &[u8], profile: Profile| read(bytes, profile).unwrap();
+    for profile in Profile::ALL {
+        if profile == Profile::Ut11 {
+            // Read as UTF-8, the element names are garbage. 1C's untyped XDTO would then find no
+            // `Документ` and report success with nothing imported; the emulator fails instead.
+            let err = read(&cp1251, profile).unwrap_err();
+            assert!(matches!(err, OneCError::NotCommerceInformation(_)), "{err}");
+        } else {
+            assert_eq!(name(&cp1251, profile), "Иван", "{profile}");
+        }
+        // A BOM, CRLF line ends, no declaration and leading blank lines: all read.
+        let loose = format!(
+            "\u{FEFF}\r\n{}",
+            utf8.split_once("?>").unwrap().1.replace("><", ">\r\n<")
+        );
+        assert_eq!(name(loose.as_bytes(), profile), "Иван", "{profile}");
+    }
+}
+
+/// What 1C writes back: the orders it changed since the last exchange, one `orders-…xml` in
+/// `КаталогВыгрузки\webdata` (УТ11 ВыполнитьОбменССайтом 87, ВыгрузитьЗаказы 3789) or
+/// `webdata - <node uuid>` (УНФ3 ВыполнитьОбмен 233, ВыгрузитьЗаказыВФайл 8074; SmB 511, 5127),
+/// which УНФ and SmB empty at the start of every exchange (УНФ3 294, SmB 530). An order
+/// refilled from the file is unregistered and so never written back (УНФ3 ЗагрузитьЗаказы
+/// 3441‑3444, УТ11 4109); one 1C completed is skipped by the import and written back.
+#[test]
+fn a_directory_exchange_keeps_the_file_and_writes_changed_orders_into_webdata() {
+    for profile in Profile::ALL {
+        let wd = common::Workdir::new();
+        let path = wd.write("outbox/orders.xml", orders_file(&two_leads()));
+        let before = std::fs::read(&path).unwrap();
+        let node = DirectoryNode::new(&path, wd.join("outbox"));
+        let mut db = OneCDatabase::new(profile);
+        assert_eq!(node.exchange(&mut db).unwrap().created().len(), 2);
+        assert!(
+            node.written(profile).is_empty(),
+            "{profile}: nothing changed"
+        );
+        // A change to an order still in the file is overwritten by the next read, not sent.
+        db.change("100001", |order| order.posted = true);
+        node.exchange(&mut db).unwrap();
+        assert!(node.written(profile).is_empty(), "{profile}");
+        // A completed order is skipped by the import, so its change is written back.
+        db.change("100002", |order| {
+            order.completed = true;
+            order.posted = true;
+        });
+        node.exchange(&mut db).unwrap();
+        let written = node.written(profile);
+        assert_eq!(written.len(), 1, "{profile}: {written:?}");
+        let name = written[0]
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            name.starts_with("orders-") && name.ends_with(".xml"),
+            "{name}"
+        );
+        let text = common::xml_text(&std::fs::read(&written[0]).unwrap());
+        assert!(text.contains("<Номер>100002</Номер>"), "{text}");
+        assert!(!text.contains("<Номер>100001</Номер>"), "{text}");
+        assert_eq!(
+            written[0].parent().unwrap().file_name().unwrap(),
+            if profile == Profile::Ut11 {
+                "webdata".to_string()
+            } else {
+                format!("webdata - {}", node.node_id)
+            }
+            .as_str()
+        );
+        // The next exchange: УНФ and SmB empty their folder first; УТ11 keeps what it wrote.
+        node.exchange(&mut db).unwrap();
+        let kept = node.written(profile).len();
+        assert_eq!(kept, usize::from(profile == Profile::Ut11), "{profile}");
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
 }

@@ -25,7 +25,9 @@
 //! * [`statuses`] (`onec/statuses.rs`): the CommerceML document 1C uploads back with the
 //!   numbers and statuses of the orders it holds;
 //! * [`database`] (`onec/database.rs`): a simulated 1C infobase that applies 1C's import rules
-//!   (1C numbers, counterparty matching, contact kinds, re-sent orders) over many sessions.
+//!   (1C numbers, counterparty matching, contact kinds, re-sent orders) over many sessions;
+//! * [`directory`] (`onec/directory.rs`): the same node exchanging through a directory instead
+//!   of HTTP: one fixed orders file read at every exchange (protocol note §8).
 //!
 //! Where the BSL cannot settle a point (platform behaviour, protocol note §7), the emulator
 //! takes the **stricter** reading and says so: a server that passes it works under either.
@@ -36,6 +38,7 @@
 
 pub mod client;
 pub mod database;
+pub mod directory;
 pub mod orders;
 pub mod statuses;
 
@@ -49,6 +52,8 @@ pub use database::{
     ImportFailure, ImportOutcome, ImportedOrder, ImportedOrders, OneCDatabase, ReplaceCase,
     StoredCounterparty, StoredOrder,
 };
+#[allow(unused_imports)]
+pub use directory::{DirectoryNode, read_orders_file};
 #[allow(unused_imports)]
 pub use orders::{Contact, Counterparty, GateFailure, Order, Requisite};
 #[allow(unused_imports)]
@@ -359,6 +364,23 @@ pub enum OneCError {
     /// `mode=success`.
     #[error("import into 1C failed, the batch is rolled back: {0}")]
     Import(#[from] ImportFailure),
+    /// Directory mode: `НЕ Файл.Существует() ИЛИ Файл.ЭтоКаталог()`, «Файл загрузки не найден:
+    /// <path>», and `ЗагрузитьЗаказыИзФайла` returns `Ложь` (УТ11 3979‑3987, УНФ3 3300‑3308,
+    /// УНФ1.6 2960‑2968, SmB ImportOrdersFromFile 2683‑2690). The exchange is recorded as failed;
+    /// the export of changed orders still runs.
+    #[error("directory mode: «Файл загрузки не найден: {path}», the order import failed")]
+    ImportFileNotFound { path: String },
+    /// Directory mode, УТ11: the orders file is missing and a test file cannot be written in its
+    /// place: «Нет доступа к файлу обмена заказами: <path>», «Обмен отменен», nothing else runs
+    /// (ОбменССайтомСобытия ВыполнитьОбмен 160‑184, ПроверитьДоступностьФайлаЗагрузки 314‑333).
+    #[error(
+        "directory mode: «Нет доступа к файлу обмена заказами: {path}», the exchange is cancelled"
+    )]
+    ImportFileNoAccess { path: String },
+    /// Directory mode: the export folder cannot be created, emptied or written, or the orders
+    /// file cannot be read; the platform raises, and the exchange stops with that error.
+    #[error("directory mode: {path}: {message}")]
+    DirectoryUnusable { path: String, message: String },
 }
 
 // ---------------------------------------------------------------------------------------------

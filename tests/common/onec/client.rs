@@ -21,8 +21,8 @@ use super::database::{ImportedOrders, OneCDatabase};
 use super::orders::{self, Order};
 use super::statuses::{self, OrderStatus, UploadStyle};
 use super::{
-    BatchRule, Decoding, InitLineRule, OneCError, Profile, SessidStyle, Step, filled, line,
-    line_count, number, trim_lower,
+    Decoding, InitLineRule, OneCError, Profile, SessidStyle, Step, filled, line, line_count,
+    number, trim_lower,
 };
 
 /// When the Basic credentials given to `Новый HTTPСоединение` are sent. The BSL cannot tell
@@ -380,16 +380,7 @@ impl Client {
         self.checkauth()?;
         let xml = self.query_text()?;
         let orders = orders::read_orders(&xml, self.profile)?;
-        if let Err(error) = orders::document_gate(&orders) {
-            if let OneCError::DocumentGate { index, failure, .. } = &error
-                && self.profile.batch_rule() == BatchRule::KeepBeforeFailure
-                && !failure.is_exception()
-            {
-                db.import(&orders[..*index])?;
-            }
-            return Err(error);
-        }
-        let imported = db.import(&orders)?;
+        let imported = db.import_gated(&orders)?;
         self.success()?;
         Ok(imported)
     }
@@ -730,7 +721,7 @@ fn charset(content_type: &str) -> Option<&str> {
 
 /// The `encoding` of an XML declaration at the very start of the body (УНФ1.6 reads it with
 /// `ЧтениеXML.КодировкаXML`, 7000‑7008).
-fn declared_encoding(body: &[u8]) -> Option<&str> {
+pub(super) fn declared_encoding(body: &[u8]) -> Option<&str> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let head = &body[..body.len().min(200)];
     let end = head.windows(2).position(|w| w == b"?>")?;
@@ -744,7 +735,7 @@ fn declared_encoding(body: &[u8]) -> Option<&str> {
 
 /// `bytes` decoded with the encoding named `label`, UTF-8 when unknown; invalid bytes become
 /// `�`, as the platform shows them.
-fn decode_as(bytes: &[u8], label: &str) -> String {
+pub(super) fn decode_as(bytes: &[u8], label: &str) -> String {
     let encoding = Encoding::for_label(label.trim().as_bytes()).unwrap_or(UTF_8);
     encoding.decode_without_bom_handling(bytes).0.into_owned()
 }

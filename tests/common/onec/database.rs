@@ -12,9 +12,9 @@
 //! numbers) are compared ignoring case and trailing spaces, as the DBMS 1C runs on do by
 //! default (not verifiable from the BSL).
 
-use super::orders::{Contact, Counterparty, Order, Requisite};
+use super::orders::{self, Contact, Counterparty, Order, Requisite};
 use super::statuses::OrderStatus;
-use super::{Profile, filled};
+use super::{BatchRule, OneCError, Profile, filled};
 
 /// How `СтрЗаменить` matches, which decides what УНФ makes of an upper-case site number
 /// (protocol note §3.4: generally understood to be case-sensitive, not verifiable here).
@@ -201,6 +201,24 @@ impl OneCDatabase {
             *self = before;
         }
         result
+    }
+
+    /// `ЗагрузитьЗаказы`, which the HTTP exchange and the directory mode share (УНФ3 3331,
+    /// УТ11 4008, SmB ExportOrders 2712): the document gate of rule 8, then the batch in one
+    /// transaction with the profile's rule (protocol note §3.6). A validation failure keeps the
+    /// documents before it in УНФ3 and УТ11 (`ЗафиксироватьТранзакцию` runs even when
+    /// `Успешно = Ложь`); an exception, or any failure in SmB/УНФ1.6, keeps nothing.
+    pub fn import_gated(&mut self, orders: &[Order]) -> Result<ImportedOrders, OneCError> {
+        if let Err(error) = orders::document_gate(orders) {
+            if let OneCError::DocumentGate { index, failure, .. } = &error
+                && self.profile.batch_rule() == BatchRule::KeepBeforeFailure
+                && !failure.is_exception()
+            {
+                self.import(&orders[..*index])?;
+            }
+            return Err(error);
+        }
+        Ok(self.import(orders)?)
     }
 
     fn write_batch(&mut self, orders: &[Order]) -> Result<ImportedOrders, ImportFailure> {
