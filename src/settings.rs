@@ -84,6 +84,10 @@ pub enum Error {
         "--commerceml-file {0:?} ([output] commerceml_file): a plain file name ending in .xml is expected"
     )]
     OrdersFileName(String),
+    #[error(
+        "--commerceml-file ([output] commerceml_file) is read by 1C as UTF-8 (УТ 11 names no other encoding); drop --encoding windows-1251 ([output] encoding)"
+    )]
+    OrdersFileEncoding,
     #[error("--commerceml-window-days ([output] commerceml_window_days) must be at least 1")]
     ZeroWindow,
     #[error("--done-marker {0:?}: a plain file name is expected")]
@@ -621,6 +625,9 @@ fn orders_file(
     }
     if args.batch {
         return Err(Error::OrdersFileBatch);
+    }
+    if conversion.layout.encoding != TextEncoding::Utf8 {
+        return Err(Error::OrdersFileEncoding);
     }
     let plain = !name.contains(['/', '\\', ':']) && !name.starts_with('.');
     let xml = name.len() > 4 && name.to_ascii_lowercase().ends_with(".xml");

@@ -240,7 +240,8 @@ fn two_runs_give_1c_every_lead_once_and_the_second_read_updates_the_first() {
             read_orders_file(db, &orders_path(&wd)).unwrap_or_else(|e| panic!("{profile}: {e}"));
         let mut refilled: Vec<&str> = imported.with(ImportOutcome::Refilled);
         refilled.sort_unstable();
-        let earlier: Vec<&str> = first.values().map(String::as_str).collect();
+        let mut earlier: Vec<&str> = first.values().map(String::as_str).collect();
+        earlier.sort_unstable();
         assert_eq!(refilled, earlier, "{profile}: {imported:?}");
         assert_eq!(imported.created().len(), 2, "{profile}: {imported:?}");
         assert_eq!(db.orders().len(), 5, "{profile}");
@@ -424,9 +425,22 @@ fn directory_mode_refuses_what_it_cannot_honour() {
             assert!(help.contains(option), "`{command} --help` lacks {option}");
         }
     }
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (
             &["run", "--format", "csv", "--commerceml-file", "orders.xml"],
+            "--commerceml-file",
+        ),
+        // УТ 11 reads the file as UTF-8 whatever it declares (docs/site-exchange-protocol.md §8.3).
+        (
+            &[
+                "run",
+                "--format",
+                "commerceml",
+                "--encoding",
+                "windows-1251",
+                "--commerceml-file",
+                "orders.xml",
+            ],
             "--commerceml-file",
         ),
         (
