@@ -26,7 +26,7 @@ pub const MESSAGE_NAMESPACE: &str = "http://www.1c.ru/SSL/Exchange/Message";
 const CONTACT_INFO_NAMESPACE: &str = "http://www.v8.1c.ru/ssl/contactinfo";
 
 /// The namespace of a version's objects, also its name in `msg:Format`.
-pub fn namespace(version: EnterpriseDataVersion) -> String {
+fn namespace(version: EnterpriseDataVersion) -> String {
     format!(
         "http://v8.1c.ru/edi/edi_stnd/EnterpriseData/{}",
         version.as_str()
@@ -409,7 +409,8 @@ mod tests {
             let doc = roxmltree::Document::parse(&text).unwrap();
             let namespace = namespace(version);
             let body = doc.root_element().last_element_child().unwrap();
-            prop_assert!(body.descendants().filter(|n| n.is_element()).all(|n| n.tag_name().namespace() == Some(namespace.as_str())));
+            let in_version = |n: roxmltree::Node| n.tag_name().namespace() == Some(&namespace);
+            prop_assert!(body.descendants().filter(|n| n.is_element()).all(in_version));
             let values: Vec<&str> = doc
                 .descendants()
                 .filter(|n| n.has_tag_name((namespace.as_str(), "ЗначенияПолей")))
