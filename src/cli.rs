@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::format::{CmlVersion, Format, TextEncoding};
+use crate::format::{CmlVersion, EnterpriseDataVersion, Format, TextEncoding};
 use crate::limits::ByteSize;
 
 const ABOUT: &str =
@@ -512,6 +512,12 @@ pub struct OutputArgs {
     /// CommerceML schema version written in ВерсияСхемы [default: 2.10].
     #[arg(long, value_enum, value_name = "VERSION")]
     pub cml_version: Option<CmlVersion>,
+
+    /// EnterpriseData format version of the message [default: 1.8]. Choose the one the dealer's
+    /// «Выгрузка/загрузка данных EnterpriseData» lists under «Поддерживаемые версии формата»:
+    /// 1C refuses any other with «Не поддерживается версия формата обмена».
+    #[arg(long, value_enum, value_name = "VERSION")]
+    pub enterprisedata_version: Option<EnterpriseDataVersion>,
 
     /// CSV: keep `;`, `"` and line breaks in values and quote them, for 1C code that reads CSV
     /// with a real parser. By default they are replaced, because «Загрузка данных из файла»

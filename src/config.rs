@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::format::{CmlVersion, Format, Mapping, TextEncoding};
+use crate::format::{CmlVersion, EnterpriseDataVersion, Format, Mapping, TextEncoding};
 use crate::limits::{ByteSize, Limits};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -32,6 +32,8 @@ pub struct OutputConfig {
     pub csv_quote: Option<bool>,
     /// CommerceML schema version, "2.10" (default) or "2.08".
     pub cml_version: Option<CmlVersion>,
+    /// EnterpriseData version, "1.8" (default) or "1.6".
+    pub enterprisedata_version: Option<EnterpriseDataVersion>,
     /// `bsp`: CSV for БСП's «Загрузка данных из файла»; `plain` (default): every field.
     pub csv_profile: Option<crate::format::bsp::CsvProfile>,
     /// What a `bsp` CSV is loaded into: its template's titles.

@@ -375,6 +375,10 @@ impl Source {
             encoding: encoding.unwrap_or(format.default_encoding()),
             csv_quote: output.csv_quote || file.csv_quote.unwrap_or(false),
             cml_version: output.cml_version.or(file.cml_version).unwrap_or_default(),
+            enterprisedata_version: output
+                .enterprisedata_version
+                .or(file.enterprisedata_version)
+                .unwrap_or_default(),
             mapping: self.config.mapping.clone(),
         };
         let profile = output.csv_profile.or(file.csv_profile).unwrap_or_default();

@@ -34,7 +34,7 @@ fn run_writes_every_format_and_each_validates_against_its_schema() {
         ("csv", &[]),
         ("xml", &["--encoding", "windows-1251"]),
         ("commerceml", &["--cml-version", "2.08"]),
-        ("enterprisedata", &[]),
+        ("enterprisedata", &["--enterprisedata-version", "1.6"]),
     ];
     for (format, extra) in cases {
         let wd = exchange_with_fixtures();
@@ -53,7 +53,7 @@ fn run_writes_every_format_and_each_validates_against_its_schema() {
             }
         }
         if format == "enterprisedata" {
-            enterprisedata_validate(&files);
+            enterprisedata_validate("1.6", &files);
         }
     }
 }

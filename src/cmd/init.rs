@@ -29,6 +29,7 @@ const DEFAULT_CONFIG: &str = r#"# bachata1c configuration. `bachata1c run --dir 
 # csv_quote = false            # keep ; " and line breaks in values, quoted
 # csv_profile = "plain"        # plain (every field) or bsp (UTF-8, the columns «Загрузка данных из файла» matches)
 # csv_target = "counterparties" # bsp titles: counterparties, ut11-counterparties, partners or persons
+# enterprisedata_version = "1.8" # or "1.6": one of «Поддерживаемые версии формата» of 1C's EnterpriseData processing
 # event = "dialog_completed"   # event name for webhooks that carry none
 # commerceml_file = "orders.xml"   # with format = "commerceml": one orders file for 1C's exchange
 #                                  # through a folder, instead of one file per input

@@ -1,7 +1,14 @@
-//! EnterpriseData 1.8 message, as the Standard Subsystems Library's «Выгрузка/загрузка данных
+//! EnterpriseData message, as the Standard Subsystems Library's «Выгрузка/загрузка данных
 //! EnterpriseData» imports it without an exchange node: `Message` with a `msg:Header` and a
 //! `Body` of one `Справочник.Контрагенты` per client and, when the dealer names his organisation,
-//! one `Документ.ЗаказКлиента` per lead. Element order follows EnterpriseData_1_8_6.xsd.
+//! one `Документ.ЗаказКлиента` per lead.
+//!
+//! Version 1.8 by default, 1.6 on request: БСП takes the version from the namespace in
+//! `msg:Format` and refuses a message whose version the configuration does not list. Element
+//! order follows EnterpriseData_1_8_6.xsd and EnterpriseData_1_6_23.xsd. For what is written here
+//! the two differ in two places: 1.6 names the currency by `Код` and `Наименование`
+//! directly (1.8 inside `ДанныеКлассификатора`) and requires `ДанныеВзаиморасчетов` (optional
+//! from 1.8). The counterparty's elements we write are the same in both.
 
 use std::collections::HashSet;
 
@@ -10,14 +17,21 @@ use quick_xml::escape::escape;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use super::encoding::Unmappable;
-use super::{Layout, Rendered, mapping};
+use super::{EnterpriseDataVersion, Layout, Rendered, mapping};
 use crate::lead::Lead;
 use crate::phone;
 
 pub const MESSAGE_NAMESPACE: &str = "http://www.1c.ru/SSL/Exchange/Message";
-pub const NAMESPACE: &str = "http://v8.1c.ru/edi/edi_stnd/EnterpriseData/1.8";
 /// Namespace of 1C's contact-information values (the XML inside `ЗначенияПолей`).
 const CONTACT_INFO_NAMESPACE: &str = "http://www.v8.1c.ru/ssl/contactinfo";
+
+/// The namespace of a version's objects, also its name in `msg:Format`.
+fn namespace(version: EnterpriseDataVersion) -> String {
+    format!(
+        "http://v8.1c.ru/edi/edi_stnd/EnterpriseData/{}",
+        version.as_str()
+    )
+}
 
 type Xml = Writer<Vec<u8>>;
 
@@ -41,6 +55,8 @@ fn write_message(writer: &mut Xml, leads: &[Lead], layout: &Layout) -> std::io::
         Some(layout.encoding.xml_name()),
         None,
     )))?;
+    let version = layout.enterprisedata_version;
+    let namespace = namespace(version);
     let created = super::formed_at(leads)
         .format("%Y-%m-%dT%H:%M:%S")
         .to_string();
@@ -55,14 +71,14 @@ fn write_message(writer: &mut Xml, leads: &[Lead], layout: &Layout) -> std::io::
             writer
                 .create_element("msg:Header")
                 .write_inner_content(|writer| {
-                    element(writer, "msg:Format", NAMESPACE)?;
+                    element(writer, "msg:Format", &namespace)?;
                     element(writer, "msg:CreationDate", &created)?;
-                    element(writer, "msg:AvailableVersion", "1.8")?;
+                    element(writer, "msg:AvailableVersion", version.as_str())?;
                     Ok(())
                 })?;
             writer
                 .create_element("Body")
-                .with_attribute(("xmlns", NAMESPACE))
+                .with_attribute(("xmlns", namespace.as_str()))
                 .write_inner_content(|writer| write_body(writer, leads, layout))?;
             Ok(())
         })?;
@@ -184,29 +200,56 @@ fn write_order(
                 })?;
             Ok(())
         })?;
-    writer
-        .create_element("Валюта")
-        .write_inner_content(|writer| {
-            writer
-                .create_element("ДанныеКлассификатора")
-                .write_inner_content(|writer| {
-                    element(writer, "Код", currency_code)?;
-                    element(writer, "Наименование", currency_name)?;
-                    Ok(())
-                })?;
-            Ok(())
-        })?;
+    let version = layout.enterprisedata_version;
+    let currency = |writer: &mut Xml, name: &str| {
+        write_currency(writer, name, version, currency_code, currency_name)
+    };
+    currency(writer, "Валюта")?;
     // A lead has no goods yet: the order is empty and 1C's manager fills it.
     element(writer, "Сумма", "0")?;
     writer
         .create_element("Контрагент")
         .write_inner_content(|writer| write_counterparty_keys(writer, lead))?;
+    if version == EnterpriseDataVersion::V1_6 {
+        // Required in 1.6, optional from 1.8. A lead has no contract: the order is settled in
+        // its own currency, the one thing known about the settlement.
+        writer
+            .create_element("ДанныеВзаиморасчетов")
+            .write_inner_content(|writer| currency(writer, "ВалютаВзаиморасчетов"))?;
+    }
     write_requisites(writer, lead, layout)?;
     element(
         writer,
         "Комментарий",
         &super::origin_comment(lead, &layout.mapping.source),
     )?;
+    Ok(())
+}
+
+/// A currency's key properties (`КлючевыеСвойстваВалюта`) by its classifier code: 1.6 has
+/// `Код` and `Наименование` as its own elements, 1.8 moved them into `ДанныеКлассификатора`.
+fn write_currency(
+    writer: &mut Xml,
+    name: &str,
+    version: EnterpriseDataVersion,
+    code: &str,
+    currency_name: &str,
+) -> std::io::Result<()> {
+    let code_and_name = |writer: &mut Xml| {
+        element(writer, "Код", code)?;
+        element(writer, "Наименование", currency_name)
+    };
+    writer
+        .create_element(name)
+        .write_inner_content(|writer| match version {
+            EnterpriseDataVersion::V1_6 => code_and_name(writer),
+            EnterpriseDataVersion::V1_8 => {
+                writer
+                    .create_element("ДанныеКлассификатора")
+                    .write_inner_content(code_and_name)?;
+                Ok(())
+            }
+        })?;
     Ok(())
 }
 
@@ -315,6 +358,7 @@ fn email_value(email: &str) -> String {
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDateTime;
+    use clap::ValueEnum;
     use proptest::prelude::*;
 
     use super::*;
@@ -323,12 +367,14 @@ mod tests {
 
     proptest! {
         /// Any text gives a well-formed message whose contact values are well-formed XML too,
-        /// with the e-mail back as written (attribute whitespace aside), in either encoding.
+        /// with the e-mail back as written (attribute whitespace aside), in either encoding and
+        /// either version, every object in the version's namespace.
         #[test]
         fn any_text_gives_well_formed_contact_values(
             name in "\\PC{0,50}",
             email in "(\\PC|[<>&'\"]){1,80}",
             windows in any::<bool>(),
+            version in prop::sample::select(EnterpriseDataVersion::value_variants()),
         ) {
             let email = clean(&email);
             prop_assume!(!email.is_empty());
@@ -350,6 +396,7 @@ mod tests {
                 received_at: NaiveDateTime::default(),
             };
             let mut layout = Layout::new(Format::Enterprisedata);
+            layout.enterprisedata_version = version;
             if windows {
                 layout.encoding = TextEncoding::Windows1251;
             }
@@ -360,9 +407,13 @@ mod tests {
                 String::from_utf8(bytes).unwrap()
             };
             let doc = roxmltree::Document::parse(&text).unwrap();
+            let namespace = namespace(version);
+            let body = doc.root_element().last_element_child().unwrap();
+            let in_version = |n: roxmltree::Node| n.tag_name().namespace() == Some(&namespace);
+            prop_assert!(body.descendants().filter(|n| n.is_element()).all(in_version));
             let values: Vec<&str> = doc
                 .descendants()
-                .filter(|n| n.has_tag_name((NAMESPACE, "ЗначенияПолей")))
+                .filter(|n| n.has_tag_name((namespace.as_str(), "ЗначенияПолей")))
                 .map(|n| n.text().unwrap())
                 .collect();
             prop_assert_eq!(values.len(), 2);

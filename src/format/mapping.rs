@@ -346,6 +346,15 @@ impl Mapping {
             }
         }
         self.validate_counterparty_name()?;
+        if let Some(code) = &self.enterprisedata.currency_code {
+            // Numeric ISO 4217 codes have three digits, and EnterpriseData 1.6 takes no more
+            // (`КлючевыеСвойстваВалюта/Код`, maxLength 3).
+            if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "[mapping.enterprisedata]: currency_code `{code}` is not three digits (a numeric ISO 4217 code, for example \"643\")"
+                ));
+            }
+        }
         if self.enterprisedata.organisation.is_some() && self.currency_code().is_none() {
             return Err(format!(
                 "[mapping.enterprisedata]: currency `{}` has no known numeric code; set currency_code (for example \"643\")",
@@ -431,6 +440,20 @@ mod tests {
         let columns = CsvMapping::default().columns();
         assert_eq!(columns.len(), Field::ALL.len());
         assert_eq!(columns[2].1, "Телефон");
+    }
+
+    #[test]
+    fn a_currency_code_is_three_digits() {
+        let with_code = |code: &str| {
+            let mut mapping = Mapping::default();
+            mapping.enterprisedata.currency_code = Some(code.to_string());
+            mapping.validate()
+        };
+        assert!(with_code("933").is_ok());
+        for code in ["6430", "64", "RUB", "６４３"] {
+            let err = with_code(code).unwrap_err();
+            assert!(err.contains("currency_code") && err.contains(code), "{err}");
+        }
     }
 
     #[test]

@@ -37,7 +37,8 @@ pub enum Format {
     Xml,
     /// CommerceML 2 orders for 1C's standard «Обмен с сайтом»; UTF-8 with a BOM by default.
     Commerceml,
-    /// EnterpriseData 1.8 message for 1C's «Выгрузка/загрузка данных EnterpriseData».
+    /// EnterpriseData message (1.8, or 1.6 with `--enterprisedata-version`) for 1C's
+    /// «Выгрузка/загрузка данных EnterpriseData».
     Enterprisedata,
     /// Excel workbook with the CSV's columns, every cell text; always UTF-8 inside.
     Xlsx,
@@ -92,6 +93,30 @@ impl CmlVersion {
     }
 }
 
+/// The EnterpriseData version: the message's namespace, which БСП reads to pick the
+/// configuration's exchange manager, and the shape of the objects whose schema changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+pub enum EnterpriseDataVersion {
+    /// EnterpriseData 1.6, for configurations whose exchange manager does not list 1.8.
+    #[value(name = "1.6")]
+    #[serde(rename = "1.6")]
+    V1_6,
+    /// EnterpriseData 1.8.
+    #[default]
+    #[value(name = "1.8")]
+    #[serde(rename = "1.8")]
+    V1_8,
+}
+
+impl EnterpriseDataVersion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnterpriseDataVersion::V1_6 => "1.6",
+            EnterpriseDataVersion::V1_8 => "1.8",
+        }
+    }
+}
+
 /// How a document is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
@@ -103,6 +128,8 @@ pub struct Layout {
     pub csv_quote: bool,
     /// CommerceML only: the schema version.
     pub cml_version: CmlVersion,
+    /// EnterpriseData only: the format version.
+    pub enterprisedata_version: EnterpriseDataVersion,
     /// The dealer's `[mapping]`.
     pub mapping: Mapping,
 }
@@ -114,6 +141,7 @@ impl Layout {
             encoding: format.default_encoding(),
             csv_quote: false,
             cml_version: CmlVersion::default(),
+            enterprisedata_version: EnterpriseDataVersion::default(),
             mapping: Mapping::default(),
         }
     }

@@ -231,25 +231,32 @@ pub fn have_tool(program: &str, install: &str) -> bool {
     found
 }
 
-/// Validates EnterpriseData messages with Python's xmlschema (XSD 1.1), object by object,
-/// with tests/validate_enterprisedata.py. Returns its report (one line per file), or `None`
-/// when the official schema is not here (the test is then recorded as skipped).
-pub fn enterprisedata_validate(messages: &[PathBuf]) -> Option<String> {
-    let xsd_dir = official_xsd("EnterpriseData_1_8_6.xsd")?
-        .parent()
-        .unwrap()
-        .to_path_buf();
+/// The official schema of an EnterpriseData version, by its file name in ../shared/xsd.
+pub fn enterprisedata_xsd(version: &str) -> &'static str {
+    match version {
+        "1.6" => "EnterpriseData_1_6_23.xsd",
+        "1.8" => "EnterpriseData_1_8_6.xsd",
+        other => panic!("no official schema of EnterpriseData {other} here"),
+    }
+}
+
+/// Validates EnterpriseData messages of `version` against that version's official schema with
+/// Python's xmlschema (XSD 1.1), object by object, with tests/validate_enterprisedata.py; a
+/// message of another version fails. Returns its report (one line per file), or `None` when the
+/// official schema is not here (the test is then recorded as skipped).
+pub fn enterprisedata_validate(version: &str, messages: &[PathBuf]) -> Option<String> {
+    let xsd = official_xsd(enterprisedata_xsd(version))?;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate_enterprisedata.py");
     let output = Command::new("python3")
         .arg(script)
-        .arg(xsd_dir)
+        .arg(xsd)
         .args(messages)
         .output()
         .expect("python3 installed");
     let report = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
-        "EnterpriseData does not validate:\n{report}{}",
+        "EnterpriseData does not validate as {version}:\n{report}{}",
         String::from_utf8_lossy(&output.stderr)
     );
     Some(report)

@@ -6,12 +6,43 @@
 pub mod xlsx;
 
 use bachata1c::conversion;
-use bachata1c::format::{Format, Layout, TextEncoding};
+use bachata1c::format::{EnterpriseDataVersion, Format, Layout, TextEncoding};
 use bachata1c::lead::Rules;
 use bachata1c::limits::Limits;
 use bachata1c::settings::Conversion as Settings;
 use clap::ValueEnum;
 use encoding_rs::WINDOWS_1251;
+
+/// Every format in each of its variants: CSV in every encoding and style, EnterpriseData in
+/// every encoding and version, XLSX once (no encoding, no CSV style), the rest in every encoding.
+fn layouts() -> Vec<Layout> {
+    let mut layouts = Vec::new();
+    for format in Format::value_variants() {
+        for encoding in TextEncoding::value_variants() {
+            let layout = Layout {
+                encoding: *encoding,
+                ..Layout::new(*format)
+            };
+            match format {
+                Format::Xlsx if *encoding != TextEncoding::Utf8 => {}
+                Format::Csv => layouts.extend([false, true].map(|csv_quote| Layout {
+                    csv_quote,
+                    ..layout.clone()
+                })),
+                Format::Enterprisedata => {
+                    for version in EnterpriseDataVersion::value_variants() {
+                        layouts.push(Layout {
+                            enterprisedata_version: *version,
+                            ..layout.clone()
+                        });
+                    }
+                }
+                _ => layouts.push(layout),
+            }
+        }
+    }
+    layouts
+}
 
 /// Panics (so the fuzzer or the test reports it) when an invariant is broken.
 pub fn check(bytes: &[u8]) {
@@ -23,35 +54,22 @@ pub fn check(bytes: &[u8]) {
         max_input_bytes: 1 << 20,
         max_clients: 1000,
     };
-    for format in Format::value_variants() {
-        for encoding in TextEncoding::value_variants() {
-            for csv_quote in [false, true] {
-                // XLSX has no encoding and no CSV style: one rendering is enough.
-                if *format == Format::Xlsx && (*encoding != TextEncoding::Utf8 || csv_quote) {
-                    continue;
-                }
-                let layout = Layout {
-                    encoding: *encoding,
-                    csv_quote,
-                    ..Layout::new(*format)
-                };
-                let settings = Settings {
-                    // Export every client, phone or not, so the writers see as much as possible.
-                    rules: Rules {
-                        require_phone: false,
-                        ..Rules::default()
-                    },
-                    ..Settings::new(layout.clone())
-                };
-                let Ok(conversion) =
-                    conversion::convert_limited(bytes, "fuzz.json", received, &settings, &limits)
-                else {
-                    continue;
-                };
-                if let Some(output) = &conversion.output {
-                    check_output(&output.bytes, &layout, conversion.leads.len());
-                }
-            }
+    for layout in layouts() {
+        let settings = Settings {
+            // Export every client, phone or not, so the writers see as much as possible.
+            rules: Rules {
+                require_phone: false,
+                ..Rules::default()
+            },
+            ..Settings::new(layout.clone())
+        };
+        let Ok(conversion) =
+            conversion::convert_limited(bytes, "fuzz.json", received, &settings, &limits)
+        else {
+            continue;
+        };
+        if let Some(output) = &conversion.output {
+            check_output(&output.bytes, &layout, conversion.leads.len());
         }
     }
 }
@@ -104,6 +122,18 @@ fn check_output(bytes: &[u8], layout: &Layout, leads: usize) {
         _ => {
             let document = roxmltree::Document::parse(text).expect("well-formed XML");
             assert!(document.root_element().children().any(|n| n.is_element()));
+            if layout.format == Format::Enterprisedata {
+                // БСП reads the objects in the namespace of the version asked for.
+                let body = document
+                    .root_element()
+                    .last_element_child()
+                    .expect("a Body");
+                let version = layout.enterprisedata_version.as_str();
+                assert_eq!(
+                    body.tag_name().namespace(),
+                    Some(format!("http://v8.1c.ru/edi/edi_stnd/EnterpriseData/{version}").as_str())
+                );
+            }
         }
     }
 }
