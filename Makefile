@@ -7,7 +7,10 @@ WINDOWS_TARGET := x86_64-pc-windows-gnu
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: help run test lint build clean windows windows-e2e fuzz bench-serve bench bench-core
+PREFIX ?= /usr/local
+DOCDIR ?= $(PREFIX)/share/doc/bachata1c
+
+.PHONY: help run test lint build clean windows windows-e2e dist install fuzz bench-serve bench bench-core
 
 help:
 	@echo "make run    convert fixtures/inbox into $(EXAMPLE_OUT)/ (CSV, XML, CommerceML, EnterpriseData, XLSX)"
@@ -16,6 +19,8 @@ help:
 	@echo "make windows  cross-build bachata1c.exe for $(WINDOWS_TARGET) (needs gcc-mingw-w64-x86-64)"
 	@echo "make fuzz   libFuzzer over reading and every format for FUZZ_SECONDS (60) s; needs nightly"
 	@echo "make windows-e2e  bachata1c.exe under wine vs the Linux binary, byte for byte (~4 min)"
+	@echo "make dist   release archives for Linux (.tar.gz) and Windows (.zip) and SHA256SUMS in dist/"
+	@echo "make install  after make build: binary to PREFIX/bin, docs to PREFIX/share/doc/bachata1c (PREFIX=$(PREFIX), DESTDIR honoured)"
 	@echo "make bench-serve  load test of serve on the loopback (needs wrk), about 15 s"
 	@echo "make bench  speed vs the Python and jq baselines, then serve's load test (hyperfine, jq, time, wrk)"
 	@echo "make bench-core  criterion benches of the pure core (cargo bench)"
@@ -74,6 +79,23 @@ windows:
 	$(CARGO) clippy --all-targets --locked --target $(WINDOWS_TARGET) -- -D warnings
 	$(CARGO) build --release --locked --target $(WINDOWS_TARGET)
 	@echo "Built $${CARGO_TARGET_DIR:-target}/$(WINDOWS_TARGET)/release/bachata1c.exe"
+
+# The archives a dealer downloads (scripts/dist; docs/install.md says what to do with them):
+# dist/bachata1c-<version>-x86_64-unknown-linux-gnu.tar.gz, ...-x86_64-pc-windows-gnu.zip and
+# dist/SHA256SUMS. Builds both release binaries; needs what `make windows` needs.
+# scripts/test-dist (run by .ci/run) unpacks them and runs both binaries, the .exe under wine.
+dist:
+	bash scripts/dist
+
+# From source: `make build`, then (as root if PREFIX is not yours) `make install`. Does not
+# build, so that `sudo make install` needs no cargo and leaves no root-owned files in target/.
+# DESTDIR is prepended for packaging. Nothing else is installed: see docs/install.md.
+install:
+	@test -x $(BIN) || { echo "make install: no $(BIN); run make build first"; exit 2; }
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DOCDIR)/docs
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/bachata1c
+	install -m 644 README.md CHANGELOG.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
 
 # The Windows binary under wine on folders with Cyrillic names, compared byte for byte with
 # the Linux binary; then the unit tests as Windows programs. Installs wine64 when missing.
