@@ -116,8 +116,9 @@ pub struct ServeConfig {
     pub listen: Option<std::net::SocketAddr>,
     /// The URL path Bachata posts to; default `/webhook`.
     pub path: Option<String>,
-    /// Largest accepted body in bytes; default 1 MiB.
-    pub body_limit: Option<usize>,
+    /// Largest accepted body: bytes, or a size with a unit (`body_limit = "2MiB"`); default
+    /// 1 MiB. A size is never 0.
+    pub body_limit: Option<ByteSize>,
     /// Basic Authentication user; the password comes from `password_env` or `password_file`.
     pub user: Option<String>,
     /// Name of the environment variable holding the password.
@@ -297,7 +298,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.serve.listen, Some("0.0.0.0:8443".parse().unwrap()));
-        assert_eq!(c.serve.body_limit, Some(2048));
+        assert_eq!(c.serve.body_limit, Some(ByteSize(2048)));
         let err = Config::parse("[serve]\npassword = \"x\"\n").unwrap_err();
         assert!(err.contains("password"), "{err}");
         let err = Config::parse("[serve]\nlisten = \"localhost\"\n").unwrap_err();

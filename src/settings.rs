@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::{
-    ConvertArgs, FolderArgs, LimitArgs, LogArgs, OutputArgs, RetryArgs, RuleArgs, RunArgs,
-    ServeArgs, StatusArgs, WatchArgs,
+    ConvertArgs, FolderArgs, InitArgs, LimitArgs, LogArgs, OutputArgs, RetryArgs, RuleArgs,
+    RunArgs, ServeArgs, StatusArgs, WatchArgs,
 };
 use crate::config::{Config, ConfigError};
 use crate::exchange::folders::{CONFIG_NAME, Folders};
@@ -60,8 +60,22 @@ pub enum Error {
         "say where to save webhooks: no {part} folder; pass --dir DIR (for DIR/inbox and DIR/failed) or --{part} DIR, or set [folders] dir in the config"
     )]
     NoWebhookFolder { part: &'static str },
-    #[error("{0} needs --dir DIR, the exchange folder")]
+    #[error("{0} needs the exchange folder: bachata1c {0} DIR (or --dir DIR)")]
     NeedsDir(&'static str),
+    #[error(
+        "the exchange folder is given twice, as DIR {} and as --dir {}: give it once",
+        positional.display(), option.display()
+    )]
+    TwoDirs {
+        positional: PathBuf,
+        option: PathBuf,
+    },
+    #[error(
+        "retry takes names of files in failed/, and {} is a folder: give the exchange folder as \
+         --dir, as in `bachata1c retry --dir {} [NAME...]`",
+        .0.display(), .0.display()
+    )]
+    RetryFolderAsName(PathBuf),
     #[error(
         "{option} {value} ([{section}] {key}): a number of seconds, {least} or more, is expected"
     )]
@@ -98,8 +112,6 @@ pub enum Error {
         "the webhook path (--path, [serve] path) cannot be {HEALTH_PATH}, which answers health checks"
     )]
     WebhookPathIsHealth,
-    #[error("the body limit (--body-limit, [serve] body_limit) must be more than 0 bytes")]
-    ZeroBodyLimit,
     #[error("the {what} (--{option}, [serve] {key}) must be at least 1 second")]
     ZeroTimeout {
         what: &'static str,
@@ -294,6 +306,7 @@ struct Source {
 impl Source {
     /// The config named by `--config`, else `DIR/bachata1c.toml` when it exists, else none.
     fn of(folders: &FolderArgs) -> Result<Source, Error> {
+        debug_assert!(folders.folder.is_none(), "merged into --dir by `given`");
         let path = match (&folders.config, &folders.dir) {
             (Some(path), _) => Some(path.clone()),
             (None, Some(dir)) if dir.join(CONFIG_NAME).is_file() => Some(dir.join(CONFIG_NAME)),
@@ -444,8 +457,8 @@ fn log(args: &LogArgs) -> Log {
     Log {
         level: match (args.quiet, args.verbose) {
             (true, _) => Level::Summary,
-            (false, 0) => Level::File,
-            _ => Level::Detail,
+            (false, false) => Level::File,
+            (false, true) => Level::Detail,
         },
         file: args.log_file.clone(),
     }
@@ -478,32 +491,61 @@ pub fn convert(args: &ConvertArgs) -> Result<Convert, Error> {
         out: args.out.clone(),
         conversion: source.conversion(&args.output, &args.rules)?,
         limits: source.limits(&args.limits),
-        log: Log {
-            level: if args.quiet {
-                Level::Summary
-            } else {
-                Level::File
-            },
-            file: None,
-        },
+        log: log(&args.log),
         orders_file_ignored: source.config.output.commerceml_file.is_some(),
     })
 }
 
 /// `init`: the folders to create and where its config goes.
-pub fn init(args: &FolderArgs) -> Result<(Folders, PathBuf), Error> {
-    let dir = args.dir.clone().ok_or(Error::NeedsDir("init"))?;
-    let folders = Source::of(args)?.folders(args)?;
+pub fn init(args: &InitArgs) -> Result<(Folders, PathBuf), Error> {
+    let args = given(&FolderArgs {
+        folder: args.folder.clone(),
+        dir: args.dir.clone(),
+        config: args.config.clone(),
+        ..FolderArgs::default()
+    })?;
+    // The config is read when it is there; a new one is what `init` writes.
+    let existing = args.config.as_ref().filter(|path| path.exists());
+    let source = match existing {
+        Some(path) => Source::load(Some(path))?,
+        None => Source::of(&FolderArgs {
+            config: None,
+            ..args.clone()
+        })?,
+    };
+    let dir = source.dir(&args).ok_or(Error::NeedsDir("init"))?;
+    let folders = source.folders(&args)?;
     let config = args.config.clone().unwrap_or_else(|| dir.join(CONFIG_NAME));
     Ok((folders, config))
 }
 
 pub fn status(args: &StatusArgs) -> Result<Folder, Error> {
-    folder(&args.folders)
+    folder(&FolderArgs {
+        folder: args.folder.clone(),
+        dir: args.dir.clone(),
+        config: args.config.clone(),
+        inbox: args.inbox.clone(),
+        failed: args.failed.clone(),
+        state: args.state.clone(),
+        ..FolderArgs::default()
+    })
 }
 
 pub fn retry(args: &RetryArgs) -> Result<Folder, Error> {
-    folder(&args.folders)
+    // `bachata1c retry /srv/bachata`: a folder where a name of failed/ belongs.
+    if args.dir.is_none()
+        && args.config.is_none()
+        && let Some(name) = args.names.iter().find(|name| Path::new(name).is_dir())
+    {
+        return Err(Error::RetryFolderAsName(PathBuf::from(name)));
+    }
+    folder(&FolderArgs {
+        dir: args.dir.clone(),
+        config: args.config.clone(),
+        inbox: args.inbox.clone(),
+        failed: args.failed.clone(),
+        ..FolderArgs::default()
+    })
 }
 
 /// `leads`: where the ledger is, and which leads to list how.
@@ -519,7 +561,14 @@ pub fn leads(args: &crate::cli::LeadsArgs) -> Result<Leads, Error> {
         text.as_deref().map(|text| moment(option, text)).transpose()
     };
     Ok(Leads {
-        folders: folder(&args.folders)?.folders,
+        folders: folder(&FolderArgs {
+            folder: args.folder.clone(),
+            dir: args.dir.clone(),
+            config: args.config.clone(),
+            state: args.state.clone(),
+            ..FolderArgs::default()
+        })?
+        .folders,
         filter: crate::ledger::Filter {
             states: args.only.clone(),
             since: when("--since", &args.since)?,
@@ -548,13 +597,47 @@ fn moment(option: &'static str, text: &str) -> Result<String, Error> {
 }
 
 fn folder(args: &FolderArgs) -> Result<Folder, Error> {
+    let args = given(args)?;
     Ok(Folder {
-        folders: Source::of(args)?.folders(args)?,
+        folders: Source::of(&args)?.folders(&args)?,
     })
+}
+
+/// The folder options with the exchange folder given once: the positional DIR and `--dir` are
+/// the same setting, so both may be given only when they name the same folder.
+fn given(args: &FolderArgs) -> Result<FolderArgs, Error> {
+    let dir = match (&args.folder, &args.dir) {
+        (Some(positional), Some(option)) if !same_folder(positional, option) => {
+            return Err(Error::TwoDirs {
+                positional: positional.clone(),
+                option: option.clone(),
+            });
+        }
+        (Some(folder), _) | (None, Some(folder)) => Some(folder.clone()),
+        (None, None) => None,
+    };
+    Ok(FolderArgs {
+        folder: None,
+        dir,
+        ..args.clone()
+    })
+}
+
+/// Whether two paths name one folder: as written, or (when it exists) as the system resolves it.
+fn same_folder(a: &Path, b: &Path) -> bool {
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(a), Ok(b)) if a == b
+        )
 }
 
 /// `run`: the options over the config's sections over the defaults.
 pub fn run(args: &RunArgs) -> Result<Exchange, Error> {
+    let args = &RunArgs {
+        folders: given(&args.folders)?,
+        ..args.clone()
+    };
     exchange(&Source::of(&args.folders)?, args)
 }
 
@@ -639,7 +722,9 @@ fn orders_file(
 
 /// `watch`: `run`'s settings, and polling and the rescan interval.
 pub fn watch(args: &WatchArgs) -> Result<Watch, Error> {
-    watch_from(&Source::of(&args.run.folders)?, args)
+    let mut args = args.clone();
+    args.run.folders = given(&args.run.folders)?;
+    watch_from(&Source::of(&args.run.folders)?, &args)
 }
 
 fn watch_from(source: &Source, args: &WatchArgs) -> Result<Watch, Error> {
@@ -666,6 +751,12 @@ fn watch_from(source: &Source, args: &WatchArgs) -> Result<Watch, Error> {
 /// `serve`: the options over the config's `[serve]` and `[folders]` over the defaults. The
 /// password is read here, from its variable or file; it never comes from the command line.
 pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
+    let mut watch_args = args.watch.clone();
+    watch_args.run.folders = given(&watch_args.run.folders)?;
+    let args = &ServeArgs {
+        watch: watch_args,
+        ..args.clone()
+    };
     let folder_args = &args.watch.run.folders;
     let source = Source::of(folder_args)?;
     let file = &source.config.serve;
@@ -692,10 +783,9 @@ pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
     let body_limit = args
         .body_limit
         .or(file.body_limit)
-        .unwrap_or(DEFAULT_BODY_LIMIT);
-    if body_limit == 0 {
-        return Err(Error::ZeroBodyLimit);
-    }
+        .map_or(DEFAULT_BODY_LIMIT, |size| {
+            usize::try_from(size.0).unwrap_or(usize::MAX)
+        });
     let site = site_exchange(args, &source, &path)?;
     let timeout = |given: Option<u64>, default, (what, option, key)| match given {
         None => Ok(default),

@@ -58,7 +58,7 @@ const DEFAULT_CONFIG: &str = r#"# bachata1c configuration. `bachata1c run --dir 
 "#;
 
 pub fn run(args: &InitArgs) -> Exit {
-    let (folders, config) = match settings::init(&args.folders) {
+    let (folders, config) = match settings::init(args) {
         Ok(resolved) => resolved,
         Err(err) => return super::unusable(err),
     };
