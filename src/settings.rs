@@ -805,14 +805,14 @@ pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
         failed: webhook_folder(&source, folder_args, "failed")?,
         tls,
         header_timeout: timeout(
-            args.header_timeout.or(file.header_timeout_secs),
+            args.header_timeout.or(file.header_timeout_seconds),
             DEFAULT_HEADER_TIMEOUT,
-            ("header timeout", "header-timeout", "header_timeout_secs"),
+            ("header timeout", "header-timeout", "header_timeout_seconds"),
         )?,
         body_timeout: timeout(
-            args.body_timeout.or(file.body_timeout_secs),
+            args.body_timeout.or(file.body_timeout_seconds),
             DEFAULT_BODY_TIMEOUT,
-            ("body timeout", "body-timeout", "body_timeout_secs"),
+            ("body timeout", "body-timeout", "body_timeout_seconds"),
         )?,
         max_connections: match args.max_connections.or(file.max_connections) {
             None => DEFAULT_MAX_CONNECTIONS,

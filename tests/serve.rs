@@ -257,6 +257,20 @@ fn the_body_limit_is_a_size_with_a_unit_on_the_command_line_and_in_the_config() 
     }
 }
 
+#[test]
+fn timeouts_are_read_under_their_seconds_names_and_the_old_ones() {
+    for key in ["header_timeout_seconds", "header_timeout_secs"] {
+        let work = Workdir::new();
+        work.write("exchange/bachata1c.toml", format!("[serve]\n{key} = 0\n"));
+        let (code, stderr) = run(&mut work.bachata1c(&["serve", "exchange"]));
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.contains("--header-timeout, [serve] header_timeout_seconds"),
+            "{key}: {stderr}"
+        );
+    }
+}
+
 /// The first line of an HTTP answer read from a raw connection ("" when it was closed).
 fn status_line(stream: &mut TcpStream) -> String {
     let mut line = String::new();
