@@ -13,6 +13,7 @@ use crate::cli::{
 };
 use crate::config::{Config, ConfigError};
 use crate::exchange::folders::{CONFIG_NAME, Folders};
+use crate::files::identity::{Relation, identity, relation};
 use crate::format::bsp::CsvProfile;
 use crate::format::{Format, Layout, TextEncoding};
 use crate::lead::Rules;
@@ -52,6 +53,21 @@ const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
 pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(
+        "the {part} folder {} (--{part}, [folders] {part}) {} the {other} folder {} (--{other}, \
+         [folders] {other}): {why}; give each part of the exchange folder its own folder",
+        path.display(),
+        if *inside { "is inside" } else { "is the same as" },
+        other_path.display()
+    )]
+    Overlap {
+        part: &'static str,
+        path: PathBuf,
+        other: &'static str,
+        other_path: PathBuf,
+        inside: bool,
+        why: &'static str,
+    },
     #[error(
         "no {part} folder: pass --dir DIR (or --{part} DIR), or set [folders] dir in the config"
     )]
@@ -361,13 +377,21 @@ impl Source {
     }
 
     fn folders(&self, args: &FolderArgs) -> Result<Folders, Error> {
-        Ok(Folders {
+        let folders = Folders {
             inbox: self.folder(args, "inbox")?,
             outbox: self.folder(args, "outbox")?,
             archive: self.folder(args, "archive")?,
             failed: self.folder(args, "failed")?,
             state: self.folder(args, "state")?,
-        })
+        };
+        apart(&[
+            ("inbox", &folders.inbox),
+            ("outbox", &folders.outbox),
+            ("archive", &folders.archive),
+            ("failed", &folders.failed),
+            ("state", &folders.state),
+        ])?;
+        Ok(folders)
     }
 
     /// The output options over the config's `[output]` and `[mapping]` over the defaults.
@@ -623,13 +647,60 @@ fn given(args: &FolderArgs) -> Result<FolderArgs, Error> {
     })
 }
 
-/// Whether two paths name one folder: as written, or (when it exists) as the system resolves it.
+/// Whether two paths name one folder, as the system resolves them.
 fn same_folder(a: &Path, b: &Path) -> bool {
-    a == b
-        || matches!(
-            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
-            (Ok(a), Ok(b)) if a == b
-        )
+    identity(a) == identity(b)
+}
+
+/// The parts of the exchange folder must not share a folder, and none may lie inside the
+/// outbox or the archive; the error names both folders and their options and keys.
+///
+/// Which nesting is harmless follows from what reads each folder: the inbox, failed/ and
+/// state/ are only ever read at their top level (the inbox and failed/ for *.json files,
+/// state/ for the ledger), so another part inside them is never taken for theirs. But 1C's
+/// OS user reads and deletes files in the outbox, and its loaders may search subfolders; and
+/// every file in archive/ and its subfolders counts as a converted input (a lost ledger is
+/// told by them, and `--new-ledger` records them as converted).
+fn apart(parts: &[(&'static str, &Path)]) -> Result<(), Error> {
+    let identities: Vec<PathBuf> = parts.iter().map(|(_, path)| identity(path)).collect();
+    for (i, (part, path)) in parts.iter().enumerate() {
+        for (j, (other, other_path)) in parts.iter().enumerate() {
+            let relation = relation(&identities[i], &identities[j]);
+            let why = match (relation, *other) {
+                (Relation::Apart, _) => continue,
+                (Relation::Same, _) if j <= i => continue,
+                (Relation::Same, _) => overlap_reason(part, other),
+                (Relation::Inside, "outbox" | "archive") => overlap_reason(other, other),
+                (Relation::Inside, _) => continue,
+            };
+            return Err(Error::Overlap {
+                part,
+                path: path.to_path_buf(),
+                other,
+                other_path: other_path.to_path_buf(),
+                inside: relation == Relation::Inside,
+                why,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Why `part` cannot share (or, for the outbox and the archive, lie in) `other`'s folder.
+fn overlap_reason(part: &str, other: &str) -> &'static str {
+    let either = |name| part == name || other == name;
+    if either("outbox") {
+        "1C's user reads and deletes what is in the outbox (its loaders may search \
+         subfolders): it would see, and could delete, what bachata1c keeps there"
+    } else if either("archive") {
+        "everything in archive/ and its subfolders counts as a converted input: waiting \
+         webhooks or the ledger there would be taken for archived ones"
+    } else if either("inbox") && either("failed") {
+        "every *.json there is taken as a webhook, so a refused input would be taken again \
+         and again"
+    } else {
+        "each part keeps files of its own kind, told apart by the folder they are in"
+    }
 }
 
 /// `run`: the options over the config's sections over the defaults.
@@ -787,6 +858,16 @@ pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
             usize::try_from(size.0).unwrap_or(usize::MAX)
         });
     let site = site_exchange(args, &source, &path)?;
+    // Without --dir not every part is known: the ones that are must still be apart.
+    let known: Vec<(&'static str, PathBuf)> = ["inbox", "outbox", "archive", "failed", "state"]
+        .into_iter()
+        .filter_map(|part| Some((part, source.folder(folder_args, part).ok()?)))
+        .collect();
+    let known: Vec<(&'static str, &Path)> = known
+        .iter()
+        .map(|(part, path)| (*part, path.as_path()))
+        .collect();
+    apart(&known)?;
     let timeout = |given: Option<u64>, default, (what, option, key)| match given {
         None => Ok(default),
         Some(0) => Err(Error::ZeroTimeout { what, option, key }),
