@@ -35,9 +35,9 @@ Exit status:
   0  every input was converted (inputs without a qualifying client count as
      converted)
   1  some inputs were refused; the others were still converted
-  2  usage error: a bad option or config file, folders that overlap, an input
-     that does not exist, or folders holding files but no *.json to convert;
-     or a folder cannot be used";
+  2  usage error: a bad option or config file, folders that overlap, or
+     nothing named to convert (inputs that do not exist, folders holding files
+     but no *.json); or a folder cannot be used";
 
 /// Help shared by the commands that take the exchange folder's parts.
 const DIR_HELP: &str = "The exchange folder holding inbox/, outbox/, archive/, failed/ and state/ \
@@ -92,9 +92,9 @@ Examples:
   options given here win):
     bachata1c convert inbox/ --out outbox/ --config bachata1c.toml
 
-Exit status: 0 all converted, 1 some inputs refused (the rest converted),
-2 usage error (also: an input that does not exist, or folders holding files
-but no *.json to convert)."
+Exit status: 0 all converted, 1 some inputs refused (the rest converted; a
+missing one among others too), 2 usage error, also when nothing named can be
+converted (inputs that do not exist, folders holding files but no *.json)."
     )]
     Convert(ConvertArgs),
 

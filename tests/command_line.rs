@@ -244,9 +244,19 @@ fn convert_has_the_log_options_of_run() {
     let log = String::from_utf8(wd.read("convert.log")).unwrap();
     assert!(log.contains("1 client → "), "{log}");
 
-    // -vv is accepted, the same as -v.
-    let (code, stderr) = run(&mut wd.bachata1c(&["convert", "in", "--out", "out2", "-vv"]));
+    // -v names what a folder holds that is not taken; -vv is accepted, the same as -v.
+    wd.write("in/notes.txt", "not a webhook");
+    let (code, stderr) = run(&mut wd.bachata1c(&["convert", "in", "--out", "out2"]));
     assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("notes.txt"), "only with -v: {stderr}");
+    for verbose in ["-v", "-vv"] {
+        let (code, stderr) = run(&mut wd.bachata1c(&["convert", "in", "--out", "out2", verbose]));
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stderr.contains("in/notes.txt: not taken: not a .json file"),
+            "{verbose}: {stderr}"
+        );
+    }
     let text = help(&wd, "convert");
     assert!(text.contains("--verbose") && !text.contains("repeat for more"));
 }
