@@ -21,6 +21,8 @@ use crate::limits::Limits;
 use crate::report::Level;
 use crate::serve::Credentials;
 
+/// The format when none is asked for: CSV for a 1C processing, the integration note's route.
+pub const DEFAULT_FORMAT: Format = Format::Csv;
 /// Event name for webhooks that do not name their event.
 pub const DEFAULT_EVENT: &str = "dialog_completed";
 /// An unparseable file unchanged this long goes to failed/ (it is not being written any more).
@@ -397,7 +399,7 @@ impl Source {
     /// The output options over the config's `[output]` and `[mapping]` over the defaults.
     fn conversion(&self, output: &OutputArgs, rules: &RuleArgs) -> Result<Conversion, Error> {
         let file = &self.config.output;
-        let format = output.format.or(file.format).unwrap_or(Format::Csv);
+        let format = output.format.or(file.format).unwrap_or(DEFAULT_FORMAT);
         // XLSX has no encoding to choose: `--encoding` (and the config's) is ignored for it.
         let encoding = output
             .encoding
@@ -520,8 +522,18 @@ pub fn convert(args: &ConvertArgs) -> Result<Convert, Error> {
     })
 }
 
-/// `init`: the folders to create and where its config goes.
-pub fn init(args: &InitArgs) -> Result<(Folders, PathBuf), Error> {
+/// `init`: the folders to create, the exchange folder, and where its config goes.
+#[derive(Debug, Clone)]
+pub struct Init {
+    pub folders: Folders,
+    pub dir: PathBuf,
+    pub config: PathBuf,
+    /// `--owner USER[:GROUP]`, as given.
+    pub owner: Option<String>,
+}
+
+pub fn init(args: &InitArgs) -> Result<Init, Error> {
+    let args_owner = args.owner.clone();
     let args = given(&FolderArgs {
         folder: args.folder.clone(),
         dir: args.dir.clone(),
@@ -538,9 +550,12 @@ pub fn init(args: &InitArgs) -> Result<(Folders, PathBuf), Error> {
         })?,
     };
     let dir = source.dir(&args).ok_or(Error::NeedsDir("init"))?;
-    let folders = source.folders(&args)?;
-    let config = args.config.clone().unwrap_or_else(|| dir.join(CONFIG_NAME));
-    Ok((folders, config))
+    Ok(Init {
+        folders: source.folders(&args)?,
+        config: args.config.clone().unwrap_or_else(|| dir.join(CONFIG_NAME)),
+        dir,
+        owner: args_owner,
+    })
 }
 
 pub fn status(args: &StatusArgs) -> Result<Folder, Error> {
