@@ -113,3 +113,148 @@ fn the_written_config_shows_every_section_and_its_defaults_change_nothing() {
         }
     }
 }
+
+/// The output of a system command, trimmed.
+#[cfg(unix)]
+fn system(program: &str, args: &[&str]) -> String {
+    let output = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(output.status.success(), "{program} {args:?}");
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+#[cfg(unix)]
+fn owner_of(path: &std::path::Path) -> (u32, u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(path).unwrap();
+    (meta.uid(), meta.gid(), meta.mode() & 0o7777)
+}
+
+#[test]
+fn an_unknown_owner_is_a_clear_error_and_nothing_is_made() {
+    let wd = Workdir::new();
+    let (code, stderr) = run(&mut wd.bachata1c(&["init", "ex", "--owner", "no-such-user-1c"]));
+    assert_eq!(code, 2, "{stderr}");
+    if cfg!(unix) {
+        assert!(
+            stderr.contains("there is no user \"no-such-user-1c\" on this system"),
+            "{stderr}"
+        );
+    } else {
+        assert!(stderr.contains("icacls"), "{stderr}");
+    }
+    assert!(!wd.join("ex").exists());
+    #[cfg(unix)]
+    {
+        let me = system("id", &["-un"]);
+        let spec = format!("{me}:no-such-group-1c");
+        let (code, stderr) = run(&mut wd.bachata1c(&["init", "ex", "--owner", &spec]));
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.contains("there is no group \"no-such-group-1c\""),
+            "{stderr}"
+        );
+        assert!(!wd.join("ex").exists());
+    }
+}
+
+/// Whoever runs the tests can give the folders to themselves, which is what `--owner` does
+/// for any user when run as root.
+#[cfg(unix)]
+#[test]
+fn owner_gives_the_folders_and_config_to_the_user_and_the_outbox_to_the_group() {
+    let wd = Workdir::new();
+    let (uid, gid) = (system("id", &["-u"]), system("id", &["-g"]));
+    let (uid, gid): (u32, u32) = (uid.parse().unwrap(), gid.parse().unwrap());
+    let spec = format!("{}:{}", system("id", &["-un"]), system("id", &["-gn"]));
+    wd.write("ex/state/ledger.sqlite", "made earlier by someone else");
+    let (code, stderr) = run(&mut wd.bachata1c(&["init", "ex", "--owner", &spec]));
+    assert_eq!(code, 0, "{stderr}");
+    for path in [
+        "ex/inbox",
+        "ex/inbox/.bachata1c-work",
+        "ex/archive",
+        "ex/failed",
+        "ex/state",
+        "ex/state/ledger.sqlite",
+        "ex/bachata1c.toml",
+    ] {
+        let (owner, group, _) = owner_of(&wd.join(path));
+        assert_eq!((owner, group), (uid, gid), "{path}");
+    }
+    for outbox in ["ex/outbox", "ex/outbox/.bachata1c-tmp"] {
+        let (owner, group, mode) = owner_of(&wd.join(outbox));
+        assert_eq!((owner, group), (uid, gid), "{outbox}");
+        assert_eq!(
+            mode, 0o2775,
+            "{outbox}: the group reads, writes, and keeps new files"
+        );
+    }
+    assert!(
+        stderr.contains("next: run the service as ") && stderr.contains("usermod -aG"),
+        "next steps: {stderr}"
+    );
+    assert!(!stderr.contains("warning"), "{stderr}");
+}
+
+/// As root (a container, CI), for real: folders given to `nobody` are ones a service running
+/// as `nobody` can use, and without --owner the warning says why it could not.
+#[cfg(unix)]
+#[test]
+fn as_root_the_folders_go_to_the_service_user_and_it_can_run_there() {
+    if system("id", &["-u"]) != "0" {
+        eprintln!("not root: giving folders to another user cannot be tried here");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let wd = Workdir::new();
+    // The temporary folder is root's alone; the service user must reach into it.
+    std::fs::set_permissions(wd.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let nobody: u32 = system("id", &["-u", "nobody"]).parse().unwrap();
+    let group = system("id", &["-gn", "nobody"]);
+    let gid: u32 = system("id", &["-g", "nobody"]).parse().unwrap();
+
+    let (code, stderr) = run(&mut wd.bachata1c(&["init", "root-owned"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning: run as root, the folders belong to root")
+            && stderr.contains("bachata1c init root-owned --owner USER:GROUP"),
+        "{stderr}"
+    );
+
+    let spec = format!("nobody:{group}");
+    let (code, stderr) = run(&mut wd.bachata1c(&["init", "ex", "--owner", &spec]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    for path in ["ex", "ex/state", "ex/outbox", "ex/bachata1c.toml"] {
+        let (owner, owner_group, _) = owner_of(&wd.join(path));
+        assert_eq!((owner, owner_group), (nobody, gid), "{path}");
+    }
+
+    wd.write("ex/inbox/a.json", webhook(&[("a1", "+79160000001")]));
+    let as_nobody = |dir: &str| {
+        let binary = assert_cmd::cargo::cargo_bin("bachata1c");
+        let mut command = std::process::Command::new("setpriv");
+        command
+            .arg(format!("--reuid={nobody}"))
+            .arg(format!("--regid={gid}"))
+            .args(["--clear-groups", "--"])
+            .arg(binary)
+            .args(["run", dir])
+            .current_dir(wd.path());
+        run(&mut command)
+    };
+    let (code, stderr) = as_nobody("ex");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("1 converted"), "{stderr}");
+    // What the warning is about: root's folders refuse the service user.
+    wd.write(
+        "root-owned/inbox/a.json",
+        webhook(&[("a1", "+79160000001")]),
+    );
+    let (code, stderr) = as_nobody("root-owned");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("cannot open the ledger"), "{stderr}");
+}
