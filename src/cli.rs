@@ -309,8 +309,9 @@ pub struct InitArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Unix, as root: give the folders and the config to this user (the one the service runs
-    /// as), and outbox/ to GROUP too, read and write, for 1C's OS user (such as grp1cv8).
+    /// Unix, as root: give the folders (with what they hold) and the config to this user, the
+    /// one the service runs as, and outbox/ to GROUP too, read and write, for 1C's OS user
+    /// (such as grp1cv8). On Windows it is refused with the icacls commands to use instead.
     #[arg(long, value_name = "USER[:GROUP]")]
     pub owner: Option<String>,
 }

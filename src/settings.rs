@@ -71,7 +71,7 @@ pub enum Error {
         why: &'static str,
     },
     #[error(
-        "no {part} folder: pass --dir DIR (or --{part} DIR), or set [folders] dir in the config"
+        "no {part} folder: give the exchange folder (DIR, or --dir DIR) or --{part} DIR, or set [folders] dir in the config"
     )]
     NoFolder { part: &'static str },
     #[error(
