@@ -8,16 +8,18 @@ use clap::{Args, Parser, Subcommand};
 use crate::format::{CmlVersion, EnterpriseDataVersion, Format, TextEncoding};
 use crate::limits::ByteSize;
 
-const ABOUT: &str =
-    "Turns Bachata webhook files into CSV, XML or XLSX files that 1C:Enterprise imports.";
+const ABOUT: &str = "Turns Bachata webhooks into files 1C:Enterprise imports (CSV, XML, XLSX, \
+     CommerceML, EnterpriseData), or hands them to 1C's «Обмен с сайтом» over HTTP.";
 
 const LONG_ABOUT: &str = "\
 Turns Bachata webhook files (JSON saved from the «Диалог завершен» webhook and other events)
 into files that 1C:Enterprise imports: CSV for a 1C processing or, with --csv-profile bsp, for
-«Загрузка данных из файла», a plain XML for a small 1C processing, CommerceML 2 orders for «Обмен с сайтом», an EnterpriseData message for
-«Выгрузка/загрузка данных EnterpriseData», or an XLSX workbook of the CSV's columns with every
-cell text, for Excel and 1C's spreadsheet loading. Only clients with a phone are exported; every client
-left out is reported with the reason.";
+«Загрузка данных из файла», a plain XML for a small 1C processing, CommerceML 2 orders for
+«Обмен с сайтом», an EnterpriseData message for «Выгрузка/загрузка данных EnterpriseData», or an
+XLSX workbook of the CSV's columns with every cell text, for Excel and 1C's spreadsheet loading.
+`serve` receives the webhook over HTTP(S) and also answers 1C's «Обмен с сайтом» itself, so that
+1C fetches the leads as CommerceML orders with no file in between. Only clients with a phone are
+exported; every client left out is reported with the reason.";
 
 const EXAMPLES_AND_EXIT_STATUS: &str = "\
 Examples:
@@ -25,11 +27,32 @@ Examples:
     bachata1c convert inbox/ --out outbox/
   The same as XML for a 1C processing:
     bachata1c convert inbox/ --out outbox/ --format xml
+  An exchange folder, converted by a service as webhooks arrive:
+    bachata1c init /srv/bachata
+    bachata1c watch /srv/bachata
 
 Exit status:
-  0  every input was converted (inputs without a qualifying client count as converted)
+  0  every input was converted (inputs without a qualifying client count as
+     converted)
   1  some inputs were refused; the others were still converted
-  2  usage error (a bad option or config file), or the output folder cannot be used";
+  2  usage error: a bad option or config file, folders that overlap, or
+     nothing named to convert (inputs that do not exist, folders holding files
+     but no *.json); or a folder cannot be used";
+
+/// Help shared by the commands that take the exchange folder's parts.
+const DIR_HELP: &str = "The exchange folder holding inbox/, outbox/, archive/, failed/ and state/ \
+                        [default: [folders] dir of the --config file]";
+const DIR_OPTION_HELP: &str = "The exchange folder, the same as DIR";
+const CONFIG_HELP: &str = "Config file [default: DIR/bachata1c.toml when it exists]. Options \
+                           given on the command line override it";
+const INBOX_HELP: &str = "Inbox folder [default: DIR/inbox; config: [folders] inbox]";
+const OUTBOX_HELP: &str = "Outbox folder 1C reads [default: DIR/outbox; config: [folders] outbox]";
+const ARCHIVE_HELP: &str =
+    "Archive of converted inputs [default: DIR/archive; config: [folders] archive]";
+const FAILED_HELP: &str =
+    "Refused inputs and their reasons [default: DIR/failed; config: [folders] failed]";
+const STATE_HELP: &str =
+    "State folder with the ledger [default: DIR/state; config: [folders] state]";
 
 #[derive(Debug, Parser)]
 #[command(name = "bachata1c", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES_AND_EXIT_STATUS)]
@@ -49,7 +72,10 @@ Convert saved Bachata webhook files into 1C import files.
 
 Each input file gives one output file of the same name (hook-42.json → hook-42.csv) holding
 all of its qualifying clients; an input without any gives no file. Inputs are only read.
-Output files appear atomically: they are written under a hidden temporary name first.",
+Output files appear atomically: they are written under a hidden temporary name first.
+Of a folder only the *.json files are read; the files left out are named with -v, and when
+no input is left at all (say, only hook.json.txt, as Notepad saves) each is named with the
+reason and nothing is written.",
         after_help = "\
 Examples:
   Convert every *.json in a folder to windows-1251 CSV:
@@ -57,13 +83,18 @@ Examples:
   Convert two files to UTF-8 XML:
     bachata1c convert hook-1.json hook-2.json --out outbox/ --format xml
   Export only clients whose phone is a valid number and who left an e-mail:
-    bachata1c convert inbox/ --out outbox/ --require-valid-phone --require-email
+    bachata1c convert inbox/ --out outbox/ --require-valid-phone \\
+      --require-email
   CommerceML 2.08 orders for an older «Обмен с сайтом», in windows-1251:
-    bachata1c convert inbox/ --out outbox/ --format commerceml --cml-version 2.08 --encoding cp1251
-  Use the dealer's config (its [output], [rules] and [mapping]; options given here win):
+    bachata1c convert inbox/ --out outbox/ --format commerceml \\
+      --cml-version 2.08 --encoding windows-1251
+  Use the dealer's config (its [output], [rules], [mapping] and [limits];
+  options given here win):
     bachata1c convert inbox/ --out outbox/ --config bachata1c.toml
 
-Exit status: 0 all converted, 1 some inputs refused (the rest converted), 2 usage error."
+Exit status: 0 all converted, 1 some inputs refused (the rest converted; a
+missing one among others too), 2 usage error, also when nothing named can be
+converted (inputs that do not exist, folders holding files but no *.json)."
     )]
     Convert(ConvertArgs),
 
@@ -72,12 +103,23 @@ Exit status: 0 all converted, 1 some inputs refused (the rest converted), 2 usag
         long_about = "\
 Create an exchange folder: inbox/ (webhook files arrive here), outbox/ (1C takes its files from
 here), archive/ (converted inputs, in dated subfolders), failed/ (refused inputs, each beside a
-.reason.txt) and state/ (the processing ledger). Writes DIR/bachata1c.toml with every setting
-commented out; `run` and `watch` read it from there. An existing config is never overwritten.",
+.reason.txt) and state/ (the processing ledger). Writes DIR/bachata1c.toml (or the --config
+FILE) with every setting at its default, commented out; `run`, `watch`, `serve`, `status` and
+`leads` read it from DIR. An existing config is never overwritten: its [folders] say where the
+folders are made.
+
+The folders must be writable by the user the service runs as, and 1C's OS user must be able
+to read and delete the files in outbox/. Run `init` as that service user, or as root with
+--owner USER:GROUP (GROUP being 1C's, such as grp1cv8).",
         after_help = "\
 Examples:
-  bachata1c init --dir D:\\Exchange\\Bachata
-  bachata1c init --dir /srv/bachata"
+  bachata1c init /srv/bachata
+  As root, for the service user bachata1c and 1C's group grp1cv8:
+    sudo bachata1c init /srv/bachata --owner bachata1c:grp1cv8
+  The config elsewhere (it then names the folder in [folders] dir):
+    bachata1c init /srv/bachata --config /etc/bachata1c.toml
+  On Windows:
+    bachata1c init D:\\Exchange\\Bachata"
     )]
     Init(InitArgs),
 
@@ -86,20 +128,25 @@ Examples:
         long_about = "\
 Process the exchange folder once and exit: for a scheduled task (Windows Task Scheduler, cron).
 
-A file is taken only when it is complete: unchanged for --settle seconds and parsing as a whole.
-Each input is claimed by renaming it into a work folder, so that two workers never take the same
-file. Its output goes to a hidden temporary folder in the outbox, is made durable, and only then
-appears in outbox/ under a name derived from the input's content; only after that the input
-moves to archive/YYYY-MM-DD/. A refused input goes to failed/ beside a .reason.txt. A webhook
-delivered twice (under any names) is converted once: the ledger in state/ remembers contents.",
+A file is taken as soon as it parses as a whole (with --settle, once it is also unchanged
+that long). Each input is claimed by renaming it into a work folder, so that two workers never
+take the same file. Its output goes to a hidden temporary folder in the outbox, is made
+durable, and only then appears in outbox/ under a name derived from the input's content; only
+after that the input moves to archive/YYYY-MM-DD/. A refused input goes to failed/ beside a
+.reason.txt. A webhook delivered twice (under any names) is converted once: the ledger in
+state/ remembers contents.",
         after_help = "\
 Examples:
-  bachata1c run --dir D:\\Exchange\\Bachata
-  bachata1c run --config /etc/bachata1c.toml --log-file /var/log/bachata1c.log -q
-  bachata1c run --dir /srv/bachata --format xml --batch --done-marker ready.flag
+  bachata1c run /srv/bachata
+  bachata1c run --config /etc/bachata1c.toml -q \\
+    --log-file /var/log/bachata1c.log
+  bachata1c run /srv/bachata --format xml --batch --done-marker ready.flag
+  On Windows:
+    bachata1c run D:\\Exchange\\Bachata
 
-Exit status: 0 every input converted, 1 some inputs refused (moved to failed/),
-2 configuration or folder error (e.g. the outbox cannot be written; inputs stay in the inbox)."
+Exit status: 0 every input converted, 1 some inputs refused (moved to
+failed/), 2 configuration or folder error (e.g. the outbox cannot be written;
+inputs stay in the inbox)."
     )]
     Run(RunArgs),
 
@@ -112,20 +159,25 @@ every --rescan seconds, so a lost event only delays a file. Use --poll on networ
 and exit.",
         after_help = "\
 Examples:
-  bachata1c watch --dir /srv/bachata --log-file /var/log/bachata1c.log
-  bachata1c watch --dir \\\\server\\exchange --poll --rescan 10"
+  bachata1c watch /srv/bachata --log-file /var/log/bachata1c.log
+  A network share, where no file-system events arrive:
+    bachata1c watch /mnt/exchange --poll --rescan 10
+  On Windows:
+    bachata1c watch \\\\server\\exchange --poll"
     )]
     Watch(WatchArgs),
 
     /// Print the ledger's totals and the latest refused inputs.
     #[command(after_help = "\
 Examples:
-  bachata1c status --dir /srv/bachata
-  bachata1c status --dir /srv/bachata --failures 50")]
+  bachata1c status /srv/bachata
+  bachata1c status /srv/bachata --failures 50")]
     Status(StatusArgs),
 
     /// Move refused inputs from failed/ back to the inbox (after fixing the cause).
     #[command(after_help = "\
+The exchange folder is given with --dir only: the arguments are names of files in failed/.
+
 Examples:
   Retry every refused input:
     bachata1c retry --dir /srv/bachata
@@ -148,12 +200,13 @@ List the leads converted in the exchange folder and where each is on its way int
 Newest first. The number is the order's Номер in 1C's exchange (digits).",
         after_help = "\
 Examples:
-  bachata1c leads --dir /srv/bachata
+  bachata1c leads /srv/bachata
   Leads 1C has not confirmed, received since the 1st:
-    bachata1c leads --dir /srv/bachata --only waiting --only offered --since 2026-12-01
+    bachata1c leads /srv/bachata --only waiting --only offered \\
+      --since 2026-12-01
   Everything as CSV for a spreadsheet, or JSON for a script:
-    bachata1c leads --dir /srv/bachata --format csv > leads.csv
-    bachata1c leads --dir /srv/bachata --format json"
+    bachata1c leads /srv/bachata --format csv > leads.csv
+    bachata1c leads /srv/bachata --format json"
     )]
     Leads(LeadsArgs),
 
@@ -169,12 +222,13 @@ bachata1c write exactly those titles, in that order, for the columns it has a le
 takes values by position, so a CSV made this way lands in the right columns.",
         after_help = "\
 Examples:
-  bachata1c csv-template Шаблон_Контрагенты.csv >> /srv/bachata/bachata1c.toml
+  Append the lines to the config (run in the exchange folder):
+    bachata1c csv-template Шаблон.csv >> bachata1c.toml
   bachata1c csv-template template.xlsx"
     )]
     CsvTemplate(CsvTemplateArgs),
 
-    /// Receive Bachata's webhook over HTTP(S) and save each one into the inbox.
+    /// Receive Bachata's webhook over HTTP(S) into the inbox, and answer 1C's «Обмен с сайтом».
     #[command(
         long_about = "\
 Receive Bachata's webhook over HTTP or HTTPS and save each one into the inbox folder.
@@ -187,69 +241,100 @@ flushed to disk before the answer 200, so an answered webhook survives a power c
 cannot be read is answered 400 and kept in the failed folder beside a .reason.txt; when the
 inbox cannot be written the answer is 507 (disk full) or 503, and Bachata tries again later.
 GET /health answers 200 while the inbox is writable. One line per request goes to stderr.
+When the exchange folder is known, 1C's «Обмен с сайтом» is answered too ([site_exchange]).
 
 The password is never given on the command line: it comes from an environment variable
 (--password-env) or a file (--password-file). Stop with Ctrl+C or SIGTERM: requests in flight
 are finished first.",
         after_help = "\
 Examples:
-  Listen on the loopback for a reverse proxy (nginx) in front, password from a variable:
-    BACHATA1C_PASSWORD=... bachata1c serve --dir /srv/bachata --user bachata --password-env BACHATA1C_PASSWORD
+  On the loopback, behind a reverse proxy (nginx), password from a variable:
+    BACHATA1C_PASSWORD='change me' bachata1c serve /srv/bachata \\
+      --user bachata --password-env BACHATA1C_PASSWORD
   Everything from the config file ([serve] and [folders]):
     bachata1c serve --config /etc/bachata1c/bachata1c.toml
-  HTTPS directly, on all addresses:
-    bachata1c serve --listen 0.0.0.0:8443 --dir D:\\bachata --tls-cert cert.pem --tls-key key.pem \\
-      --user bachata --password-file D:\\bachata\\password.txt
+  HTTPS directly, on all addresses, converting what arrives as well:
+    bachata1c serve /srv/bachata --convert --listen 0.0.0.0:8443 \\
+      --tls-cert cert.pem --tls-key key.pem \\
+      --user bachata --password-file /srv/bachata/password.txt
 
-Exit status: 0 stopped by a signal, 1 stopped on its own (server or background work failed),
-2 usage error, or it could not start (address in use, unusable folder or certificate)."
+Exit status: 0 stopped by a signal, 1 stopped on its own (server or background
+work failed), 2 usage error, or it could not start (address in use, unusable
+folder or certificate)."
     )]
     Serve(ServeArgs),
 }
 
-/// Where the exchange folder and its config are.
+/// Where the exchange folder, its parts and its config are: for the commands that use them all.
 #[derive(Debug, Args, Clone, Default)]
 pub struct FolderArgs {
-    /// The exchange folder holding inbox/, outbox/, archive/, failed/ and state/.
-    #[arg(long, value_name = "DIR")]
+    #[arg(value_name = "DIR", help = DIR_HELP)]
+    pub folder: Option<PathBuf>,
+
+    #[arg(long, value_name = "DIR", help = DIR_OPTION_HELP)]
     pub dir: Option<PathBuf>,
 
-    /// Config file [default: DIR/bachata1c.toml when it exists]. Options given on the command
-    /// line override it.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help = CONFIG_HELP)]
     pub config: Option<PathBuf>,
 
-    /// Inbox folder [default: DIR/inbox].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help = INBOX_HELP)]
     pub inbox: Option<PathBuf>,
 
-    /// Outbox folder 1C reads [default: DIR/outbox].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help = OUTBOX_HELP)]
     pub outbox: Option<PathBuf>,
 
-    /// Archive of converted inputs [default: DIR/archive].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help = ARCHIVE_HELP)]
     pub archive: Option<PathBuf>,
 
-    /// Refused inputs and their reasons [default: DIR/failed].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help = FAILED_HELP)]
     pub failed: Option<PathBuf>,
 
-    /// State folder with the ledger [default: DIR/state].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help = STATE_HELP)]
     pub state: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    #[command(flatten)]
-    pub folders: FolderArgs,
+    #[arg(
+        value_name = "DIR",
+        help = "The exchange folder to create [default: [folders] dir of an existing --config file]"
+    )]
+    pub folder: Option<PathBuf>,
+
+    #[arg(long, value_name = "DIR", help = DIR_OPTION_HELP)]
+    pub dir: Option<PathBuf>,
+
+    /// Where the config goes [default: DIR/bachata1c.toml]. An existing one is read, not
+    /// overwritten.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Unix, as root: give the folders (with what they hold) and the config to this user, the
+    /// one the service runs as, and outbox/ to GROUP too, read and write, for 1C's OS user
+    /// (such as grp1cv8). On Windows it is refused with the icacls commands to use instead.
+    #[arg(long, value_name = "USER[:GROUP]")]
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    #[command(flatten)]
-    pub folders: FolderArgs,
+    #[arg(value_name = "DIR", help = DIR_HELP)]
+    pub folder: Option<PathBuf>,
+
+    #[arg(long, value_name = "DIR", help = DIR_OPTION_HELP)]
+    pub dir: Option<PathBuf>,
+
+    #[arg(long, value_name = "FILE", help = CONFIG_HELP)]
+    pub config: Option<PathBuf>,
+
+    #[arg(long, value_name = "DIR", help = INBOX_HELP)]
+    pub inbox: Option<PathBuf>,
+
+    #[arg(long, value_name = "DIR", help = FAILED_HELP)]
+    pub failed: Option<PathBuf>,
+
+    #[arg(long, value_name = "DIR", help = STATE_HELP)]
+    pub state: Option<PathBuf>,
 
     /// How many of the latest refused inputs to list.
     #[arg(long, value_name = "N", default_value_t = 10)]
@@ -258,12 +343,22 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct RetryArgs {
-    #[command(flatten)]
-    pub folders: FolderArgs,
-
     /// Names of files in failed/ to retry [default: all].
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
+
+    /// The exchange folder holding inbox/ and failed/ (only as --dir: the arguments are names).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    #[arg(long, value_name = "FILE", help = CONFIG_HELP)]
+    pub config: Option<PathBuf>,
+
+    #[arg(long, value_name = "DIR", help = INBOX_HELP)]
+    pub inbox: Option<PathBuf>,
+
+    #[arg(long, value_name = "DIR", help = FAILED_HELP)]
+    pub failed: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -275,8 +370,17 @@ pub struct CsvTemplateArgs {
 
 #[derive(Debug, Args)]
 pub struct LeadsArgs {
-    #[command(flatten)]
-    pub folders: FolderArgs,
+    #[arg(value_name = "DIR", help = DIR_HELP)]
+    pub folder: Option<PathBuf>,
+
+    #[arg(long, value_name = "DIR", help = DIR_OPTION_HELP)]
+    pub dir: Option<PathBuf>,
+
+    #[arg(long, value_name = "FILE", help = CONFIG_HELP)]
+    pub config: Option<PathBuf>,
+
+    #[arg(long, value_name = "DIR", help = STATE_HELP)]
+    pub state: Option<PathBuf>,
 
     /// Only leads in this state (waiting, offered, confirmed, known); repeat for several
     /// [default: all].
@@ -307,34 +411,24 @@ pub enum ListFormat {
     Json,
 }
 
-/// Options of `run`, shared by `watch`.
+/// Options of `run`, shared by `watch` and `serve --convert`. The command's own options come
+/// first: each flattened group below sets the help heading of what follows it.
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
-    #[command(flatten)]
-    pub folders: FolderArgs,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
-
-    #[command(flatten)]
-    pub rules: RuleArgs,
-
-    #[command(flatten)]
-    pub limits: LimitArgs,
-
     /// Take a file only once it has stayed unchanged this many seconds, for writers that pause
     /// mid-file [default: take a file as soon as it parses as a whole JSON object, which a
-    /// partly written one does not].
+    /// partly written one does not; config: [watch] settle_seconds].
     #[arg(long, value_name = "SECS")]
     pub settle: Option<f64>,
 
     /// Seconds an unparseable file may stay unchanged (still being written?) before it goes to
-    /// failed/ [default: 120].
+    /// failed/ [default: 120; config: [watch] give_up_after_seconds].
     #[arg(long, value_name = "SECS")]
     pub give_up_after: Option<f64>,
 
     /// Seconds after which the claim of a worker that stopped renewing it is taken back; on one
-    /// machine a dead worker's claim is taken back at once [default: 300].
+    /// machine a dead worker's claim is taken back at once [default: 300; config: [watch]
+    /// lease_seconds].
     #[arg(long, value_name = "SECS")]
     pub lease: Option<f64>,
 
@@ -370,29 +464,45 @@ pub struct RunArgs {
     #[arg(long)]
     pub new_ledger: bool,
 
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Exchange folder")]
+    pub folders: FolderArgs,
+
+    #[command(flatten, next_help_heading = "Output")]
+    pub output: OutputArgs,
+
+    #[command(flatten, next_help_heading = "Which clients are exported")]
+    pub rules: RuleArgs,
+
+    #[command(flatten, next_help_heading = "Limits on one input")]
+    pub limits: LimitArgs,
+
+    #[command(flatten, next_help_heading = "Log")]
     pub log: LogArgs,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct WatchArgs {
-    #[command(flatten)]
-    pub run: RunArgs,
-
-    /// Poll the inbox instead of waiting for file-system events (network shares).
+    /// Poll the inbox instead of waiting for file-system events (network shares)
+    /// [config: [watch] poll].
     #[arg(long)]
     pub poll: bool,
 
-    /// Scan the inbox at least this often, in seconds [default: 30; 2 with --poll].
+    /// Scan the inbox at least this often, in seconds [default: 30; 2 with --poll; config:
+    /// [watch] rescan_seconds].
     #[arg(long, value_name = "SECS")]
     pub rescan: Option<f64>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct LogArgs {
-    /// Also print details (files not yet complete, skipped clients); repeat for more.
-    #[arg(long, short, action = clap::ArgAction::Count)]
-    pub verbose: u8,
+    /// Also print details: files not complete yet, files of an input folder that are not
+    /// taken, each skipped client.
+    // A flag, not a count: there is no more to show with -vv (accepted, the same as -v).
+    #[arg(long, short, action = clap::ArgAction::SetTrue, overrides_with = "verbose")]
+    pub verbose: bool,
 
     /// Print only problems and the summary.
     #[arg(long, short, conflicts_with = "verbose")]
@@ -403,64 +513,68 @@ pub struct LogArgs {
     pub log_file: Option<PathBuf>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Also convert what arrives, as `bachata1c watch` would, in this same process: one
-    /// service for the whole way from Bachata to 1C. The exchange-folder options below apply.
-    #[arg(long)]
-    pub convert: bool,
-
-    /// The exchange folder, the config file and the conversion options (these apply with
-    /// --convert; serve itself uses only the inbox and failed folders).
-    #[command(flatten)]
-    pub watch: WatchArgs,
-
-    /// Address and port to listen on [default: 127.0.0.1:8080]. Port 0 picks a free port; the
-    /// address actually used is printed on stderr.
+    /// Address and port to listen on [default: 127.0.0.1:8080; config: [serve] listen]. Port 0
+    /// picks a free port; the address actually used is printed on stderr.
     #[arg(long, value_name = "ADDR:PORT")]
     pub listen: Option<std::net::SocketAddr>,
 
-    /// URL path Bachata posts to [default: /webhook].
+    /// URL path Bachata posts to [default: /webhook; config: [serve] path].
     #[arg(long, value_name = "PATH")]
     pub path: Option<String>,
 
-    /// Basic Authentication user name; needs --password-env or --password-file.
+    /// Basic Authentication user name; needs --password-env or --password-file [config:
+    /// [serve] user].
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
 
-    /// Name of the environment variable that holds the password.
+    /// Name of the environment variable that holds the password [config: [serve]
+    /// password_env].
     #[arg(long, value_name = "VAR")]
     pub password_env: Option<String>,
 
-    /// File whose first line is the password.
+    /// File whose first line is the password [config: [serve] password_file].
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
 
-    /// Largest accepted body in bytes; larger ones get 413 [default: 1048576].
-    #[arg(long, value_name = "BYTES")]
-    pub body_limit: Option<usize>,
+    /// Largest accepted body: bytes or a size like 2MiB, 512K; larger ones get 413 [default:
+    /// 1MiB; config: [serve] body_limit].
+    #[arg(long, value_name = "SIZE")]
+    pub body_limit: Option<ByteSize>,
 
-    /// PEM certificate chain: serve HTTPS directly (needs --tls-key).
+    /// PEM certificate chain: serve HTTPS directly (needs --tls-key) [config: [serve] tls_cert].
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
 
-    /// PEM private key for --tls-cert.
+    /// PEM private key for --tls-cert [config: [serve] tls_key].
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 
     /// Seconds a client may take to send the request head; also how long an idle connection
-    /// is kept open [default: 10].
+    /// is kept open [default: 10; config: [serve] header_timeout_seconds].
     #[arg(long, value_name = "SECS")]
     pub header_timeout: Option<u64>,
 
-    /// Seconds a client may take to send the body [default: 30].
+    /// Seconds a client may take to send the body [default: 30; config: [serve]
+    /// body_timeout_seconds].
     #[arg(long, value_name = "SECS")]
     pub body_timeout: Option<u64>,
 
     /// Most connections open at once [default: 512, lowered to what the process's file
-    /// descriptor limit allows]. At the cap the longest-idle connection is closed to make room.
+    /// descriptor limit allows; config: [serve] max_connections]. At the cap the longest-idle
+    /// connection is closed to make room.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_connections: Option<u64>,
+
+    /// Also convert what arrives, as `bachata1c watch` would, in this same process: one
+    /// service for the whole way from Bachata to 1C. The options below apply to it; serve
+    /// itself uses only the inbox and failed folders (and state/ for 1C's «Обмен с сайтом»).
+    #[arg(long)]
+    pub convert: bool,
+
+    #[command(flatten, next_help_heading = "Converting (with --convert)")]
+    pub watch: WatchArgs,
 }
 
 #[derive(Debug, Args)]
@@ -473,43 +587,42 @@ pub struct ConvertArgs {
     #[arg(long, short, value_name = "DIR")]
     pub out: PathBuf,
 
-    #[command(flatten)]
-    pub output: OutputArgs,
-
-    #[command(flatten)]
-    pub rules: RuleArgs,
-
-    /// Config file (TOML) whose [output], [rules] and [mapping] apply; options given on the
-    /// command line win over it.
+    /// Config file (TOML) whose [output], [rules], [mapping] and [limits] apply; options given
+    /// on the command line win over it.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Output")]
+    pub output: OutputArgs,
+
+    #[command(flatten, next_help_heading = "Which clients are exported")]
+    pub rules: RuleArgs,
+
+    #[command(flatten, next_help_heading = "Limits on one input")]
     pub limits: LimitArgs,
 
-    /// Print only refused files and the summary, not a line per converted file or skipped client.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten, next_help_heading = "Log")]
+    pub log: LogArgs,
 }
 
 /// Options that shape the output files.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
     /// File format: csv for a 1C processing (or «Загрузка данных из файла» with --csv-profile
-    /// bsp), xml for a 1C processing, commerceml
-    /// for «Обмен с сайтом», enterprisedata for «Выгрузка/загрузка данных EnterpriseData»,
-    /// xlsx for Excel and 1C's spreadsheet reading (the CSV's columns, every cell text)
-    /// [default: csv].
+    /// bsp), xml for a 1C processing, commerceml for «Обмен с сайтом», enterprisedata for
+    /// «Выгрузка/загрузка данных EnterpriseData», xlsx for Excel and 1C's spreadsheet reading
+    /// (the CSV's columns, every cell text) [default: csv; config: [output] format].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
 
     /// Text encoding of the output [default: windows-1251 for csv, utf-8 for the others;
-    /// CommerceML in UTF-8 gets a byte-order mark]. Ignored for xlsx, which is always UTF-8
-    /// inside.
+    /// CommerceML in UTF-8 gets a byte-order mark; config: [output] encoding]. Ignored for
+    /// xlsx, which is always UTF-8 inside.
     #[arg(long, value_enum)]
     pub encoding: Option<TextEncoding>,
 
-    /// CommerceML schema version written in ВерсияСхемы [default: 2.10].
+    /// CommerceML schema version written in ВерсияСхемы [default: 2.10; config: [output]
+    /// cml_version].
     #[arg(long, value_enum, value_name = "VERSION")]
     pub cml_version: Option<CmlVersion>,
 
@@ -568,11 +681,12 @@ pub struct RuleArgs {
 #[derive(Debug, Clone, Args)]
 pub struct LimitArgs {
     /// Refuse input files larger than this, before reading them: bytes or a size like 16MiB,
-    /// 512K [default: 16MiB].
+    /// 512K [default: 16MiB; config: [limits] max_input_size].
     #[arg(long, value_name = "SIZE")]
     pub max_input_size: Option<ByteSize>,
 
-    /// Refuse input files whose `clients` array has more entries than this [default: 100000].
+    /// Refuse input files whose `clients` array has more entries than this [default: 100000;
+    /// config: [limits] max_clients].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_clients: Option<u64>,
 }

@@ -118,8 +118,9 @@ pub struct ServeConfig {
     pub listen: Option<std::net::SocketAddr>,
     /// The URL path Bachata posts to; default `/webhook`.
     pub path: Option<String>,
-    /// Largest accepted body in bytes; default 1 MiB.
-    pub body_limit: Option<usize>,
+    /// Largest accepted body: bytes, or a size with a unit (`body_limit = "2MiB"`); default
+    /// 1 MiB. A size is never 0.
+    pub body_limit: Option<ByteSize>,
     /// Basic Authentication user; the password comes from `password_env` or `password_file`.
     pub user: Option<String>,
     /// Name of the environment variable holding the password.
@@ -130,9 +131,13 @@ pub struct ServeConfig {
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     /// Seconds a client may take to send the request head (also the idle keep-alive limit).
-    pub header_timeout_secs: Option<u64>,
-    /// Seconds a client may take to send the body.
-    pub body_timeout_secs: Option<u64>,
+    /// `header_timeout_secs` is its old name, still read (deprecated): every key in seconds
+    /// ends in `_seconds`.
+    #[serde(alias = "header_timeout_secs")]
+    pub header_timeout_seconds: Option<u64>,
+    /// Seconds a client may take to send the body; `body_timeout_secs` is its old name.
+    #[serde(alias = "body_timeout_secs")]
+    pub body_timeout_seconds: Option<u64>,
     /// Most connections open at once; default 512.
     pub max_connections: Option<u64>,
 }
@@ -299,10 +304,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.serve.listen, Some("0.0.0.0:8443".parse().unwrap()));
-        assert_eq!(c.serve.body_limit, Some(2048));
+        assert_eq!(c.serve.body_limit, Some(ByteSize(2048)));
         let err = Config::parse("[serve]\npassword = \"x\"\n").unwrap_err();
         assert!(err.contains("password"), "{err}");
         let err = Config::parse("[serve]\nlisten = \"localhost\"\n").unwrap_err();
         assert!(err.contains("listen") || err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn keys_in_seconds_end_in_seconds_and_the_old_serve_names_are_still_read() {
+        let new = Config::parse("[serve]\nheader_timeout_seconds = 5\nbody_timeout_seconds = 7\n")
+            .unwrap();
+        let old =
+            Config::parse("[serve]\nheader_timeout_secs = 5\nbody_timeout_secs = 7\n").unwrap();
+        for c in [new, old] {
+            assert_eq!(c.serve.header_timeout_seconds, Some(5));
+            assert_eq!(c.serve.body_timeout_seconds, Some(7));
+        }
+        let err = Config::parse("[serve]\nheader_timeout_secs = 5\nheader_timeout_seconds = 6\n")
+            .unwrap_err();
+        assert!(err.contains("header_timeout_seconds"), "{err}");
     }
 }

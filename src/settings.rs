@@ -8,11 +8,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::{
-    ConvertArgs, FolderArgs, LimitArgs, LogArgs, OutputArgs, RetryArgs, RuleArgs, RunArgs,
-    ServeArgs, StatusArgs, WatchArgs,
+    ConvertArgs, FolderArgs, InitArgs, LimitArgs, LogArgs, OutputArgs, RetryArgs, RuleArgs,
+    RunArgs, ServeArgs, StatusArgs, WatchArgs,
 };
 use crate::config::{Config, ConfigError};
 use crate::exchange::folders::{CONFIG_NAME, Folders};
+use crate::files::identity::{Relation, identity, relation};
 use crate::format::bsp::CsvProfile;
 use crate::format::{Format, Layout, TextEncoding};
 use crate::lead::Rules;
@@ -20,6 +21,8 @@ use crate::limits::Limits;
 use crate::report::Level;
 use crate::serve::Credentials;
 
+/// The format when none is asked for: CSV for a 1C processing, the integration note's route.
+pub const DEFAULT_FORMAT: Format = Format::Csv;
 /// Event name for webhooks that do not name their event.
 pub const DEFAULT_EVENT: &str = "dialog_completed";
 /// An unparseable file unchanged this long goes to failed/ (it is not being written any more).
@@ -53,15 +56,44 @@ pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error(
-        "no {part} folder: pass --dir DIR (or --{part} DIR), or set [folders] dir in the config"
+        "the {part} folder {} (--{part}, [folders] {part}) {} the {other} folder {} (--{other}, \
+         [folders] {other}): {why}; give each part of the exchange folder its own folder",
+        path.display(),
+        if *inside { "is inside" } else { "is the same as" },
+        other_path.display()
+    )]
+    Overlap {
+        part: &'static str,
+        path: PathBuf,
+        other: &'static str,
+        other_path: PathBuf,
+        inside: bool,
+        why: &'static str,
+    },
+    #[error(
+        "no {part} folder: give the exchange folder (DIR, or --dir DIR) or --{part} DIR, or set [folders] dir in the config"
     )]
     NoFolder { part: &'static str },
     #[error(
         "say where to save webhooks: no {part} folder; pass --dir DIR (for DIR/inbox and DIR/failed) or --{part} DIR, or set [folders] dir in the config"
     )]
     NoWebhookFolder { part: &'static str },
-    #[error("{0} needs --dir DIR, the exchange folder")]
+    #[error("{0} needs the exchange folder: bachata1c {0} DIR (or --dir DIR)")]
     NeedsDir(&'static str),
+    #[error(
+        "the exchange folder is given twice, as DIR {} and as --dir {}: give it once",
+        positional.display(), option.display()
+    )]
+    TwoDirs {
+        positional: PathBuf,
+        option: PathBuf,
+    },
+    #[error(
+        "retry takes names of files in failed/, and {} is a folder: give the exchange folder as \
+         --dir, as in `bachata1c retry --dir {} [NAME...]`",
+        .0.display(), .0.display()
+    )]
+    RetryFolderAsName(PathBuf),
     #[error(
         "{option} {value} ([{section}] {key}): a number of seconds, {least} or more, is expected"
     )]
@@ -102,8 +134,6 @@ pub enum Error {
         "the webhook path (--path, [serve] path) cannot be {HEALTH_PATH}, which answers health checks"
     )]
     WebhookPathIsHealth,
-    #[error("the body limit (--body-limit, [serve] body_limit) must be more than 0 bytes")]
-    ZeroBodyLimit,
     #[error("the {what} (--{option}, [serve] {key}) must be at least 1 second")]
     ZeroTimeout {
         what: &'static str,
@@ -298,6 +328,7 @@ struct Source {
 impl Source {
     /// The config named by `--config`, else `DIR/bachata1c.toml` when it exists, else none.
     fn of(folders: &FolderArgs) -> Result<Source, Error> {
+        debug_assert!(folders.folder.is_none(), "merged into --dir by `given`");
         let path = match (&folders.config, &folders.dir) {
             (Some(path), _) => Some(path.clone()),
             (None, Some(dir)) if dir.join(CONFIG_NAME).is_file() => Some(dir.join(CONFIG_NAME)),
@@ -352,19 +383,27 @@ impl Source {
     }
 
     fn folders(&self, args: &FolderArgs) -> Result<Folders, Error> {
-        Ok(Folders {
+        let folders = Folders {
             inbox: self.folder(args, "inbox")?,
             outbox: self.folder(args, "outbox")?,
             archive: self.folder(args, "archive")?,
             failed: self.folder(args, "failed")?,
             state: self.folder(args, "state")?,
-        })
+        };
+        apart(&[
+            ("inbox", &folders.inbox),
+            ("outbox", &folders.outbox),
+            ("archive", &folders.archive),
+            ("failed", &folders.failed),
+            ("state", &folders.state),
+        ])?;
+        Ok(folders)
     }
 
     /// The output options over the config's `[output]` and `[mapping]` over the defaults.
     fn conversion(&self, output: &OutputArgs, rules: &RuleArgs) -> Result<Conversion, Error> {
         let file = &self.config.output;
-        let format = output.format.or(file.format).unwrap_or(Format::Csv);
+        let format = output.format.or(file.format).unwrap_or(DEFAULT_FORMAT);
         // XLSX has no encoding to choose: `--encoding` (and the config's) is ignored for it.
         let encoding = output
             .encoding
@@ -452,8 +491,8 @@ fn log(args: &LogArgs) -> Log {
     Log {
         level: match (args.quiet, args.verbose) {
             (true, _) => Level::Summary,
-            (false, 0) => Level::File,
-            _ => Level::Detail,
+            (false, false) => Level::File,
+            (false, true) => Level::Detail,
         },
         file: args.log_file.clone(),
     }
@@ -486,32 +525,74 @@ pub fn convert(args: &ConvertArgs) -> Result<Convert, Error> {
         out: args.out.clone(),
         conversion: source.conversion(&args.output, &args.rules)?,
         limits: source.limits(&args.limits),
-        log: Log {
-            level: if args.quiet {
-                Level::Summary
-            } else {
-                Level::File
-            },
-            file: None,
-        },
+        log: log(&args.log),
         orders_file_ignored: source.config.output.commerceml_file.is_some(),
     })
 }
 
-/// `init`: the folders to create and where its config goes.
-pub fn init(args: &FolderArgs) -> Result<(Folders, PathBuf), Error> {
-    let dir = args.dir.clone().ok_or(Error::NeedsDir("init"))?;
-    let folders = Source::of(args)?.folders(args)?;
-    let config = args.config.clone().unwrap_or_else(|| dir.join(CONFIG_NAME));
-    Ok((folders, config))
+/// `init`: the folders to create, the exchange folder, and where its config goes.
+#[derive(Debug, Clone)]
+pub struct Init {
+    pub folders: Folders,
+    pub dir: PathBuf,
+    pub config: PathBuf,
+    /// `--owner USER[:GROUP]`, as given.
+    pub owner: Option<String>,
+}
+
+pub fn init(args: &InitArgs) -> Result<Init, Error> {
+    let args_owner = args.owner.clone();
+    let args = given(&FolderArgs {
+        folder: args.folder.clone(),
+        dir: args.dir.clone(),
+        config: args.config.clone(),
+        ..FolderArgs::default()
+    })?;
+    // The config is read when it is there; a new one is what `init` writes.
+    let existing = args.config.as_ref().filter(|path| path.exists());
+    let source = match existing {
+        Some(path) => Source::load(Some(path))?,
+        None => Source::of(&FolderArgs {
+            config: None,
+            ..args.clone()
+        })?,
+    };
+    let dir = source.dir(&args).ok_or(Error::NeedsDir("init"))?;
+    Ok(Init {
+        folders: source.folders(&args)?,
+        config: args.config.clone().unwrap_or_else(|| dir.join(CONFIG_NAME)),
+        dir,
+        owner: args_owner,
+    })
 }
 
 pub fn status(args: &StatusArgs) -> Result<Folder, Error> {
-    folder(&args.folders)
+    folder(&FolderArgs {
+        folder: args.folder.clone(),
+        dir: args.dir.clone(),
+        config: args.config.clone(),
+        inbox: args.inbox.clone(),
+        failed: args.failed.clone(),
+        state: args.state.clone(),
+        ..FolderArgs::default()
+    })
 }
 
 pub fn retry(args: &RetryArgs) -> Result<Folder, Error> {
-    folder(&args.folders)
+    // `bachata1c retry /srv/bachata`: a folder where a name of failed/ belongs.
+    if args.dir.is_none()
+        && args.config.is_none()
+        && let Some(name) = args.names.iter().find(|name| Path::new(name).is_dir())
+    {
+        return Err(Error::RetryFolderAsName(PathBuf::from(name)));
+    }
+    folder(&FolderArgs {
+        dir: args.dir.clone(),
+        config: args.config.clone(),
+        inbox: args.inbox.clone(),
+        failed: args.failed.clone(),
+        ..FolderArgs::default()
+    })
 }
 
 /// `leads`: where the ledger is, and which leads to list how.
@@ -527,7 +608,14 @@ pub fn leads(args: &crate::cli::LeadsArgs) -> Result<Leads, Error> {
         text.as_deref().map(|text| moment(option, text)).transpose()
     };
     Ok(Leads {
-        folders: folder(&args.folders)?.folders,
+        folders: folder(&FolderArgs {
+            folder: args.folder.clone(),
+            dir: args.dir.clone(),
+            config: args.config.clone(),
+            state: args.state.clone(),
+            ..FolderArgs::default()
+        })?
+        .folders,
         filter: crate::ledger::Filter {
             states: args.only.clone(),
             since: when("--since", &args.since)?,
@@ -556,13 +644,94 @@ fn moment(option: &'static str, text: &str) -> Result<String, Error> {
 }
 
 fn folder(args: &FolderArgs) -> Result<Folder, Error> {
+    let args = given(args)?;
     Ok(Folder {
-        folders: Source::of(args)?.folders(args)?,
+        folders: Source::of(&args)?.folders(&args)?,
     })
+}
+
+/// The folder options with the exchange folder given once: the positional DIR and `--dir` are
+/// the same setting, so both may be given only when they name the same folder.
+fn given(args: &FolderArgs) -> Result<FolderArgs, Error> {
+    let dir = match (&args.folder, &args.dir) {
+        (Some(positional), Some(option)) if !same_folder(positional, option) => {
+            return Err(Error::TwoDirs {
+                positional: positional.clone(),
+                option: option.clone(),
+            });
+        }
+        (Some(folder), _) | (None, Some(folder)) => Some(folder.clone()),
+        (None, None) => None,
+    };
+    Ok(FolderArgs {
+        folder: None,
+        dir,
+        ..args.clone()
+    })
+}
+
+/// Whether two paths name one folder, as the system resolves them.
+fn same_folder(a: &Path, b: &Path) -> bool {
+    identity(a) == identity(b)
+}
+
+/// The parts of the exchange folder must not share a folder, and none may lie inside the
+/// outbox or the archive; the error names both folders and their options and keys.
+///
+/// Which nesting is harmless follows from what reads each folder: the inbox, failed/ and
+/// state/ are only ever read at their top level (the inbox and failed/ for *.json files,
+/// state/ for the ledger), so another part inside them is never taken for theirs. But 1C's
+/// OS user reads and deletes files in the outbox, and its loaders may search subfolders; and
+/// every file in archive/ and its subfolders counts as a converted input (a lost ledger is
+/// told by them, and `--new-ledger` records them as converted).
+fn apart(parts: &[(&'static str, &Path)]) -> Result<(), Error> {
+    let identities: Vec<PathBuf> = parts.iter().map(|(_, path)| identity(path)).collect();
+    for (i, (part, path)) in parts.iter().enumerate() {
+        for (j, (other, other_path)) in parts.iter().enumerate() {
+            let relation = relation(&identities[i], &identities[j]);
+            let why = match (relation, *other) {
+                (Relation::Apart, _) => continue,
+                (Relation::Same, _) if j <= i => continue,
+                (Relation::Same, _) => overlap_reason(part, other),
+                (Relation::Inside, "outbox" | "archive") => overlap_reason(other, other),
+                (Relation::Inside, _) => continue,
+            };
+            return Err(Error::Overlap {
+                part,
+                path: path.to_path_buf(),
+                other,
+                other_path: other_path.to_path_buf(),
+                inside: relation == Relation::Inside,
+                why,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Why `part` cannot share (or, for the outbox and the archive, lie in) `other`'s folder.
+fn overlap_reason(part: &str, other: &str) -> &'static str {
+    let either = |name| part == name || other == name;
+    if either("outbox") {
+        "1C's user reads and deletes what is in the outbox (its loaders may search \
+         subfolders): it would see, and could delete, what bachata1c keeps there"
+    } else if either("archive") {
+        "everything in archive/ and its subfolders counts as a converted input: waiting \
+         webhooks or the ledger there would be taken for archived ones"
+    } else if either("inbox") && either("failed") {
+        "every *.json there is taken as a webhook, so a refused input would be taken again \
+         and again"
+    } else {
+        "each part keeps files of its own kind, told apart by the folder they are in"
+    }
 }
 
 /// `run`: the options over the config's sections over the defaults.
 pub fn run(args: &RunArgs) -> Result<Exchange, Error> {
+    let args = &RunArgs {
+        folders: given(&args.folders)?,
+        ..args.clone()
+    };
     exchange(&Source::of(&args.folders)?, args)
 }
 
@@ -650,7 +819,9 @@ fn orders_file(
 
 /// `watch`: `run`'s settings, and polling and the rescan interval.
 pub fn watch(args: &WatchArgs) -> Result<Watch, Error> {
-    watch_from(&Source::of(&args.run.folders)?, args)
+    let mut args = args.clone();
+    args.run.folders = given(&args.run.folders)?;
+    watch_from(&Source::of(&args.run.folders)?, &args)
 }
 
 fn watch_from(source: &Source, args: &WatchArgs) -> Result<Watch, Error> {
@@ -677,6 +848,12 @@ fn watch_from(source: &Source, args: &WatchArgs) -> Result<Watch, Error> {
 /// `serve`: the options over the config's `[serve]` and `[folders]` over the defaults. The
 /// password is read here, from its variable or file; it never comes from the command line.
 pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
+    let mut watch_args = args.watch.clone();
+    watch_args.run.folders = given(&watch_args.run.folders)?;
+    let args = &ServeArgs {
+        watch: watch_args,
+        ..args.clone()
+    };
     let folder_args = &args.watch.run.folders;
     let source = Source::of(folder_args)?;
     let file = &source.config.serve;
@@ -703,11 +880,20 @@ pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
     let body_limit = args
         .body_limit
         .or(file.body_limit)
-        .unwrap_or(DEFAULT_BODY_LIMIT);
-    if body_limit == 0 {
-        return Err(Error::ZeroBodyLimit);
-    }
+        .map_or(DEFAULT_BODY_LIMIT, |size| {
+            usize::try_from(size.0).unwrap_or(usize::MAX)
+        });
     let site = site_exchange(args, &source, &path)?;
+    // Without --dir not every part is known: the ones that are must still be apart.
+    let known: Vec<(&'static str, PathBuf)> = ["inbox", "outbox", "archive", "failed", "state"]
+        .into_iter()
+        .filter_map(|part| Some((part, source.folder(folder_args, part).ok()?)))
+        .collect();
+    let known: Vec<(&'static str, &Path)> = known
+        .iter()
+        .map(|(part, path)| (*part, path.as_path()))
+        .collect();
+    apart(&known)?;
     let timeout = |given: Option<u64>, default, (what, option, key)| match given {
         None => Ok(default),
         Some(0) => Err(Error::ZeroTimeout { what, option, key }),
@@ -726,14 +912,14 @@ pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
         failed: webhook_folder(&source, folder_args, "failed")?,
         tls,
         header_timeout: timeout(
-            args.header_timeout.or(file.header_timeout_secs),
+            args.header_timeout.or(file.header_timeout_seconds),
             DEFAULT_HEADER_TIMEOUT,
-            ("header timeout", "header-timeout", "header_timeout_secs"),
+            ("header timeout", "header-timeout", "header_timeout_seconds"),
         )?,
         body_timeout: timeout(
-            args.body_timeout.or(file.body_timeout_secs),
+            args.body_timeout.or(file.body_timeout_seconds),
             DEFAULT_BODY_TIMEOUT,
-            ("body timeout", "body-timeout", "body_timeout_secs"),
+            ("body timeout", "body-timeout", "body_timeout_seconds"),
         )?,
         max_connections: match args.max_connections.or(file.max_connections) {
             None => DEFAULT_MAX_CONNECTIONS,

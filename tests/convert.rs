@@ -441,7 +441,7 @@ fn an_existing_output_is_replaced_and_a_name_clash_in_one_run_is_refused() {
 }
 
 #[test]
-fn usage_errors_exit_2_and_a_missing_input_is_refused() {
+fn usage_errors_exit_2_as_does_naming_only_inputs_that_do_not_exist() {
     let w = Workdir::new();
     assert_eq!(
         run(&mut w.bachata1c(&["convert", "x.json"])).0,
@@ -456,16 +456,68 @@ fn usage_errors_exit_2_and_a_missing_input_is_refused() {
         run(&mut w.bachata1c(&["convert", "x.json", "--out", "o", "--encoding", "koi8-r"])).0,
         2
     );
-    let (code, stderr) = run(&mut w.bachata1c(&["convert", "missing.json", "--out", "o"]));
-    assert_eq!(code, 1);
+    // A typo for the only input (issue 14): a usage error, and no output folder is made.
+    for missing in ["missing.json", "nodir/"] {
+        let (code, stderr) = run(&mut w.bachata1c(&["convert", missing, "--out", "o"]));
+        assert_eq!(code, 2, "{missing}: {stderr}");
+        assert!(
+            stderr.contains(&format!("bachata1c: {missing}: no such file or folder"))
+                && stderr.contains("no input to convert"),
+            "{stderr}"
+        );
+        assert!(!w.join("o").exists(), "{missing}");
+    }
+    // Beside inputs that exist, a missing one is refused and the others converted.
+    w.fixture("inbox/note-example.json", "in/a.json");
+    let (code, stderr) =
+        run(&mut w.bachata1c(&["convert", "in/a.json", "in/b.json", "--out", "o"]));
+    assert_eq!(code, 1, "{stderr}");
     assert!(
-        stderr.starts_with("bachata1c: missing.json: refused: "),
+        stderr.contains("bachata1c: in/b.json: refused: "),
         "{stderr}"
     );
+    assert_eq!(w.list("o"), ["a.csv"]);
     w.write("file", "");
-    let (code, stderr) = run(&mut w.bachata1c(&["convert", "missing.json", "--out", "file/sub"]));
+    let (code, stderr) = run(&mut w.bachata1c(&["convert", "in/a.json", "--out", "file/sub"]));
     assert_eq!(code, 2, "unusable output folder");
     assert!(stderr.contains("cannot create folder file/sub"), "{stderr}");
+}
+
+#[test]
+fn a_folder_holding_files_but_no_json_names_each_with_what_to_do_and_exits_2() {
+    let w = Workdir::new();
+    w.fixture("inbox/note-example.json", "in/hook.json.txt");
+    w.write("in/notes.txt", "not a webhook");
+    let (code, stderr) = run(&mut w.bachata1c(&["convert", "in", "--out", "o"]));
+    assert_eq!(code, 2, "{stderr}");
+    for line in [
+        "bachata1c: in/hook.json.txt: not taken: not a .json file; rename it to hook.json to convert it",
+        "bachata1c: in/notes.txt: not taken: not a .json file",
+        "no input to convert",
+    ] {
+        assert!(stderr.contains(line), "{line}: {stderr}");
+    }
+    assert!(!stderr.contains("0 files read"), "{stderr}");
+    assert!(!w.join("o").exists());
+
+    // Renamed as told, it converts; the other file is then named only with -v.
+    std::fs::rename(w.join("in/hook.json.txt"), w.join("in/hook.json")).unwrap();
+    let (code, stderr) = run(&mut w.bachata1c(&["convert", "in", "--out", "o"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("notes.txt"), "{stderr}");
+    assert_eq!(w.list("o"), ["hook.csv"]);
+    let (code, stderr) = run(&mut w.bachata1c(&["convert", "in", "--out", "o2", "-v"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("bachata1c: in/notes.txt: not taken: not a .json file"),
+        "{stderr}"
+    );
+
+    // An empty folder is not a mistake: nothing to do.
+    std::fs::create_dir(w.join("empty")).unwrap();
+    let (code, stderr) = run(&mut w.bachata1c(&["convert", "empty", "--out", "o3"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("0 files read"), "{stderr}");
 }
 
 #[test]

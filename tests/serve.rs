@@ -234,6 +234,43 @@ fn bodies_above_the_limit_get_413_whether_declared_or_streamed() {
     assert!(work.list("exchange/failed").is_empty());
 }
 
+#[test]
+fn the_body_limit_is_a_size_with_a_unit_on_the_command_line_and_in_the_config() {
+    let mut body = br#"{"clients":[{"phone":"79161234567","name":""#.to_vec();
+    body.extend(std::iter::repeat_n(b'a', 1500));
+    body.extend_from_slice(br#""}]}"#);
+    let auth = basic("bachata", PASSWORD);
+    for (config, extra) in [
+        ("", &["--body-limit", "1K"][..]),
+        ("[serve]\nbody_limit = \"1 KiB\"\n", &[][..]),
+        (
+            "[serve]\nbody_limit = \"1K\"\n",
+            &["--body-limit", "2KiB"][..],
+        ),
+    ] {
+        let work = Workdir::new();
+        work.write("exchange/bachata1c.toml", config);
+        let server = authenticated(&work, extra);
+        let (status, _, _) = post(&agent(), &server.url("/webhook"), Some(&auth), &body);
+        let expected = if extra.contains(&"2KiB") { 200 } else { 413 };
+        assert_eq!(status, expected, "{config} {extra:?}");
+    }
+}
+
+#[test]
+fn timeouts_are_read_under_their_seconds_names_and_the_old_ones() {
+    for key in ["header_timeout_seconds", "header_timeout_secs"] {
+        let work = Workdir::new();
+        work.write("exchange/bachata1c.toml", format!("[serve]\n{key} = 0\n"));
+        let (code, stderr) = run(&mut work.bachata1c(&["serve", "exchange"]));
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.contains("--header-timeout, [serve] header_timeout_seconds"),
+            "{key}: {stderr}"
+        );
+    }
+}
+
 /// The first line of an HTTP answer read from a raw connection ("" when it was closed).
 fn status_line(stream: &mut TcpStream) -> String {
     let mut line = String::new();

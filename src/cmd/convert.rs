@@ -26,6 +26,28 @@ pub fn run(args: &ConvertArgs) -> Exit {
         Ok(log) => log,
         Err(err) => return super::unusable(err),
     };
+    let mut tally = Tally::default();
+    let Collected { inputs, left_out } = collect_inputs(&settings.inputs, &log, &mut tally);
+    if inputs.iter().all(|input| is_missing(input)) && (!inputs.is_empty() || !left_out.is_empty())
+    {
+        // Nothing named can be converted: a mistyped name, or files not named as webhooks
+        // (issue 14). A usage error, said before anything is made, the output folder too.
+        for input in &inputs {
+            log.file(Level::Problem, input, "no such file or folder");
+        }
+        for (path, why) in &left_out {
+            log.file(Level::Problem, path, format_args!("not taken: {why}"));
+        }
+        log.note(
+            Level::Problem,
+            "no input to convert: name webhook files, or folders holding *.json files; \
+             nothing was written",
+        );
+        return Exit::Unusable;
+    }
+    for (path, why) in &left_out {
+        log.file(Level::Detail, path, format_args!("not taken: {why}"));
+    }
     if let Err(err) = files::create_dir_all(&settings.out) {
         return super::unusable(err);
     }
@@ -38,9 +60,7 @@ pub fn run(args: &ConvertArgs) -> Exit {
     }
     // Loaded on the side while the first input is read and parsed.
     crate::parallel::in_background(crate::phone::warm_up);
-    let mut tally = Tally::default();
     let mut produced: HashMap<String, &Path> = HashMap::new();
-    let inputs = collect_inputs(&settings.inputs, &log, &mut tally);
     if log.shows(Level::File) {
         log.set_bar(report::progress_bar(inputs.len()));
     }
@@ -172,33 +192,77 @@ impl<'a> Group<'a> {
     }
 }
 
-/// The files named, and the webhook files of the folders named (by the one name filter every
-/// command uses), in name order. A folder that cannot be listed is counted as refused.
-fn collect_inputs(inputs: &[PathBuf], log: &Log, tally: &mut Tally) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    for input in inputs {
-        if input.is_dir() {
-            match files::read_dir(input) {
-                Ok(mut entries) => {
-                    entries.retain(|path| is_webhook_file(path) && path.is_file());
-                    entries.sort();
-                    found.extend(entries);
-                }
-                Err(err) => {
-                    log.note(Level::Problem, err);
-                    tally.add_refused();
-                }
-            }
-        } else {
-            found.push(input.clone());
-        }
-    }
-    found
+/// What the inputs named hold: the files to convert, and the entries of the folders named that
+/// are not taken, each with the reason.
+struct Collected {
+    inputs: Vec<PathBuf>,
+    left_out: Vec<(PathBuf, String)>,
 }
 
-fn is_webhook_file(path: &Path) -> bool {
-    path.file_name()
-        .is_some_and(|name| is_webhook_name(&crate::exchange::folders::escaped_name(name)))
+/// The files named, and the webhook files of the folders named (by the one name filter every
+/// command uses), in name order. A folder that cannot be listed is counted as refused.
+fn collect_inputs(inputs: &[PathBuf], log: &Log, tally: &mut Tally) -> Collected {
+    let mut collected = Collected {
+        inputs: Vec::new(),
+        left_out: Vec::new(),
+    };
+    for input in inputs {
+        if !input.is_dir() {
+            collected.inputs.push(input.clone());
+            continue;
+        }
+        match files::read_dir(input) {
+            Ok(mut entries) => {
+                entries.sort();
+                for path in entries {
+                    match why_not_taken(&path) {
+                        None => collected.inputs.push(path),
+                        Some(why) => collected.left_out.push((path, why)),
+                    }
+                }
+            }
+            Err(err) => {
+                log.note(Level::Problem, err);
+                tally.add_refused();
+            }
+        }
+    }
+    collected
+}
+
+/// Why an entry of an input folder is not converted, in words that say what to do about it;
+/// `None` for a webhook file.
+fn why_not_taken(path: &Path) -> Option<String> {
+    let name = path
+        .file_name()
+        .map(crate::exchange::folders::escaped_name)
+        .unwrap_or_default();
+    if is_webhook_name(&name) {
+        return (!path.is_file()).then(|| "not a regular file".to_string());
+    }
+    if path.is_dir() {
+        return Some("a folder; folders inside an input folder are not read".to_string());
+    }
+    if name.starts_with('.') {
+        return Some("hidden (its name starts with a dot)".to_string());
+    }
+    if name.starts_with('~') {
+        return Some("a lock file (its name starts with ~)".to_string());
+    }
+    // `hook.json.txt`: Notepad's «Text documents» adds its own extension to the name typed.
+    if let Some(at) = name.to_ascii_lowercase().find(".json.") {
+        let intended = &name[..at + ".json".len()];
+        return Some(format!(
+            "not a .json file; rename it to {intended} to convert it"
+        ));
+    }
+    Some("not a .json file; only the *.json files of a folder are converted".to_string())
+}
+
+/// Whether nothing is there by that name (a broken link is something: reading it says what is
+/// wrong, and so does a folder that cannot be looked into).
+fn is_missing(path: &Path) -> bool {
+    matches!(path.symlink_metadata(), Err(err) if err.kind() == std::io::ErrorKind::NotFound)
 }
 
 /// Reads and converts one input and reserves its output name; writes nothing.

@@ -1,0 +1,661 @@
+//! The config `init` writes: every key the config file accepts, commented out at its real
+//! default, taken from the constants the settings use, so that the file cannot drift from
+//! what bachata1c does. A key without a default value (a password file, a certificate) shows
+//! an example marked «not set by default» and says what happens unset.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use clap::ValueEnum;
+
+use crate::format::bsp::{CsvProfile, CsvTarget};
+use crate::format::mapping::{COUNTERPARTY_NAME, CommerceMlMapping, Mapping};
+use crate::format::{CmlVersion, EnterpriseDataVersion, Field, TextEncoding};
+use crate::lead::Rules;
+use crate::limits::{DEFAULT_MAX_CLIENTS, DEFAULT_MAX_INPUT_BYTES, human_size};
+use crate::settings::{
+    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_EVENT, DEFAULT_FILE_LIMIT, DEFAULT_FORMAT,
+    DEFAULT_GIVE_UP_AFTER, DEFAULT_HEADER_TIMEOUT, DEFAULT_LEASE, DEFAULT_LISTEN,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_POLL_RESCAN, DEFAULT_RESCAN, DEFAULT_SESSION_TIMEOUT,
+    DEFAULT_SITE_PATH, DEFAULT_WEBHOOK_PATH, DEFAULT_WINDOW_DAYS,
+};
+
+/// What marks a key that has no default value: its line shows an example.
+pub const NOT_SET: &str = "not set by default";
+
+/// The config text; `dir` is the exchange folder as `[folders] dir` names it (relative to the
+/// config file's folder, or absolute).
+pub fn config(dir: &Path) -> String {
+    let mut text = Text(String::new());
+    text.comment(
+        "bachata1c configuration. `bachata1c run DIR` (and watch, serve, status, leads) reads it\n\
+         from the exchange folder DIR; elsewhere pass --config FILE. Options given on the command\n\
+         line override this file. An unknown key is an error that names it.\n\
+         \n\
+         Every key is shown at its default, commented out: uncomment a line to change it.\n\
+         A line marked «not set by default» shows an example; unset, the key does what its\n\
+         comment says. Sizes are bytes or a size with a unit: 512K, 16MiB, 1G.\n\
+         Renamed keys still read (deprecated): [serve] header_timeout_secs and\n\
+         body_timeout_secs, now header_timeout_seconds and body_timeout_seconds.",
+    );
+
+    text.section("folders");
+    text.comment(
+        "The exchange folder, relative to this file; the folders below are relative to it.",
+    );
+    text.set("dir", &quoted(&dir.to_string_lossy()));
+    text.at_default(
+        "inbox",
+        &quoted("inbox"),
+        "webhook *.json files arrive here",
+    );
+    text.at_default("outbox", &quoted("outbox"), "1C takes its files from here");
+    text.at_default(
+        "archive",
+        &quoted("archive"),
+        "converted inputs, in dated subfolders",
+    );
+    text.at_default(
+        "failed",
+        &quoted("failed"),
+        "refused inputs, each beside a .reason.txt",
+    );
+    text.at_default("state", &quoted("state"), "the ledger (ledger.sqlite)");
+    text.at_default(
+        "follow_symlinks",
+        "false",
+        "take symbolic links to files (default: refused into failed/)",
+    );
+
+    text.section("output");
+    text.at_default(
+        "format",
+        &quoted(&name(DEFAULT_FORMAT)),
+        "csv (a 1C processing; csv_profile = \"bsp\" for «Загрузка данных из файла»),\n\
+         xml (a 1C processing), commerceml («Обмен с сайтом»), enterprisedata\n\
+         («Выгрузка/загрузка данных EnterpriseData») or xlsx (Excel)",
+    );
+    text.unset(
+        "encoding",
+        &quoted(&name(TextEncoding::Utf8)),
+        "windows-1251 for csv, utf-8 for the others; or windows-1251, utf-8;\n\
+         ignored for xlsx",
+    );
+    text.at_default(
+        "csv_quote",
+        "false",
+        "keep ; \" and line breaks in values, quoted",
+    );
+    text.at_default(
+        "cml_version",
+        &quoted(CmlVersion::default().as_str()),
+        "CommerceML ВерсияСхемы: 2.10 or 2.08",
+    );
+    text.at_default(
+        "enterprisedata_version",
+        &quoted(EnterpriseDataVersion::default().as_str()),
+        "EnterpriseData format version: 1.8, or 1.6 for configurations that do not\n\
+         list 1.8 («Поддерживаемые версии формата»)",
+    );
+    text.at_default(
+        "csv_profile",
+        &quoted(&name(CsvProfile::default())),
+        "plain (every field) or bsp (UTF-8, the columns «Загрузка данных из файла» matches)",
+    );
+    text.at_default(
+        "csv_target",
+        &quoted(&name(CsvTarget::default())),
+        "bsp titles: counterparties, ut11-counterparties, partners or persons",
+    );
+    text.at_default(
+        "event",
+        &quoted(DEFAULT_EVENT),
+        "event name for webhooks that carry none",
+    );
+    text.unset(
+        "commerceml_file",
+        &quoted("orders.xml"),
+        "one file per input. Set, with format = \"commerceml\": one orders file\n\
+         for 1C's exchange through a folder (run, watch, serve --convert)",
+    );
+    text.at_default(
+        "commerceml_window_days",
+        &DEFAULT_WINDOW_DAYS.to_string(),
+        "the days of leads that file holds",
+    );
+
+    let rules = Rules::default();
+    text.section("rules");
+    text.at_default(
+        "require_phone",
+        &rules.require_phone.to_string(),
+        "export only clients with a phone",
+    );
+    text.at_default(
+        "require_valid_phone",
+        &rules.require_valid_phone.to_string(),
+        "... whose phone is a valid number by libphonenumber (region RU)",
+    );
+    text.at_default(
+        "require_email",
+        &rules.require_email.to_string(),
+        "... with an e-mail address",
+    );
+    text.at_default(
+        "allowed_events",
+        &strings(&rules.allowed_events),
+        "only these events, e.g. [\"dialog_completed\"]; empty: all",
+    );
+
+    text.section("limits");
+    text.comment(
+        "The most one input file may hold; a file over a limit is refused with the reason.",
+    );
+    text.at_default(
+        "max_input_size",
+        &size(DEFAULT_MAX_INPUT_BYTES),
+        "larger files are refused before they are read",
+    );
+    text.at_default(
+        "max_clients",
+        &DEFAULT_MAX_CLIENTS.to_string(),
+        "entries of one file's `clients` array",
+    );
+
+    text.section("watch");
+    text.comment(
+        "When an inbox file is complete (run, watch, serve --convert) and how watch looks.",
+    );
+    text.unset(
+        "settle_seconds",
+        "2",
+        "a file is taken once it parses as a whole; set, it must also\n\
+         stay unchanged this long (for writers that pause mid-file)",
+    );
+    text.at_default(
+        "give_up_after_seconds",
+        &DEFAULT_GIVE_UP_AFTER.as_secs().to_string(),
+        "an unparseable file unchanged this long goes to failed/",
+    );
+    text.unset(
+        "rescan_seconds",
+        &DEFAULT_RESCAN.as_secs().to_string(),
+        &format!(
+            "watch scans the inbox at least every {} s, or {} s with poll",
+            DEFAULT_RESCAN.as_secs(),
+            DEFAULT_POLL_RESCAN.as_secs()
+        ),
+    );
+    text.at_default(
+        "poll",
+        "false",
+        "no file-system events (network shares): scan on a timer",
+    );
+    text.at_default(
+        "lease_seconds",
+        &DEFAULT_LEASE.as_secs().to_string(),
+        "a claim not renewed this long (a dead worker's) is taken back",
+    );
+
+    text.section("serve");
+    text.comment("The HTTP endpoint Bachata posts to (`bachata1c serve`).");
+    text.at_default(
+        "listen",
+        &quoted(DEFAULT_LISTEN),
+        "address and port; 0.0.0.0:8443 for all addresses",
+    );
+    text.at_default(
+        "path",
+        &quoted(DEFAULT_WEBHOOK_PATH),
+        "the URL path typed into Bachata's cabinet",
+    );
+    text.at_default(
+        "body_limit",
+        &size(DEFAULT_BODY_LIMIT as u64),
+        "larger bodies are answered 413",
+    );
+    text.unset(
+        "user",
+        &quoted("bachata"),
+        "no Basic Authentication (for a loopback address behind a\n\
+         proxy that checks); set, it needs password_env or password_file",
+    );
+    text.unset(
+        "password_env",
+        &quoted("BACHATA1C_PASSWORD"),
+        "the environment variable that holds the password",
+    );
+    text.unset(
+        "password_file",
+        &quoted("password.txt"),
+        "or a file whose first line is the password (relative to this file)",
+    );
+    text.unset(
+        "tls_cert",
+        &quoted("cert.pem"),
+        "plain HTTP; set with tls_key: HTTPS directly (PEM chain)",
+    );
+    text.unset(
+        "tls_key",
+        &quoted("key.pem"),
+        "the PEM private key for tls_cert",
+    );
+    text.at_default(
+        "header_timeout_seconds",
+        &DEFAULT_HEADER_TIMEOUT.as_secs().to_string(),
+        "request head, TLS handshake, idle keep-alive connections",
+    );
+    text.at_default(
+        "body_timeout_seconds",
+        &DEFAULT_BODY_TIMEOUT.as_secs().to_string(),
+        "the whole body",
+    );
+    text.at_default(
+        "max_connections",
+        &DEFAULT_MAX_CONNECTIONS.to_string(),
+        "open at once (lowered to the file descriptor limit)",
+    );
+
+    text.section("site_exchange");
+    text.comment("1C's «Обмен с сайтом», answered by `serve` (docs/1c-site-exchange.md).");
+    text.at_default("enabled", "true", "false: do not answer 1C");
+    text.at_default(
+        "path",
+        &quoted(DEFAULT_SITE_PATH),
+        "also always /bitrix/admin/1c_exchange.php",
+    );
+    text.unset(
+        "user",
+        &quoted("1c"),
+        "1C logs in with [serve] user and its password",
+    );
+    text.unset(
+        "password_env",
+        &quoted("BACHATA1C_1C_PASSWORD"),
+        "1C's password from this environment variable",
+    );
+    text.unset(
+        "password_file",
+        &quoted("1c-password.txt"),
+        "or from this file (relative to this file)",
+    );
+    text.at_default(
+        "file_limit",
+        &size(DEFAULT_FILE_LIMIT as u64),
+        "largest query answer, and the parts 1C uploads in",
+    );
+    text.at_default(
+        "session_minutes",
+        &(DEFAULT_SESSION_TIMEOUT.as_secs() / 60).to_string(),
+        "an idle session ends; 1C logs in again",
+    );
+
+    let mapping = Mapping::default();
+    text.section("mapping");
+    text.comment("What the dealer's 1C needs written (every format).");
+    text.at_default(
+        "source",
+        &quoted(&mapping.source),
+        "where leads come from, in comments and requisites",
+    );
+    text.at_default(
+        "currency",
+        &quoted(&mapping.currency.0),
+        "three letters, as 1C knows the currency (RUB, or руб)",
+    );
+    text.at_default(
+        "counterparty_name",
+        &quoted(COUNTERPARTY_NAME),
+        "1C's counterparty: {name}, {phone}, {email}, {client_id}",
+    );
+
+    text.section("mapping.csv");
+    let every_field: Vec<String> = Field::ALL.iter().map(|f| f.key().to_string()).collect();
+    text.unset(
+        "columns",
+        &strings(&every_field),
+        "every field in this order (with csv_profile = \"bsp\", the\n\
+         target's); also counterparty and customData.KEY",
+    );
+    text.unset(
+        "titles",
+        "{ phone = \"Мобильный телефон\" }",
+        "each column under its standard title",
+    );
+
+    let commerceml = CommerceMlMapping::default();
+    text.section("mapping.commerceml");
+    text.at_default(
+        "operation",
+        &quoted(&commerceml.operation.0),
+        "ХозОперация of each order",
+    );
+    text.unset(
+        "custom_data",
+        &strings(&["VIN".to_string()]),
+        "every customData key becomes a requisite",
+    );
+    text.unset(
+        "titles",
+        "{ VIN = \"VIN автомобиля\" }",
+        "requisites named as the customData keys",
+    );
+
+    text.section("mapping.enterprisedata");
+    text.unset(
+        "organisation",
+        &quoted("ООО «Автодилер»"),
+        "leads become counterparties only; set: also a\n\
+         Документ.ЗаказКлиента of this organisation, as named in 1C",
+    );
+    text.unset(
+        "organisation_inn",
+        &quoted("7701234567"),
+        "the organisation's ИНН (10 or 12 digits)",
+    );
+    text.unset(
+        "currency_code",
+        &quoted("643"),
+        "the numeric code of the currency, known for RUB, USD, EUR…",
+    );
+    text.at_default(
+        "custom_data",
+        "[]",
+        "customData keys written as ДополнительныеРеквизиты (1C refuses\n\
+         one it does not have); all of customData is in ДополнительнаяИнформация",
+    );
+    text.unset(
+        "titles",
+        "{ VIN = \"VIN автомобиля\" }",
+        "requisites named as the customData keys",
+    );
+    text.0
+}
+
+/// The config text being written, a line at a time.
+struct Text(String);
+
+/// Where the comment after a key's value starts, so that the comments line up.
+const COMMENT_COLUMN: usize = 34;
+
+impl Text {
+    fn comment(&mut self, text: &str) {
+        for line in text.lines() {
+            let _ = match line {
+                "" => writeln!(self.0, "#"),
+                line => writeln!(self.0, "# {line}"),
+            };
+        }
+    }
+
+    fn section(&mut self, name: &str) {
+        let _ = writeln!(self.0, "\n[{name}]");
+    }
+
+    /// A key set in the file (not commented out).
+    fn set(&mut self, key: &str, value: &str) {
+        let _ = writeln!(self.0, "{key} = {value}");
+    }
+
+    /// A key at its default, commented out.
+    fn at_default(&mut self, key: &str, value: &str, what: &str) {
+        self.line(&format!("# {key} = {value}"), what);
+    }
+
+    /// A key without a default value: an example, and what happens unset.
+    fn unset(&mut self, key: &str, example: &str, unset: &str) {
+        self.line(
+            &format!("# {key} = {example}"),
+            &format!("{NOT_SET}: {unset}"),
+        );
+    }
+
+    /// `setting` with `what` beside it, wrapped to lines under it in the same column.
+    fn line(&mut self, setting: &str, what: &str) {
+        let width = setting.chars().count();
+        let pad = COMMENT_COLUMN.saturating_sub(width).max(2);
+        let room = LINE_WIDTH.saturating_sub(COMMENT_COLUMN.max(width + 2) + 2);
+        let mut lines = wrapped(what, room.max(30)).into_iter();
+        let _ = writeln!(
+            self.0,
+            "{setting}{:pad$}# {}",
+            "",
+            lines.next().unwrap_or_default()
+        );
+        for more in lines {
+            let _ = writeln!(self.0, "#{:pad$}# {more}", "", pad = COMMENT_COLUMN - 1);
+        }
+    }
+}
+
+/// The widest a comment line is made.
+const LINE_WIDTH: usize = 100;
+
+/// `text` as lines of at most `width` characters, broken between words.
+fn wrapped(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let line = lines.last_mut().expect("one line at least");
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
+}
+
+/// A value's name as the command line and the config file spell it.
+fn name(value: impl ValueEnum) -> String {
+    value
+        .to_possible_value()
+        .map(|possible| possible.get_name().to_string())
+        .unwrap_or_default()
+}
+
+fn quoted(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
+}
+
+fn strings(items: &[String]) -> String {
+    toml::Value::Array(items.iter().cloned().map(toml::Value::String).collect()).to_string()
+}
+
+/// A size as the config reads it back: `"16MiB"`, or the bytes when not a whole unit.
+fn size(bytes: u64) -> String {
+    let human = human_size(bytes);
+    if human.contains('(') {
+        bytes.to_string()
+    } else {
+        quoted(&human.replace(' ', ""))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use clap::Parser;
+
+    use super::{NOT_SET, config};
+    use crate::cli::{Cli, Command};
+    use crate::config::Config;
+    use crate::settings;
+
+    /// The keys of one table of the config file as serde knows them: an unknown key is refused
+    /// with the list of the keys the table has. `None` when `table` is not a table of keys.
+    fn keys_of(table: &str) -> Option<Vec<String>> {
+        let text = match table {
+            "" => "zzz_unknown = 1\n".to_string(),
+            table => format!("[{table}]\nzzz_unknown = 1\n"),
+        };
+        let err = Config::parse(&text).unwrap_err();
+        let (_, expected) = err.split_once("unknown field `zzz_unknown`, expected")?;
+        let keys = expected
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect();
+        Some(keys)
+    }
+
+    /// Every (table, key) the config file accepts, from the serde structs themselves.
+    fn accepted_keys() -> BTreeSet<(String, String)> {
+        let mut found = BTreeSet::new();
+        let mut tables = vec![String::new()];
+        while let Some(table) = tables.pop() {
+            for key in keys_of(&table).expect("a table") {
+                let path = if table.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{table}.{key}")
+                };
+                match keys_of(&path) {
+                    Some(_) => tables.push(path),
+                    None => {
+                        found.insert((table.clone(), key));
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// The keys of a config text with their tables, commented out or not, and whether each is
+    /// marked as having no default.
+    fn written_keys(text: &str) -> Vec<(String, String, bool)> {
+        let mut table = String::new();
+        let mut keys = Vec::new();
+        for line in text.lines() {
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                table = name.to_string();
+                continue;
+            }
+            let setting = line.strip_prefix("# ").unwrap_or(line);
+            if let Some((key, _)) = setting.split_once(" = ")
+                && key.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            {
+                keys.push((table.clone(), key.to_string(), line.contains(NOT_SET)));
+            }
+        }
+        keys
+    }
+
+    /// The text with the key lines uncommented: all of them, or only those at their default.
+    fn uncommented(text: &str, examples_too: bool) -> String {
+        text.lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(setting)
+                    if setting.contains(" = ")
+                        && setting.starts_with(|c: char| c.is_ascii_lowercase())
+                        && (examples_too || !line.contains(NOT_SET)) =>
+                {
+                    setting.split("  #").next().unwrap_or(setting).to_string()
+                }
+                _ => line.to_string(),
+            })
+            .map(|line| line + "\n")
+            .collect()
+    }
+
+    #[test]
+    fn every_key_the_config_accepts_is_in_the_template_once_and_no_other() {
+        let text = config(Path::new("."));
+        let mut accepted = accepted_keys();
+        assert!(accepted.len() >= 60, "{accepted:?}");
+        // Old names, still read, are named once in the header, not offered as keys.
+        for old in ["header_timeout_secs", "body_timeout_secs"] {
+            assert!(
+                accepted.remove(&("serve".to_string(), old.to_string())),
+                "{old}"
+            );
+            assert!(text.contains(old), "{old} is not said to be deprecated");
+        }
+        let written = written_keys(&text);
+        let mut seen = BTreeSet::new();
+        for (table, key, _) in &written {
+            assert!(
+                seen.insert((table.clone(), key.clone())),
+                "[{table}] {key} twice"
+            );
+        }
+        let missing: Vec<_> = accepted.difference(&seen).collect();
+        let unknown: Vec<_> = seen.difference(&accepted).collect();
+        assert!(missing.is_empty(), "not in the template: {missing:?}");
+        assert!(unknown.is_empty(), "not config keys: {unknown:?}");
+        // Every line, examples too, uncommented is a valid config.
+        Config::parse(&uncommented(&text, true)).unwrap();
+    }
+
+    /// The settings of `command` run in `dir` as their Debug text.
+    fn settings_of(args: &[&str]) -> String {
+        let cli =
+            Cli::try_parse_from(std::iter::once("bachata1c").chain(args.iter().copied())).unwrap();
+        match cli.command {
+            Command::Run(args) => format!("{:?}", settings::run(&args).unwrap()),
+            Command::Watch(args) => format!("{:?}", settings::watch(&args).unwrap()),
+            Command::Serve(args) => format!("{:?}", settings::serve(&args).unwrap()),
+            Command::Convert(args) => format!("{:?}", settings::convert(&args).unwrap()),
+            Command::Status(args) => format!("{:?}", settings::status(&args).unwrap()),
+            Command::Leads(args) => format!("{:?}", settings::leads(&args).unwrap()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_defaults_uncommented_set_exactly_what_no_config_does() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("ex");
+        std::fs::create_dir_all(&dir).unwrap();
+        let dir_text = dir.to_str().unwrap();
+        let path = dir.join("bachata1c.toml");
+        let path_text = path.to_str().unwrap();
+        let defaults = uncommented(&config(Path::new(".")), false);
+        for (table, key, unset) in written_keys(&defaults) {
+            assert!(
+                unset || defaults.contains(&format!("\n{key} = ")),
+                "[{table}] {key} is left commented out"
+            );
+        }
+        let commands: [&[&str]; 8] = [
+            &["run", dir_text],
+            &["watch", dir_text],
+            &["watch", dir_text, "--poll"],
+            &["serve", dir_text, "--convert"],
+            &["status", dir_text],
+            &["leads", dir_text],
+            &["convert", "in", "--out", "out", "--config", path_text],
+            &[
+                "convert",
+                "in",
+                "--out",
+                "out",
+                "--config",
+                path_text,
+                "--csv-profile",
+                "bsp",
+            ],
+        ];
+        for args in commands {
+            std::fs::write(&path, &defaults).unwrap();
+            let with_defaults = settings_of(args);
+            let without = match args[0] {
+                // convert reads a config only when named: an empty one is none.
+                "convert" => {
+                    std::fs::write(&path, "").unwrap();
+                    settings_of(args)
+                }
+                _ => {
+                    std::fs::remove_file(&path).unwrap();
+                    settings_of(args)
+                }
+            };
+            assert_eq!(with_defaults, without, "{args:?}");
+        }
+    }
+}
