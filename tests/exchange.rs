@@ -325,6 +325,49 @@ fn the_log_file_gets_a_line_per_file_and_quiet_keeps_stderr_short() {
     );
 }
 
+/// Whether a log line starts with its time, `2026-11-27 10:15:03 `.
+fn timestamped(line: &str) -> bool {
+    let shape = "0000-00-00 00:00:00 ";
+    line.len() > shape.len()
+        && line
+            .chars()
+            .zip(shape.chars())
+            .all(|(c, s)| if s == '0' { c.is_ascii_digit() } else { c == s })
+}
+
+/// Issue 14 (item 3): `run --quiet` from cron once a minute wrote a summary of nothing every
+/// time, and the cron example logged without `--log-file`, so no line had a time.
+#[test]
+fn a_quiet_run_over_an_idle_inbox_says_nothing_and_its_log_lines_have_times() {
+    let wd = Workdir::new();
+    fs::create_dir_all(wd.join("inbox")).unwrap();
+    let quiet = run_args(&["--quiet", "--log-file", "run.log"]);
+    let (code, stderr) = run(&mut wd.bachata1c(&quiet));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "", "an idle quiet run is silent");
+    let (code, stderr) = run(&mut wd.bachata1c(&quiet));
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(String::from_utf8(wd.read("run.log")).unwrap(), "");
+    // Without --quiet the summary of an idle pass is still shown.
+    let (_, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert!(stderr.contains("0 files taken"), "{stderr}");
+
+    wd.write("inbox/a.json", webhook(&[("q1", "+79160000001")]));
+    let (code, stderr) = run(&mut wd.bachata1c(&quiet));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "the summary:\n{stderr}");
+    assert!(stderr.contains("1 file taken: 1 converted"), "{stderr}");
+    // A config broken later is in the log too, with its time: cron's stderr goes nowhere.
+    wd.write("bachata1c.toml", "[watch]\nsettle_secnds = 1\n");
+    let (code, _) = run(&mut wd.bachata1c(&["run", "--dir", ".", "-q", "--log-file", "run.log"]));
+    assert_eq!(code, 2);
+    let log = String::from_utf8(wd.read("run.log")).unwrap();
+    assert_eq!(log.lines().count(), 2, "{log}");
+    assert!(log.lines().all(timestamped), "{log}");
+    assert!(log.contains("1 file taken: 1 converted"), "{log}");
+    assert!(log.contains("settle_secnds"), "{log}");
+}
+
 #[test]
 fn a_done_marker_follows_the_outputs() {
     let wd = Workdir::new();

@@ -4,16 +4,20 @@
 //! problems and the summary always, a line per file normally, details with `-v`. A progress
 //! bar, when one is shown, is hidden while a line is printed. No line ever panics or carries a
 //! raw control character.
+//!
+//! The log file is opened by its path for every line, so that logrotate may move it away while
+//! `watch` or `serve` runs (the next line starts a new file) and Windows may delete it.
 
 pub mod tally;
 
 pub use tally::{Tally, plural};
 
 use std::fmt::Display;
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -101,31 +105,29 @@ pub enum Level {
 
 pub struct Log {
     level: Level,
-    file: Option<Mutex<File>>,
+    /// `--log-file`; the lock keeps two threads' lines whole.
+    file: Option<Mutex<PathBuf>>,
     bar: Mutex<Option<ProgressBar>>,
+    /// Problem lines so far: a quiet run that had none and took nothing says nothing.
+    problems: AtomicUsize,
 }
 
 impl Log {
-    /// Lines up to `level` on stderr, and in `file` too when given.
+    /// Lines up to `level` on stderr, and in `file` too when given. The file is opened once
+    /// here, so that a path that cannot be written is an error at the start, not lost lines.
     pub fn open(level: Level, file: Option<&Path>) -> files::Result<Log> {
-        let file = match file {
-            Some(path) => Some(Mutex::new(
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .map_err(|source| files::Error {
-                        action: "open the log file",
-                        path: path.to_path_buf(),
-                        source,
-                    })?,
-            )),
-            None => None,
-        };
+        if let Some(path) = file {
+            append_to(path).map_err(|source| files::Error {
+                action: "open the log file",
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
         Ok(Log {
             level,
-            file,
+            file: file.map(|path| Mutex::new(path.to_path_buf())),
             bar: Mutex::new(None),
+            problems: AtomicUsize::new(0),
         })
     }
 
@@ -135,7 +137,13 @@ impl Log {
             level: Level::File,
             file: None,
             bar: Mutex::new(None),
+            problems: AtomicUsize::new(0),
         }
+    }
+
+    /// How many problem lines were told so far.
+    pub fn problems(&self) -> usize {
+        self.problems.load(Ordering::Relaxed)
     }
 
     /// Whether lines of `level` are shown at all (to skip building them).
@@ -174,6 +182,9 @@ impl Log {
     }
 
     fn emit(&self, level: Level, line: std::fmt::Arguments) {
+        if level == Level::Problem {
+            self.problems.fetch_add(1, Ordering::Relaxed);
+        }
         if !self.shows(level) {
             return;
         }
@@ -183,17 +194,42 @@ impl Log {
             None => crate::say!("{line}"),
         }
         if let Some(file) = &self.file
-            && let Ok(mut file) = file.lock()
+            && let Ok(path) = file.lock()
         {
             let time = chrono::Local::now().format("%Y-%m-%d %H:%M:%S");
-            // A log line that cannot be written must not stop the conversion.
-            let _ = writeln!(file, "{time} {}", escape_controls(&line));
+            // A log line that cannot be written must not stop the conversion; it is on stderr.
+            let _ = append_to(&path)
+                .and_then(|mut file| writeln!(file, "{time} {}", escape_controls(&line)));
         }
     }
 }
 
+/// The log file opened for appending, created if missing (or moved away by logrotate).
+fn append_to(path: &Path) -> std::io::Result<std::fs::File> {
+    OpenOptions::new().create(true).append(true).open(path)
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_file_moved_away_is_started_anew_at_its_path() {
+        // logrotate without copytruncate: it renames the file while `watch` runs.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bachata1c.log");
+        let log = Log::open(Level::File, Some(&path)).unwrap();
+        log.note(Level::File, "before");
+        std::fs::rename(&path, dir.path().join("bachata1c.log.1")).unwrap();
+        log.note(Level::Problem, "after");
+        let old = std::fs::read_to_string(dir.path().join("bachata1c.log.1")).unwrap();
+        let new = std::fs::read_to_string(&path).unwrap();
+        assert!(old.ends_with(" bachata1c: before\n"), "{old}");
+        assert!(new.ends_with(" bachata1c: after\n"), "{new}");
+        assert_eq!(new.lines().count(), 1, "{new}");
+        assert_eq!(log.problems(), 1);
+    }
+
     #[test]
     fn control_characters_are_shown_escaped_and_the_rest_as_it_is() {
         assert_eq!(

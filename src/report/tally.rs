@@ -56,6 +56,11 @@ impl Tally {
         self.converted + self.refused + self.duplicates
     }
 
+    /// No file taken and none left waiting: a pass over an idle inbox.
+    pub fn nothing_happened(&self) -> bool {
+        self.taken() == 0 && self.waiting == 0
+    }
+
     pub fn skipped_total(&self) -> usize {
         self.skipped.values().sum()
     }
