@@ -8,8 +8,10 @@
 //! The log file is opened by its path for every line, so that logrotate may move it away while
 //! `watch` or `serve` runs (the next line starts a new file) and Windows may delete it.
 
+pub mod progress;
 pub mod tally;
 
+pub use progress::progress_bar;
 pub use tally::{Tally, plural};
 
 use std::fmt::Display;
@@ -19,7 +21,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
+
+use progress::Progress;
 
 use crate::files;
 
@@ -37,20 +41,6 @@ macro_rules! show {
     ($($arg:tt)*) => {
         $crate::report::stdout(format_args!($($arg)*))
     };
-}
-
-/// A progress bar for `files` files when stderr is a terminal and they are many; none when
-/// the output goes to a log or a pipe.
-pub fn progress_bar(files: usize) -> Option<ProgressBar> {
-    const FROM: usize = 50;
-    if files < FROM || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        return None;
-    }
-    let bar = ProgressBar::new(files as u64);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} files {eta}") {
-        bar.set_style(style);
-    }
-    Some(bar)
 }
 
 /// Writes one line to stdout. When the reader has gone (`bachata1c status | head -1`), nobody
@@ -107,7 +97,7 @@ pub struct Log {
     level: Level,
     /// `--log-file`; the lock keeps two threads' lines whole.
     file: Option<Mutex<PathBuf>>,
-    bar: Mutex<Option<ProgressBar>>,
+    bar: Mutex<Option<Progress>>,
     /// Problem lines so far: a quiet run that had none and took nothing says nothing.
     problems: AtomicUsize,
 }
@@ -154,17 +144,17 @@ impl Log {
     pub fn set_bar(&self, bar: Option<ProgressBar>) {
         if let Ok(mut slot) = self.bar.lock() {
             if let Some(old) = slot.take() {
-                old.finish_and_clear();
+                old.bar.finish_and_clear();
             }
-            *slot = bar;
+            *slot = bar.map(Progress::new);
         }
     }
 
     pub fn tick(&self) {
-        if let Ok(slot) = self.bar.lock()
-            && let Some(bar) = slot.as_ref()
+        if let Ok(mut slot) = self.bar.lock()
+            && let Some(progress) = slot.as_mut()
         {
-            bar.inc(1);
+            progress.tick();
         }
     }
 
@@ -190,7 +180,7 @@ impl Log {
         }
         let line = line.to_string();
         match self.bar.lock().ok().as_ref().and_then(|slot| slot.as_ref()) {
-            Some(bar) => bar.suspend(|| crate::say!("{line}")),
+            Some(progress) => progress.bar.suspend(|| crate::say!("{line}")),
             None => crate::say!("{line}"),
         }
         if let Some(file) = &self.file
