@@ -481,6 +481,49 @@ fn retry_takes_names_from_failed_only() {
     assert!(stderr.contains("no ledger yet"), "{stderr}");
 }
 
+/// Issue 14 (item 5): `retry webhook-….json.reason.txt` moved the reason file into the inbox,
+/// left the JSON in failed/ and exited 0.
+#[test]
+fn retry_of_a_reason_file_retries_its_input_and_a_name_not_in_failed_is_an_error() {
+    let wd = Workdir::new();
+    let hook = "webhook-20261127T101503.123Z-000042-9f3a1c2b.json";
+    wd.write(
+        &format!("failed/{hook}"),
+        webhook(&[("z1", "+79160000001")]),
+    );
+    wd.write(&format!("failed/{hook}.reason.txt"), "refused: why\r\n");
+    wd.write("failed/other.json", "{");
+    wd.write("failed/other.json.reason.txt", "refused: why\r\n");
+    let (code, stderr) =
+        run(&mut wd.bachata1c(&["retry", "--dir", ".", &format!("{hook}.reason.txt")]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(wd.list("inbox"), vec![hook.to_string()]);
+    assert_eq!(
+        wd.list("failed"),
+        vec!["other.json", "other.json.reason.txt"]
+    );
+    // Not (or no longer) in failed/: an error naming it, and nothing moves.
+    for name in [hook.to_string(), "gone.json.reason.txt".to_string()] {
+        let (code, stderr) = run(&mut wd.bachata1c(&["retry", "--dir", ".", &name]));
+        assert_eq!(code, 1, "{name}: {stderr}");
+        let input = name.trim_end_matches(".reason.txt");
+        assert!(
+            stderr.contains(&format!("failed/{input}: not in failed/")),
+            "{stderr}"
+        );
+    }
+    assert_eq!(wd.list("inbox"), vec![hook.to_string()]);
+    // No names: every input in failed/, never a reason file.
+    let (code, stderr) = run(&mut wd.bachata1c(&["retry", "--dir", "."]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("1 file(s) moved back"), "{stderr}");
+    assert_eq!(
+        wd.list("inbox"),
+        vec!["other.json".to_string(), hook.to_string()]
+    );
+    assert!(wd.list("failed").is_empty(), "{:?}", wd.list("failed"));
+}
+
 #[test]
 fn a_full_disk_leaves_the_input_in_the_inbox() {
     // Root (CI) ignores permissions and cannot be given a small disk without mounting one, so

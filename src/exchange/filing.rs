@@ -26,6 +26,19 @@ pub fn archive(input: &Path, folders: &Folders, name: &str) -> files::Result<Pat
     folders::move_into(input, &day, name).map_err(err("move to the archive", input))
 }
 
+/// What follows a refused input's name in the name of its reason file.
+const REASON: &str = ".reason.txt";
+
+/// `hook.json` → `hook.json.reason.txt`, the reason file beside it in failed/.
+pub fn reason_name(input: &str) -> String {
+    format!("{input}{REASON}")
+}
+
+/// The input a name in failed/ stands for: its own, or for a reason file, the input beside it.
+pub fn input_of(name: &str) -> &str {
+    name.strip_suffix(REASON).unwrap_or(name)
+}
+
 /// Moves a refused input to `failed/` with `<name>.reason.txt` beside it.
 pub fn fail(input: &Path, folders: &Folders, name: &str, reason: &str) -> files::Result<PathBuf> {
     let target = folders::free_name(&folders.failed, name);
@@ -33,7 +46,7 @@ pub fn fail(input: &Path, folders: &Folders, name: &str, reason: &str) -> files:
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| name.to_string());
-    let reason_path = folders.failed.join(format!("{target_name}.reason.txt"));
+    let reason_path = folders.failed.join(reason_name(&target_name));
     let text = format!(
         "{name}: refused {}\r\n{reason}\r\n",
         chrono::Local::now().format("%Y-%m-%d %H:%M:%S")
