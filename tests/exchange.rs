@@ -174,6 +174,88 @@ fn only_json_names_are_taken() {
     assert_eq!(wd.list("inbox").len(), 8, "{:?}", wd.list("inbox"));
 }
 
+/// Issue 14 (item 9): Notepad's `hook.json.txt` sat in the inbox forever without a word, even
+/// with `-v`. It is named, with the rename that gets it taken, and left there: the inbox may
+/// hold other tools' files. Writers' temporary files and hidden files stay unmentioned.
+#[test]
+fn files_left_for_their_name_are_named_with_the_rename_that_takes_them() {
+    let wd = Workdir::new();
+    let body = webhook(&[("n1", "+79160000001")]);
+    let silent = [
+        ".webhook-20261127T101503.123Z-000001-9f3a1c2b.json.42.tmp",
+        "incoming.json.tmp",
+        "~lock.json",
+        "a.part",
+    ];
+    for name in silent.iter().chain(&["hook.json.txt", "notes"]) {
+        wd.write(&format!("inbox/{name}"), &body);
+    }
+    fs::create_dir_all(wd.join("inbox/old")).unwrap();
+    for _ in 0..2 {
+        let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stderr.contains(
+                "inbox/hook.json.txt: not a .json file, left in the inbox (rename it to \
+                 hook.json to convert it)\n"
+            ),
+            "{stderr}"
+        );
+        assert!(stderr.contains("inbox/notes: not a .json file"), "{stderr}");
+        for name in silent.iter().chain(&["old"]) {
+            assert!(!stderr.contains(name), "{name} mentioned:\n{stderr}");
+        }
+    }
+    assert!(archived(&wd).is_empty());
+    assert_eq!(wd.list("inbox").len(), 8, "{:?}", wd.list("inbox"));
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&["-q"])));
+    assert_eq!(
+        (code, stderr.as_str()),
+        (0, ""),
+        "said only at the normal level"
+    );
+}
+
+/// Issue 14 (item 10): a broken file showed only as «1 file not complete yet» for the 120 s it
+/// waits. One unchanged for a while is named with its error and when it will be refused; one
+/// written moments ago (a writer may still be at it) only with `-v`.
+#[test]
+fn a_broken_file_is_named_with_its_error_and_when_it_will_be_refused() {
+    let wd = Workdir::new();
+    let broken = wd.write("inbox/broken.json", "{\"clients\": [ {\"phone\": ");
+    let half_a_minute_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(30);
+    fs::File::options()
+        .write(true)
+        .open(&broken)
+        .unwrap()
+        .set_modified(half_a_minute_ago)
+        .unwrap();
+    wd.write("inbox/fresh.json", "{\"clients\": [");
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 0, "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("inbox/broken.json: "))
+        .unwrap_or_else(|| panic!("broken.json not named:\n{stderr}"));
+    assert!(line.contains("not complete yet? truncated JSON"), "{line}");
+    let (_, after) = line
+        .split_once(", will be moved to failed/ in ")
+        .unwrap_or_else(|| panic!("{line}"));
+    let seconds: u64 = after
+        .strip_suffix(" s if it does not change")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!((1..=90).contains(&seconds), "{line}");
+    assert!(!stderr.contains("fresh.json"), "{stderr}");
+    assert!(stderr.contains("2 files not complete yet"), "{stderr}");
+    let (_, stderr) = run(&mut wd.bachata1c(&run_args(&["-v"])));
+    assert!(
+        stderr.contains("inbox/fresh.json: not complete yet? "),
+        "{stderr}"
+    );
+    assert!(wd.list("failed").is_empty());
+}
+
 #[test]
 fn a_duplicate_under_a_new_name_is_converted_once() {
     // Bachata retries a webhook it got no answer for: the same body saved under a new name.

@@ -60,6 +60,37 @@ pub fn is_webhook_name(name: &str) -> bool {
         && lower.len() > ".json".len()
 }
 
+/// Names that are never webhooks and never worth a word: hidden files (ours, editors', the
+/// receivers' `.webhook-*.tmp`), `~*` (Office's locks) and the names writers use while writing.
+pub fn is_temporary_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    name.starts_with('.')
+        || name.starts_with('~')
+        || [".tmp", ".part", ".partial"]
+            .iter()
+            .any(|ext| lower.ends_with(ext))
+}
+
+/// A name that is not taken but is said: a webhook saved under another extension (Notepad's
+/// `hook.json.txt`), or another tool's file. It is left in the inbox.
+pub fn is_foreign_name(name: &str) -> bool {
+    !is_webhook_name(name) && !is_temporary_name(name)
+}
+
+/// The name a file left for its name would be taken under: `hook.json.txt` → `hook.json`,
+/// `hook.txt` → `hook.json`.
+pub fn webhook_name_for(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    if let Some(at) = lower.rfind(".json").filter(|&at| at > 0) {
+        return name[..at + ".json".len()].to_string();
+    }
+    let stem = match name.rfind('.') {
+        Some(dot) if dot > 0 => &name[..dot],
+        _ => name,
+    };
+    format!("{stem}.json")
+}
+
 /// How many entries of `dir` have a webhook's name (also those whose name is not UTF-8,
 /// which the next scan renames); 0 when it cannot be listed.
 pub fn count_webhooks(dir: &Path) -> usize {
@@ -149,6 +180,27 @@ mod tests {
         ] {
             assert!(!is_webhook_name(name), "{name}");
         }
+    }
+
+    #[test]
+    fn names_left_in_the_inbox_are_temporary_or_foreign() {
+        for name in [
+            ".webhook-1.json.42.tmp",
+            "~$hook.json",
+            "a.json.tmp",
+            "a.PART",
+            "b.partial",
+        ] {
+            assert!(is_temporary_name(name) && !is_foreign_name(name), "{name}");
+        }
+        for name in ["hook.json.txt", "hook.txt", "README", "hook.json.bak"] {
+            assert!(is_foreign_name(name), "{name}");
+        }
+        assert!(!is_foreign_name("hook.json"));
+        assert_eq!(webhook_name_for("hook.json.txt"), "hook.json");
+        assert_eq!(webhook_name_for("Hook.JSON.txt"), "Hook.JSON");
+        assert_eq!(webhook_name_for("hook.txt"), "hook.json");
+        assert_eq!(webhook_name_for("hook"), "hook.json");
     }
 
     #[cfg(unix)]
