@@ -104,6 +104,34 @@ pub fn count_webhooks(dir: &Path) -> usize {
         .unwrap_or(0)
 }
 
+/// The regular files of the inbox left there for their name (see [`is_foreign_name`]), sorted.
+pub fn foreign_files(inbox: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(inbox)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|kind| kind.is_file()))
+        .map(|e| escaped_name(&e.file_name()))
+        .filter(|name| is_foreign_name(name))
+        .collect();
+    names.sort();
+    names
+}
+
+/// How many files of the outbox 1C has not taken away yet: all but the hidden ones (the
+/// staging folder, files being written).
+pub fn count_outputs(outbox: &Path) -> usize {
+    std::fs::read_dir(outbox)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|kind| kind.is_file()))
+                .filter(|e| !is_temporary_name(&escaped_name(&e.file_name())))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
 /// A file name that is not valid UTF-8 as text: each byte that is not part of a UTF-8
 /// character as `%XX` (on Windows, each lone UTF-16 surrogate as `%uXXXX`). `bad\xff.json`
 /// becomes `bad%FF.json`.
