@@ -206,8 +206,51 @@ fn the_cron_line_has_five_valid_time_fields_a_user_and_a_valid_command() {
     // /etc/cron.d lines name the user after the time.
     assert_eq!(fields[5], "bachata1c");
     let command = jobs[0].splitn(7, char::is_whitespace).nth(6).unwrap();
-    let command = command.split(">>").next().unwrap();
-    assert_command_line("bachata1c.cron", &bachata1c_args(&split_words(command)));
+    // The shell's redirections (`2>/dev/null`, `>>log`) are not the program's arguments.
+    let words: Vec<String> = split_words(command)
+        .into_iter()
+        .take_while(|w| !w.contains('>'))
+        .collect();
+    assert_command_line("bachata1c.cron", &bachata1c_args(&words));
+}
+
+/// The cron line as the README shows it (in both languages) is the one in deploy/, and it logs
+/// with times (`--log-file`) to a file the logrotate example rotates.
+#[test]
+fn the_cron_line_logs_with_times_where_logrotate_rotates() {
+    let (_, cron) = deploy("linux/bachata1c.cron");
+    let line = cron
+        .lines()
+        .find(|l| l.starts_with("* "))
+        .expect("the job line");
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let shown: Vec<&str> = readme.lines().filter(|l| l.starts_with("* * ")).collect();
+    assert_eq!(
+        shown,
+        [line, line],
+        "README's cron lines differ from deploy/"
+    );
+    let words = split_words(line);
+    assert!(words.iter().any(|w| w == "--quiet"), "{line}");
+    let at = words
+        .iter()
+        .position(|w| w == "--log-file")
+        .expect("--log-file");
+    let log = std::path::Path::new(&words[at + 1]);
+    let (_, logrotate) = deploy("logrotate/bachata1c");
+    let pattern = logrotate
+        .lines()
+        .find(|l| l.starts_with('/'))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("a path pattern");
+    let (folder, glob) = pattern.rsplit_once('/').unwrap();
+    assert_eq!(log.parent().unwrap().to_str(), Some(folder), "{pattern}");
+    let suffix = glob.strip_prefix('*').expect("a `*.ext` pattern");
+    assert!(log.to_str().unwrap().ends_with(suffix), "{pattern}");
+    // bachata1c reopens its log by name for every line: copytruncate would only lose lines.
+    assert!(!logrotate.contains("\n    copytruncate"), "{logrotate}");
 }
 
 #[test]

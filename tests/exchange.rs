@@ -62,11 +62,25 @@ fn run_converts_archives_refuses_and_reports() {
     let status = wd.bachata1c(&["status", "--dir", "."]).output().unwrap();
     let text = String::from_utf8(status.stdout).unwrap();
     assert!(status.status.success());
-    assert!(text.contains("converted:  3"), "{text}");
-    assert!(text.contains("empty:      1"), "{text}");
-    assert!(text.contains("refused:    1"), "{text}");
-    assert!(text.contains("clients:    4 exported, 3 skipped"), "{text}");
-    assert!(text.contains("truncated.json: truncated JSON"), "{text}");
+    // After one run, all runs are that run: status says it in the run's own words.
+    let summary = stderr.lines().last().unwrap();
+    assert!(
+        summary.contains("5 files taken: 4 converted (1 without qualifying clients), 1 refused"),
+        "{summary}"
+    );
+    assert!(
+        text.contains(&format!(
+            "\nall runs:   {}\n",
+            summary.trim_start_matches("bachata1c: ")
+        )),
+        "{text}"
+    );
+    assert!(text.contains("failed/:    1 refused input"), "{text}");
+    assert!(text.contains("  truncated.json: truncated JSON"), "{text}");
+    assert!(
+        text.contains("outbox:     3 files waiting for 1C"),
+        "{text}"
+    );
 
     // Fixed by hand, then retried: it is converted and leaves failed/.
     wd.write(
@@ -172,6 +186,88 @@ fn only_json_names_are_taken() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(archived(&wd), vec!["real.JSON"]);
     assert_eq!(wd.list("inbox").len(), 8, "{:?}", wd.list("inbox"));
+}
+
+/// Issue 14 (item 9): Notepad's `hook.json.txt` sat in the inbox forever without a word, even
+/// with `-v`. It is named, with the rename that gets it taken, and left there: the inbox may
+/// hold other tools' files. Writers' temporary files and hidden files stay unmentioned.
+#[test]
+fn files_left_for_their_name_are_named_with_the_rename_that_takes_them() {
+    let wd = Workdir::new();
+    let body = webhook(&[("n1", "+79160000001")]);
+    let silent = [
+        ".webhook-20261127T101503.123Z-000001-9f3a1c2b.json.42.tmp",
+        "incoming.json.tmp",
+        "~lock.json",
+        "a.part",
+    ];
+    for name in silent.iter().chain(&["hook.json.txt", "notes"]) {
+        wd.write(&format!("inbox/{name}"), &body);
+    }
+    fs::create_dir_all(wd.join("inbox/old")).unwrap();
+    for _ in 0..2 {
+        let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stderr.contains(
+                "inbox/hook.json.txt: not a .json file, left in the inbox (rename it to \
+                 hook.json to convert it)\n"
+            ),
+            "{stderr}"
+        );
+        assert!(stderr.contains("inbox/notes: not a .json file"), "{stderr}");
+        for name in silent.iter().chain(&["old"]) {
+            assert!(!stderr.contains(name), "{name} mentioned:\n{stderr}");
+        }
+    }
+    assert!(archived(&wd).is_empty());
+    assert_eq!(wd.list("inbox").len(), 8, "{:?}", wd.list("inbox"));
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&["-q"])));
+    assert_eq!(
+        (code, stderr.as_str()),
+        (0, ""),
+        "said only at the normal level"
+    );
+}
+
+/// Issue 14 (item 10): a broken file showed only as «1 file not complete yet» for the 120 s it
+/// waits. One unchanged for a while is named with its error and when it will be refused; one
+/// written moments ago (a writer may still be at it) only with `-v`.
+#[test]
+fn a_broken_file_is_named_with_its_error_and_when_it_will_be_refused() {
+    let wd = Workdir::new();
+    let broken = wd.write("inbox/broken.json", "{\"clients\": [ {\"phone\": ");
+    let half_a_minute_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(30);
+    fs::File::options()
+        .write(true)
+        .open(&broken)
+        .unwrap()
+        .set_modified(half_a_minute_ago)
+        .unwrap();
+    wd.write("inbox/fresh.json", "{\"clients\": [");
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 0, "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("inbox/broken.json: "))
+        .unwrap_or_else(|| panic!("broken.json not named:\n{stderr}"));
+    assert!(line.contains("not complete yet? truncated JSON"), "{line}");
+    let (_, after) = line
+        .split_once(", will be moved to failed/ in ")
+        .unwrap_or_else(|| panic!("{line}"));
+    let seconds: u64 = after
+        .strip_suffix(" s if it does not change")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!((1..=90).contains(&seconds), "{line}");
+    assert!(!stderr.contains("fresh.json"), "{stderr}");
+    assert!(stderr.contains("2 files not complete yet"), "{stderr}");
+    let (_, stderr) = run(&mut wd.bachata1c(&run_args(&["-v"])));
+    assert!(
+        stderr.contains("inbox/fresh.json: not complete yet? "),
+        "{stderr}"
+    );
+    assert!(wd.list("failed").is_empty());
 }
 
 #[test]
@@ -325,6 +421,49 @@ fn the_log_file_gets_a_line_per_file_and_quiet_keeps_stderr_short() {
     );
 }
 
+/// Whether a log line starts with its time, `2026-11-27 10:15:03 `.
+fn timestamped(line: &str) -> bool {
+    let shape = "0000-00-00 00:00:00 ";
+    line.len() > shape.len()
+        && line
+            .chars()
+            .zip(shape.chars())
+            .all(|(c, s)| if s == '0' { c.is_ascii_digit() } else { c == s })
+}
+
+/// Issue 14 (item 3): `run --quiet` from cron once a minute wrote a summary of nothing every
+/// time, and the cron example logged without `--log-file`, so no line had a time.
+#[test]
+fn a_quiet_run_over_an_idle_inbox_says_nothing_and_its_log_lines_have_times() {
+    let wd = Workdir::new();
+    fs::create_dir_all(wd.join("inbox")).unwrap();
+    let quiet = run_args(&["--quiet", "--log-file", "run.log"]);
+    let (code, stderr) = run(&mut wd.bachata1c(&quiet));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr, "", "an idle quiet run is silent");
+    let (code, stderr) = run(&mut wd.bachata1c(&quiet));
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(String::from_utf8(wd.read("run.log")).unwrap(), "");
+    // Without --quiet the summary of an idle pass is still shown.
+    let (_, stderr) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert!(stderr.contains("0 files taken"), "{stderr}");
+
+    wd.write("inbox/a.json", webhook(&[("q1", "+79160000001")]));
+    let (code, stderr) = run(&mut wd.bachata1c(&quiet));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "the summary:\n{stderr}");
+    assert!(stderr.contains("1 file taken: 1 converted"), "{stderr}");
+    // A config broken later is in the log too, with its time: cron's stderr goes nowhere.
+    wd.write("bachata1c.toml", "[watch]\nsettle_secnds = 1\n");
+    let (code, _) = run(&mut wd.bachata1c(&["run", "--dir", ".", "-q", "--log-file", "run.log"]));
+    assert_eq!(code, 2);
+    let log = String::from_utf8(wd.read("run.log")).unwrap();
+    assert_eq!(log.lines().count(), 2, "{log}");
+    assert!(log.lines().all(timestamped), "{log}");
+    assert!(log.contains("1 file taken: 1 converted"), "{log}");
+    assert!(log.contains("settle_secnds"), "{log}");
+}
+
 #[test]
 fn a_done_marker_follows_the_outputs() {
     let wd = Workdir::new();
@@ -433,9 +572,122 @@ fn retry_takes_names_from_failed_only() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(wd.list("failed"), vec!["b.json"]);
     assert_eq!(wd.list("inbox"), vec!["a.json"]);
-    let (code, stderr) = run(&mut wd.bachata1c(&["status", "--dir", "."]));
-    assert_eq!(code, 2, "no ledger yet: {stderr}");
-    assert!(stderr.contains("no ledger yet"), "{stderr}");
+    // No ledger yet, as before the first run: status still shows the folders.
+    let status = wd.bachata1c(&["status", "--dir", "."]).output().unwrap();
+    let text = String::from_utf8(status.stdout).unwrap();
+    assert!(status.status.success(), "{text}");
+    assert!(text.contains("none yet (nothing converted here)"), "{text}");
+    assert!(text.contains("inbox:      1 waiting"), "{text}");
+    assert!(text.contains("failed/:    1 refused input"), "{text}");
+    assert!(text.contains("  b.json: (no reason file)"), "{text}");
+}
+
+/// Issue 14 (item 4): `status` listed refused inputs retried or deleted long ago, left out the
+/// one `serve` put in failed/ (it keeps unreadable bodies there without the ledger), said
+/// «0 waiting» beside a `hook.json.txt`, and counted otherwise than `run`'s summary.
+#[test]
+fn status_shows_the_folders_as_they_are_now_in_the_words_of_run() {
+    let wd = Workdir::new();
+    wd.write("inbox/retried.json", "{");
+    wd.write("inbox/deleted.json", "{");
+    wd.write(
+        "inbox/a.json",
+        webhook(&[("s1", "+79160000001"), ("s2", "")]),
+    );
+    let (code, first) = run(&mut wd.bachata1c(&run_args(&["--give-up-after", "0"])));
+    assert_eq!(code, 1, "{first}");
+    // One is fixed and retried, the other deleted by hand.
+    let (code, stderr) = run(&mut wd.bachata1c(&["retry", "--dir", ".", "retried.json"]));
+    assert_eq!(code, 0, "{stderr}");
+    wd.write("inbox/retried.json", webhook(&[("s3", "+79160000003")]));
+    fs::remove_file(wd.join("failed/deleted.json")).unwrap();
+    fs::remove_file(wd.join("failed/deleted.json.reason.txt")).unwrap();
+    let (code, second) = run(&mut wd.bachata1c(&run_args(&[])));
+    assert_eq!(code, 0, "{second}");
+    // What serve does with an unreadable body, written the same way here.
+    let refused = "webhook-20261127T101503.123Z-000001-9f3a1c2b.json";
+    wd.write(
+        &format!("failed/{refused}.reason.txt"),
+        "refused by bachata1c serve at 2026-11-27 10:15:03 UTC: not JSON\n",
+    );
+    wd.write(&format!("failed/{refused}"), "not json");
+    wd.write("inbox/waiting.json", webhook(&[("s4", "+79160000004")]));
+    wd.write("inbox/hook.json.txt", webhook(&[("s5", "+79160000005")]));
+
+    let status = wd.bachata1c(&["status", "--dir", "."]).output().unwrap();
+    let text = String::from_utf8(status.stdout).unwrap();
+    assert!(status.status.success(), "{text}");
+    assert!(
+        text.contains("failed/:    1 refused input, newest first:\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "  {refused}: refused by bachata1c serve at 2026-11-27 10:15:03 UTC: not JSON\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        !text.contains("retried.json") && !text.contains("deleted.json"),
+        "{text}"
+    );
+    assert!(text.contains("inbox:      1 waiting\n"), "{text}");
+    assert!(
+        text.contains("  hook.json.txt: not a .json file, left in the inbox (rename it to hook.json to convert it)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("outbox:     2 files waiting for 1C\n"),
+        "{text}"
+    );
+    // All runs: the first (3 taken: 1 converted, 2 refused) and the second (1 converted).
+    assert!(
+        text.contains("all runs:   4 files taken: 2 converted (0 without qualifying clients), 2 refused, 0 duplicate(s); 2 clients exported in 2 output files, 1 skipped (1 no phone)\n"),
+        "{text}"
+    );
+}
+
+/// Issue 14 (item 5): `retry webhook-….json.reason.txt` moved the reason file into the inbox,
+/// left the JSON in failed/ and exited 0.
+#[test]
+fn retry_of_a_reason_file_retries_its_input_and_a_name_not_in_failed_is_an_error() {
+    let wd = Workdir::new();
+    let hook = "webhook-20261127T101503.123Z-000042-9f3a1c2b.json";
+    wd.write(
+        &format!("failed/{hook}"),
+        webhook(&[("z1", "+79160000001")]),
+    );
+    wd.write(&format!("failed/{hook}.reason.txt"), "refused: why\r\n");
+    wd.write("failed/other.json", "{");
+    wd.write("failed/other.json.reason.txt", "refused: why\r\n");
+    let (code, stderr) =
+        run(&mut wd.bachata1c(&["retry", "--dir", ".", &format!("{hook}.reason.txt")]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(wd.list("inbox"), vec![hook.to_string()]);
+    assert_eq!(
+        wd.list("failed"),
+        vec!["other.json", "other.json.reason.txt"]
+    );
+    // Not (or no longer) in failed/: an error naming it, and nothing moves.
+    for name in [hook.to_string(), "gone.json.reason.txt".to_string()] {
+        let (code, stderr) = run(&mut wd.bachata1c(&["retry", "--dir", ".", &name]));
+        assert_eq!(code, 1, "{name}: {stderr}");
+        let input = name.trim_end_matches(".reason.txt");
+        assert!(
+            stderr.contains(&format!("failed/{input}: not in failed/")),
+            "{stderr}"
+        );
+    }
+    assert_eq!(wd.list("inbox"), vec![hook.to_string()]);
+    // No names: every input in failed/, never a reason file.
+    let (code, stderr) = run(&mut wd.bachata1c(&["retry", "--dir", "."]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("1 file(s) moved back"), "{stderr}");
+    assert_eq!(
+        wd.list("inbox"),
+        vec!["other.json".to_string(), hook.to_string()]
+    );
+    assert!(wd.list("failed").is_empty(), "{:?}", wd.list("failed"));
 }
 
 #[test]

@@ -98,3 +98,44 @@ fn watch_gives_up_on_a_file_that_never_parses() {
     assert!(stderr.contains("not complete yet?"), "{stderr}");
     assert!(stderr.contains("refused: truncated JSON"), "{stderr}");
 }
+
+/// Issue 14 (items 9 and 10): `watch` names a file left for its name (`hook.json.txt`) and a
+/// broken file once, not on every scan; a file left for its name that changes is named again.
+#[test]
+fn watch_names_a_broken_file_and_a_misnamed_one_once_until_they_change() {
+    let wd = Workdir::new();
+    let broken = wd.write("inbox/broken.json", "{\"clients\": [ {\"phone\": ");
+    let a_minute_ago = std::time::SystemTime::now() - Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(&broken)
+        .unwrap()
+        .set_modified(a_minute_ago)
+        .unwrap();
+    wd.write("inbox/hook.json.txt", webhook(&[("t1", "+79160000001")]));
+    let watch = spawn_watch(
+        &wd,
+        &["--poll", "--rescan", "0.1", "-v", "--log-file", "watch.log"],
+    );
+    let log = || std::fs::read_to_string(wd.join("watch.log")).unwrap_or_default();
+    let count = |text: &str| log().matches(text).count();
+    let named = "inbox/broken.json: not complete yet? truncated JSON";
+    let when_refused = "will be moved to failed/ in ";
+    let misnamed = "inbox/hook.json.txt: not a .json file, left in the inbox";
+    // The broken file is looked at again on later scans (each a -v detail line): two more
+    // looks mean at least two more scans, which listed hook.json.txt too.
+    eventually("the broken file looked at three times", || {
+        count(named) >= 3
+    });
+    assert_eq!(count(when_refused), 1, "{}", log());
+    assert_eq!(count(misnamed), 1, "{}", log());
+    // Changed: news again.
+    wd.write(
+        "inbox/hook.json.txt",
+        webhook(&[("t1", "+79160000001"), ("t2", "+79160000002")]),
+    );
+    eventually("the changed file named again", || count(misnamed) == 2);
+    stop(watch);
+    assert!(wd.list("failed").is_empty());
+    assert!(archived(&wd).is_empty());
+}

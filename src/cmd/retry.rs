@@ -1,8 +1,10 @@
 //! `bachata1c retry [NAME...]`: move refused inputs from failed/ back to the inbox, dropping
-//! their `.reason.txt`; the next `run` or `watch` takes them again.
+//! their `.reason.txt`; the next `run` or `watch` takes them again. A reason file's name means
+//! its input, since that is the file one opens to see why; a name not in failed/ is an error.
 
 use super::Exit;
 use crate::cli::RetryArgs;
+use crate::exchange::filing;
 use crate::exchange::folders::{self, is_webhook_name};
 use crate::settings;
 
@@ -12,6 +14,7 @@ pub fn run(args: &RetryArgs) -> Exit {
         Err(err) => return super::unusable(err),
     };
     let names: Vec<String> = if args.names.is_empty() {
+        // Every input in failed/; never a reason file, which is not a webhook's name.
         match std::fs::read_dir(&folders.failed) {
             Ok(entries) => {
                 let mut names: Vec<String> = entries
@@ -28,7 +31,14 @@ pub fn run(args: &RetryArgs) -> Exit {
             }
         }
     } else {
-        args.names.clone()
+        let mut names: Vec<String> = Vec::new();
+        for name in &args.names {
+            let input = filing::input_of(name).to_string();
+            if !names.contains(&input) {
+                names.push(input);
+            }
+        }
+        names
     };
     if let Err(err) = crate::files::create_dir_all(&folders.inbox) {
         crate::say!("bachata1c: {err}");
@@ -42,9 +52,17 @@ pub fn run(args: &RetryArgs) -> Exit {
             continue;
         }
         let from = folders.failed.join(name);
+        if from.symlink_metadata().is_err() {
+            crate::say!(
+                "bachata1c: {}: not in failed/, nothing to retry",
+                from.display()
+            );
+            status = Exit::SomeRefused;
+            continue;
+        }
         match folders::move_into(&from, &folders.inbox, name) {
             Ok(to) => {
-                let _ = std::fs::remove_file(folders.failed.join(format!("{name}.reason.txt")));
+                let _ = std::fs::remove_file(folders.failed.join(filing::reason_name(name)));
                 crate::say!("bachata1c: {}: back in {}", from.display(), to.display());
             }
             Err(err) => {

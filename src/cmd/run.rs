@@ -20,10 +20,22 @@ pub fn open_log(settings: &settings::Log) -> Option<Log> {
     }
 }
 
+/// A settings error, said on stderr and, when the command line names a `--log-file`, there
+/// too: a scheduled task's stderr often goes nowhere, and its log is where one looks.
+pub fn unusable(err: impl std::fmt::Display, args: &crate::cli::LogArgs) -> Exit {
+    if let Some(path) = &args.log_file
+        && let Ok(log) = Log::open(Level::Problem, Some(path))
+    {
+        log.note(Level::Problem, err);
+        return Exit::Unusable;
+    }
+    super::unusable(err)
+}
+
 pub fn run(args: &RunArgs) -> Exit {
     let settings = match settings::run(args) {
         Ok(settings) => settings,
-        Err(err) => return super::unusable(err),
+        Err(err) => return unusable(err, &args.log),
     };
     let Some(log) = open_log(&settings.log) else {
         return Exit::Unusable;
@@ -57,7 +69,14 @@ pub fn run(args: &RunArgs) -> Exit {
             "stopped by a signal; the rest stays in the inbox",
         );
     }
-    log.note(Level::Summary, &exchange.tally);
+    // A scheduled `run -q` over an idle inbox says nothing at all: once a minute, a summary
+    // of nothing would be most of the log.
+    let summary = if exchange.tally.nothing_happened() && log.problems() == 0 {
+        Level::File
+    } else {
+        Level::Summary
+    };
+    log.note(summary, &exchange.tally);
     exchange.close();
     exit
 }

@@ -1,10 +1,14 @@
-//! `bachata1c status`: the ledger's totals, what waits in the inbox and failed/, and the
-//! latest refused inputs with their reasons.
+//! `bachata1c status`: what the exchange folder holds now, read from the folders themselves
+//! (webhooks waiting in the inbox and files left there for their name, files waiting for 1C in
+//! the outbox, each refused input in failed/ with its reason), and from the ledger what all runs
+//! did so far, in the words of `run`'s summary, and the queue of leads for 1C.
 
 use super::Exit;
 use crate::cli::StatusArgs;
-use crate::exchange::folders;
-use crate::ledger::Ledger;
+use crate::exchange::filing;
+use crate::exchange::folders::{self, Folders};
+use crate::ledger::{Ledger, Outcome, Totals};
+use crate::report::{Tally, escape_controls, plural, tally};
 use crate::settings;
 
 pub fn run(args: &StatusArgs) -> Exit {
@@ -12,13 +16,31 @@ pub fn run(args: &StatusArgs) -> Exit {
         Ok(settings) => settings.folders,
         Err(err) => return super::unusable(err),
     };
-    let path = folders.ledger();
-    if !path.is_file() {
+    // A mistyped --dir must not look like an empty exchange folder.
+    if !folders.inbox.is_dir() {
         crate::say!(
-            "bachata1c: {}: no ledger yet (nothing was processed here)",
-            path.display()
+            "bachata1c: {}: no such inbox folder; create the exchange folder with `bachata1c init --dir DIR`",
+            folders.inbox.display()
         );
         return Exit::Unusable;
+    }
+    if !show_ledger(&folders) {
+        return Exit::Unusable;
+    }
+    show_folders(&folders, args.failures);
+    Exit::Success
+}
+
+/// The ledger's lines; false (after saying why) when it cannot be read. No ledger yet is no
+/// error: `serve` fills the inbox and failed/ before anything is converted.
+fn show_ledger(folders: &Folders) -> bool {
+    let path = folders.ledger();
+    if !path.is_file() {
+        line(format_args!(
+            "ledger:     {}: none yet (nothing converted here)",
+            path.display()
+        ));
+        return true;
     }
     let ledger = match Ledger::open(&path) {
         Ok(ledger) => ledger,
@@ -27,50 +49,91 @@ pub fn run(args: &StatusArgs) -> Exit {
                 "bachata1c: cannot open the ledger {}: {err}",
                 path.display()
             );
-            return Exit::Unusable;
+            return false;
         }
     };
-    let (totals, failures) = match (ledger.totals(), ledger.latest_failures(args.failures)) {
-        (Ok(t), Ok(f)) => (t, f),
-        (Err(err), _) | (_, Err(err)) => {
+    let totals = match ledger.totals() {
+        Ok(totals) => totals,
+        Err(err) => {
             crate::say!("bachata1c: ledger {}: {err}", path.display());
-            return Exit::Unusable;
+            return false;
         }
     };
-    crate::show!("ledger:     {}", path.display());
-    for (outcome, n) in &totals.by_outcome {
-        crate::show!("{:<11} {n}", format!("{outcome}:"));
-    }
-    crate::show!(
-        "clients:    {} exported, {} skipped",
-        totals.exported,
-        totals.skipped
-    );
+    line(format_args!("ledger:     {}", path.display()));
+    line(format_args!("all runs:   {}", all_runs(&totals)));
     if let Some(last) = &totals.last_taken {
-        crate::show!("last input: {last}");
+        line(format_args!("last input: {last}"));
     }
     if let Ok(queue) = ledger.queue_totals() {
-        crate::show!(
+        line(format_args!(
             "1C queue:   {} waiting, {} offered, {} confirmed, {} known to 1C",
-            queue.waiting,
-            queue.offered,
-            queue.confirmed,
-            queue.known
-        );
+            queue.waiting, queue.offered, queue.confirmed, queue.known
+        ));
     }
-    crate::show!(
-        "inbox:      {} waiting",
-        folders::count_webhooks(&folders.inbox)
-    );
-    crate::show!(
-        "failed/:    {} file(s)",
-        folders::count_webhooks(&folders.failed)
-    );
-    if !failures.is_empty() {
-        crate::show!("latest refused inputs:");
-        for f in &failures {
-            crate::show!("  {}  {}: {}", f.at, f.name, f.reason);
+    true
+}
+
+/// What every run so far did, as one `run` says what it did: converted inputs counting those
+/// without a qualifying client, as the ledger keeps them apart.
+fn all_runs(totals: &Totals) -> Tally {
+    let count = |outcome| totals.count(outcome) as usize;
+    let mut all = Tally {
+        converted: count(Outcome::Converted) + count(Outcome::Empty),
+        without_leads: count(Outcome::Empty),
+        refused: count(Outcome::Refused),
+        duplicates: count(Outcome::Duplicate),
+        exported: totals.exported as usize,
+        outputs: totals.outputs as usize,
+        ..Tally::default()
+    };
+    for (text, inputs) in &totals.skipped_reasons {
+        for (reason, n) in tally::parse_reasons(text) {
+            *all.skipped.entry(reason).or_insert(0) += n * *inputs as usize;
         }
     }
-    Exit::Success
+    all
+}
+
+/// The folders as they are now: `run` and `serve` may both have put files there.
+fn show_folders(folders: &Folders, failures: usize) {
+    line(format_args!(
+        "inbox:      {} waiting",
+        folders::count_webhooks(&folders.inbox)
+    ));
+    for name in folders::foreign_files(&folders.inbox) {
+        line(format_args!(
+            "  {name}: not a .json file, left in the inbox (rename it to {} to convert it)",
+            folders::webhook_name_for(&name)
+        ));
+    }
+    line(format_args!(
+        "outbox:     {} waiting for 1C",
+        plural(folders::count_outputs(&folders.outbox), "file")
+    ));
+    let refused = filing::in_failed(&folders.failed);
+    line(format_args!(
+        "failed/:    {}{}",
+        plural(refused.len(), "refused input"),
+        if refused.is_empty() {
+            ""
+        } else {
+            ", newest first:"
+        }
+    ));
+    for input in refused.iter().take(failures) {
+        let reason = input.reason.as_deref().unwrap_or("(no reason file)");
+        line(format_args!("  {}  {}: {reason}", input.at, input.name));
+    }
+    if refused.len() > failures {
+        line(format_args!(
+            "  … and {} more (--failures N lists more)",
+            refused.len() - failures
+        ));
+    }
+}
+
+/// One line of the listing; names and reasons come from files, so control characters are
+/// shown escaped.
+fn line(text: std::fmt::Arguments) {
+    crate::show!("{}", escape_controls(&text.to_string()));
 }

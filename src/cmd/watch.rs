@@ -15,7 +15,7 @@ use crate::trigger::Trigger;
 pub fn run(args: &WatchArgs) -> Exit {
     let settings = match settings::watch(args) {
         Ok(settings) => settings,
-        Err(err) => return super::unusable(err),
+        Err(err) => return super::run::unusable(err, &args.run.log),
     };
     let stop = Stop::new();
     stop.on_signals(|| {});

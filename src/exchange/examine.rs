@@ -9,13 +9,14 @@ use std::time::{Duration, Instant, SystemTime};
 use sha2::{Digest, Sha256};
 
 use super::scan::{self, Candidate};
-use super::{Error, Exchange, Fate, Item, hex, item};
+use super::{Error, Exchange, Fate, Item, NAMED_AFTER, hex, item};
 use crate::conversion::{self, Converted};
 use crate::files;
 use crate::format::commerceml::{self, Framing, Order};
 use crate::format::{self, Format, Rendered};
 use crate::lead::Lead;
 use crate::ledger::Entry;
+use crate::payload::ReadError;
 use crate::report::{Level, tally};
 
 impl Exchange<'_> {
@@ -53,7 +54,11 @@ impl Exchange<'_> {
         let shown = self.settings.folders.inbox.join(&name);
         // The second look at size and time, now that no one else can take the file.
         if scan::stat(&path, &name).as_ref() != Some(candidate) {
-            self.not_ready(&name, "still being written");
+            self.not_ready(
+                &name,
+                Level::Detail,
+                "still being written; left in the inbox",
+            );
             return Ok(None);
         }
         let bytes = match files::read_at_most(&path, self.settings.limits.max_input_bytes) {
@@ -97,7 +102,7 @@ impl Exchange<'_> {
                     .duration_since(candidate.modified)
                     .unwrap_or(Duration::ZERO);
                 if err.may_be_incomplete() && age < self.settings.give_up_after {
-                    self.not_ready(&name, &format!("not complete yet? {err}"));
+                    self.not_complete(candidate, age, &err);
                     self.deferred
                         .insert(name, (candidate.clone(), Instant::now()));
                     return Ok(None);
@@ -178,13 +183,30 @@ impl Exchange<'_> {
     }
 }
 
+impl Exchange<'_> {
+    /// Leaves a file that does not parse (yet) in the inbox. One that has not changed for a
+    /// while is most likely broken: it is named at the normal level, with its error and when it
+    /// goes to failed/, once (per run; for `watch`, until it changes); the other looks at it
+    /// are details.
+    fn not_complete(&mut self, candidate: &Candidate, age: Duration, err: &ReadError) {
+        let why = format!("not complete yet? {err}; left in the inbox");
+        if age >= NAMED_AFTER && self.told_unparseable.is_news(candidate) {
+            let left = (self.settings.give_up_after - age).as_secs_f64().ceil();
+            let what = format!("{why}, will be moved to failed/ in {left} s if it does not change");
+            self.not_ready(&candidate.name, Level::File, &what);
+        } else {
+            self.not_ready(&candidate.name, Level::Detail, &why);
+        }
+    }
+}
+
 /// Reads and qualifies; the output is rendered when it is staged.
 fn convert(
     settings: &crate::settings::Exchange,
     bytes: &[u8],
     name: &str,
     received: chrono::NaiveDateTime,
-) -> Result<Converted, crate::payload::ReadError> {
+) -> Result<Converted, ReadError> {
     conversion::qualify_limited(
         bytes,
         name,

@@ -60,6 +60,37 @@ pub fn is_webhook_name(name: &str) -> bool {
         && lower.len() > ".json".len()
 }
 
+/// Names that are never webhooks and never worth a word: hidden files (ours, editors', the
+/// receivers' `.webhook-*.tmp`), `~*` (Office's locks) and the names writers use while writing.
+pub fn is_temporary_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    name.starts_with('.')
+        || name.starts_with('~')
+        || [".tmp", ".part", ".partial"]
+            .iter()
+            .any(|ext| lower.ends_with(ext))
+}
+
+/// A name that is not taken but is said: a webhook saved under another extension (Notepad's
+/// `hook.json.txt`), or another tool's file. It is left in the inbox.
+pub fn is_foreign_name(name: &str) -> bool {
+    !is_webhook_name(name) && !is_temporary_name(name)
+}
+
+/// The name a file left for its name would be taken under: `hook.json.txt` → `hook.json`,
+/// `hook.txt` → `hook.json`.
+pub fn webhook_name_for(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    if let Some(at) = lower.rfind(".json").filter(|&at| at > 0) {
+        return name[..at + ".json".len()].to_string();
+    }
+    let stem = match name.rfind('.') {
+        Some(dot) if dot > 0 => &name[..dot],
+        _ => name,
+    };
+    format!("{stem}.json")
+}
+
 /// How many entries of `dir` have a webhook's name (also those whose name is not UTF-8,
 /// which the next scan renames); 0 when it cannot be listed.
 pub fn count_webhooks(dir: &Path) -> usize {
@@ -68,6 +99,34 @@ pub fn count_webhooks(dir: &Path) -> usize {
             entries
                 .flatten()
                 .filter(|e| is_webhook_name(&escaped_name(&e.file_name())))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// The regular files of the inbox left there for their name (see [`is_foreign_name`]), sorted.
+pub fn foreign_files(inbox: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(inbox)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|kind| kind.is_file()))
+        .map(|e| escaped_name(&e.file_name()))
+        .filter(|name| is_foreign_name(name))
+        .collect();
+    names.sort();
+    names
+}
+
+/// How many files of the outbox 1C has not taken away yet: all but the hidden ones (the
+/// staging folder, files being written).
+pub fn count_outputs(outbox: &Path) -> usize {
+    std::fs::read_dir(outbox)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|kind| kind.is_file()))
+                .filter(|e| !is_temporary_name(&escaped_name(&e.file_name())))
                 .count()
         })
         .unwrap_or(0)
@@ -149,6 +208,27 @@ mod tests {
         ] {
             assert!(!is_webhook_name(name), "{name}");
         }
+    }
+
+    #[test]
+    fn names_left_in_the_inbox_are_temporary_or_foreign() {
+        for name in [
+            ".webhook-1.json.42.tmp",
+            "~$hook.json",
+            "a.json.tmp",
+            "a.PART",
+            "b.partial",
+        ] {
+            assert!(is_temporary_name(name) && !is_foreign_name(name), "{name}");
+        }
+        for name in ["hook.json.txt", "hook.txt", "README", "hook.json.bak"] {
+            assert!(is_foreign_name(name), "{name}");
+        }
+        assert!(!is_foreign_name("hook.json"));
+        assert_eq!(webhook_name_for("hook.json.txt"), "hook.json");
+        assert_eq!(webhook_name_for("Hook.JSON.txt"), "Hook.JSON");
+        assert_eq!(webhook_name_for("hook.txt"), "hook.json");
+        assert_eq!(webhook_name_for("hook"), "hook.json");
     }
 
     #[cfg(unix)]

@@ -15,6 +15,7 @@ pub mod folders;
 mod orders_file;
 pub mod recover;
 pub mod scan;
+mod told;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ use crate::settings;
 use crate::stop::Stop;
 use claim::Claim;
 use scan::{Candidate, Refusal, Scanner};
+use told::Told;
 
 /// Files claimed, converted and published together: at most this many, and no more than
 /// `ROUND_TIME` of work, so that outputs appear steadily and a crash costs little redoing.
@@ -38,6 +40,9 @@ const ONE_OUTPUT_INPUTS: usize = 10_000;
 /// A file that did not parse is read again only after this long, unless it changed: `watch`
 /// would otherwise spin on it, woken by the events of its own give-back.
 pub const RECHECK: Duration = Duration::from_secs(2);
+/// A file still unparseable this long after it last changed is named at the normal level, with
+/// when it will be refused: a writer pauses less than this, a broken file stays broken.
+const NAMED_AFTER: Duration = Duration::from_secs(2);
 
 /// Why a worker must stop: the folders or the ledger cannot be used. Every message names the
 /// path; what was in hand is back in the inbox.
@@ -136,6 +141,10 @@ pub struct Exchange<'a> {
     pub tally: Tally,
     /// Files that did not parse yet: their size and time then, and when that was seen.
     deferred: HashMap<String, (Candidate, Instant)>,
+    /// Files named as unparseable at the normal level, once each until they change.
+    told_unparseable: Told,
+    /// Files left in the inbox for their name, told of once each until they change.
+    told_foreign: Told,
     /// `--batch`: inputs converted in this run (with their leads) until the one file is written.
     held: Vec<Item>,
     /// Contents converted but not yet in the ledger, to catch duplicates among them.
@@ -172,6 +181,8 @@ impl<'a> Exchange<'a> {
             staging,
             tally: Tally::default(),
             deferred: HashMap::new(),
+            told_unparseable: Told::default(),
+            told_foreign: Told::default(),
             held: Vec::new(),
             uncommitted: HashMap::new(),
             orders_file_day: None,
@@ -243,11 +254,14 @@ impl<'a> Exchange<'a> {
         let forget_after = self.settings.give_up_after + RECHECK * 10;
         self.deferred
             .retain(|_, (_, seen)| seen.elapsed() < forget_after);
+        self.told_unparseable.forget_gone(inbox);
+        self.told_foreign.forget_gone(inbox);
         while !self.stop.is_requested() {
             let chunk = scanner.next_chunk(ROUND, self.log);
             if chunk.is_empty() {
                 break;
             }
+            self.tell_foreign(&chunk.foreign);
             let (ready, changing) = match self.settings.settle {
                 Some(settle) => scan::settled(inbox, chunk.candidates, settle),
                 None => (chunk.candidates, Vec::new()),
@@ -269,6 +283,24 @@ impl<'a> Exchange<'a> {
             }
         }
         self.write_one_output()
+    }
+
+    /// Says of each file left in the inbox for its name, once until it changes, how to have it
+    /// taken: the inbox may hold other tools' files, so it is never taken as it is.
+    fn tell_foreign(&mut self, files: &[Candidate]) {
+        let inbox = &self.settings.folders.inbox;
+        for file in files {
+            if self.told_foreign.is_news(file) {
+                self.log.file(
+                    Level::File,
+                    &inbox.join(&file.name),
+                    format_args!(
+                        "not a .json file, left in the inbox (rename it to {} to convert it)",
+                        folders::webhook_name_for(&file.name)
+                    ),
+                );
+            }
+        }
     }
 
     /// Counts the webhook files now in the inbox, for a progress bar (names are not kept).
@@ -371,16 +403,13 @@ impl<'a> Exchange<'a> {
         seen == candidate && when.elapsed() < RECHECK && age < self.settings.give_up_after
     }
 
-    /// Puts a claimed file back into the inbox because it is not ready yet.
-    fn not_ready(&mut self, name: &str, why: &str) {
+    /// Puts a claimed file back into the inbox because it is not ready yet, and says `what`
+    /// at `level`.
+    fn not_ready(&mut self, name: &str, level: Level, what: &str) {
         self.tally.waiting += 1;
         let shown = self.settings.folders.inbox.join(name);
         match self.claim.give_back(name) {
-            Ok(_) => self.log.file(
-                Level::Detail,
-                &shown,
-                format_args!("{why}; left in the inbox"),
-            ),
+            Ok(_) => self.log.file(level, &shown, what),
             Err(err) => self.log.file(
                 Level::Problem,
                 &shown,

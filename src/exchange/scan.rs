@@ -3,6 +3,9 @@
 //! not valid UTF-8 is first renamed to an escaped one; a link (unless links are allowed), a
 //! folder, a named pipe or a device is refused with the reason, never left sitting there.
 //!
+//! A regular file with another name (`hook.json.txt`, another tool's file) is listed to be told
+//! of, and left where it is; writers' temporary and hidden names are passed over in silence.
+//!
 //! A candidate is taken at once: a JSON object that parses as a whole is complete, and one still
 //! being written does not parse yet, which the conversion tells. Only with `--settle` are young
 //! files first left to stand unchanged for that long, the rule for writers that pause.
@@ -12,7 +15,7 @@ use std::fs::{self, FileType, ReadDir};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use super::folders::{self, is_webhook_name};
+use super::folders::{self, is_foreign_name, is_webhook_name};
 use crate::files;
 use crate::report::{Level, Log};
 
@@ -35,11 +38,17 @@ pub struct Refusal {
 pub struct Chunk {
     pub candidates: Vec<Candidate>,
     pub refused: Vec<Refusal>,
+    /// Files not taken for their name (see [`is_foreign_name`]), to be told of.
+    pub foreign: Vec<Candidate>,
 }
 
 impl Chunk {
     pub fn is_empty(&self) -> bool {
-        self.candidates.is_empty() && self.refused.is_empty()
+        self.candidates.is_empty() && self.refused.is_empty() && self.foreign.is_empty()
+    }
+
+    fn len(&self) -> usize {
+        self.candidates.len() + self.refused.len() + self.foreign.len()
     }
 }
 
@@ -63,10 +72,11 @@ impl Scanner {
         })
     }
 
-    /// Up to `max` webhook entries, in directory order; empty at the end.
+    /// Up to `max` webhook entries and files left for their name, in directory order; empty
+    /// at the end.
     pub fn next_chunk(&mut self, max: usize, log: &Log) -> Chunk {
         let mut chunk = Chunk::default();
-        while chunk.candidates.len() + chunk.refused.len() < max {
+        while chunk.len() < max {
             let Some(entry) = self.entries.next() else {
                 break;
             };
@@ -75,6 +85,9 @@ impl Scanner {
                 continue;
             };
             if !is_webhook_name(&name) {
+                if is_foreign_name(&name) && entry.file_type().is_ok_and(|kind| kind.is_file()) {
+                    chunk.foreign.extend(stat(&self.inbox.join(&name), &name));
+                }
                 continue;
             }
             let Ok(kind) = entry.file_type() else {

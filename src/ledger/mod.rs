@@ -65,21 +65,29 @@ pub struct Entry {
     pub first_number: Option<u64>,
 }
 
-/// Counts for `status`.
+/// Counts for `status`, over every input the ledger records.
 #[derive(Debug, Default)]
 pub struct Totals {
     pub by_outcome: Vec<(String, u64)>,
+    /// Clients exported and skipped from converted inputs.
     pub exported: u64,
     pub skipped: u64,
+    /// Each distinct `skipped_reasons` text (`2 no phone, 1 no e-mail`) with how many
+    /// converted inputs have it.
+    pub skipped_reasons: Vec<(String, u64)>,
+    /// Distinct output files written (a --batch or orders file counts once).
+    pub outputs: u64,
     pub last_taken: Option<String>,
 }
 
-/// A refused input, for `status`.
-#[derive(Debug)]
-pub struct Failure {
-    pub name: String,
-    pub at: String,
-    pub reason: String,
+impl Totals {
+    /// How many inputs have this outcome.
+    pub fn count(&self, outcome: Outcome) -> u64 {
+        self.by_outcome
+            .iter()
+            .find(|(name, _)| name == outcome.as_str())
+            .map_or(0, |(_, n)| *n)
+    }
 }
 
 #[derive(Debug)]
@@ -312,22 +320,28 @@ impl Ledger {
         totals.exported = exported as u64;
         totals.skipped = skipped as u64;
         totals.last_taken = last;
-        Ok(totals)
-    }
-
-    pub fn latest_failures(&self, limit: usize) -> Result<Vec<Failure>, Error> {
         let mut stmt = self.conn.prepare(
-            "SELECT name, COALESCE(finished_at, taken_at), COALESCE(reason, '') FROM inputs
-             WHERE outcome = 'refused' ORDER BY id DESC LIMIT ?1",
+            "SELECT skipped_reasons, COUNT(*) FROM inputs
+             WHERE outcome IN ('converted', 'empty') AND skipped_reasons != ''
+             GROUP BY skipped_reasons",
         )?;
-        stmt.query_map(params![limit as i64], |row| {
-            Ok(Failure {
-                name: row.get(0)?,
-                at: row.get(1)?,
-                reason: row.get(2)?,
-            })
-        })?
-        .collect()
+        totals.skipped_reasons = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64)))?
+            .collect::<Result<_, _>>()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT outputs FROM inputs WHERE outcome = 'converted'")?;
+        let mut outputs = std::collections::HashSet::new();
+        for names in stmt.query_map([], |row| row.get::<_, String>(0))? {
+            outputs.extend(
+                names?
+                    .split(' ')
+                    .filter(|n| !n.is_empty())
+                    .map(String::from),
+            );
+        }
+        totals.outputs = outputs.len() as u64;
+        Ok(totals)
     }
 }
 
@@ -370,5 +384,8 @@ mod tests {
         assert_eq!(ledger.done_as("h2").unwrap(), None);
         let totals = ledger.totals().unwrap();
         assert_eq!(totals.by_outcome, vec![("converted".to_string(), 1)]);
+        assert_eq!(totals.count(Outcome::Converted), 1);
+        assert_eq!(totals.count(Outcome::Refused), 0);
+        assert_eq!(totals.outputs, 1);
     }
 }

@@ -4,18 +4,26 @@
 //! problems and the summary always, a line per file normally, details with `-v`. A progress
 //! bar, when one is shown, is hidden while a line is printed. No line ever panics or carries a
 //! raw control character.
+//!
+//! The log file is opened by its path for every line, so that logrotate may move it away while
+//! `watch` or `serve` runs (the next line starts a new file) and Windows may delete it.
 
+pub mod progress;
 pub mod tally;
 
+pub use progress::progress_bar;
 pub use tally::{Tally, plural};
 
 use std::fmt::Display;
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
+
+use progress::Progress;
 
 use crate::files;
 
@@ -33,20 +41,6 @@ macro_rules! show {
     ($($arg:tt)*) => {
         $crate::report::stdout(format_args!($($arg)*))
     };
-}
-
-/// A progress bar for `files` files when stderr is a terminal and they are many; none when
-/// the output goes to a log or a pipe.
-pub fn progress_bar(files: usize) -> Option<ProgressBar> {
-    const FROM: usize = 50;
-    if files < FROM || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        return None;
-    }
-    let bar = ProgressBar::new(files as u64);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} files {eta}") {
-        bar.set_style(style);
-    }
-    Some(bar)
 }
 
 /// Writes one line to stdout. When the reader has gone (`bachata1c status | head -1`), nobody
@@ -101,31 +95,29 @@ pub enum Level {
 
 pub struct Log {
     level: Level,
-    file: Option<Mutex<File>>,
-    bar: Mutex<Option<ProgressBar>>,
+    /// `--log-file`; the lock keeps two threads' lines whole.
+    file: Option<Mutex<PathBuf>>,
+    bar: Mutex<Option<Progress>>,
+    /// Problem lines so far: a quiet run that had none and took nothing says nothing.
+    problems: AtomicUsize,
 }
 
 impl Log {
-    /// Lines up to `level` on stderr, and in `file` too when given.
+    /// Lines up to `level` on stderr, and in `file` too when given. The file is opened once
+    /// here, so that a path that cannot be written is an error at the start, not lost lines.
     pub fn open(level: Level, file: Option<&Path>) -> files::Result<Log> {
-        let file = match file {
-            Some(path) => Some(Mutex::new(
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .map_err(|source| files::Error {
-                        action: "open the log file",
-                        path: path.to_path_buf(),
-                        source,
-                    })?,
-            )),
-            None => None,
-        };
+        if let Some(path) = file {
+            append_to(path).map_err(|source| files::Error {
+                action: "open the log file",
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
         Ok(Log {
             level,
-            file,
+            file: file.map(|path| Mutex::new(path.to_path_buf())),
             bar: Mutex::new(None),
+            problems: AtomicUsize::new(0),
         })
     }
 
@@ -135,7 +127,13 @@ impl Log {
             level: Level::File,
             file: None,
             bar: Mutex::new(None),
+            problems: AtomicUsize::new(0),
         }
+    }
+
+    /// How many problem lines were told so far.
+    pub fn problems(&self) -> usize {
+        self.problems.load(Ordering::Relaxed)
     }
 
     /// Whether lines of `level` are shown at all (to skip building them).
@@ -146,17 +144,17 @@ impl Log {
     pub fn set_bar(&self, bar: Option<ProgressBar>) {
         if let Ok(mut slot) = self.bar.lock() {
             if let Some(old) = slot.take() {
-                old.finish_and_clear();
+                old.bar.finish_and_clear();
             }
-            *slot = bar;
+            *slot = bar.map(Progress::new);
         }
     }
 
     pub fn tick(&self) {
-        if let Ok(slot) = self.bar.lock()
-            && let Some(bar) = slot.as_ref()
+        if let Ok(mut slot) = self.bar.lock()
+            && let Some(progress) = slot.as_mut()
         {
-            bar.inc(1);
+            progress.tick();
         }
     }
 
@@ -174,26 +172,54 @@ impl Log {
     }
 
     fn emit(&self, level: Level, line: std::fmt::Arguments) {
+        if level == Level::Problem {
+            self.problems.fetch_add(1, Ordering::Relaxed);
+        }
         if !self.shows(level) {
             return;
         }
         let line = line.to_string();
         match self.bar.lock().ok().as_ref().and_then(|slot| slot.as_ref()) {
-            Some(bar) => bar.suspend(|| crate::say!("{line}")),
+            Some(progress) => progress.bar.suspend(|| crate::say!("{line}")),
             None => crate::say!("{line}"),
         }
         if let Some(file) = &self.file
-            && let Ok(mut file) = file.lock()
+            && let Ok(path) = file.lock()
         {
             let time = chrono::Local::now().format("%Y-%m-%d %H:%M:%S");
-            // A log line that cannot be written must not stop the conversion.
-            let _ = writeln!(file, "{time} {}", escape_controls(&line));
+            // A log line that cannot be written must not stop the conversion; it is on stderr.
+            let _ = append_to(&path)
+                .and_then(|mut file| writeln!(file, "{time} {}", escape_controls(&line)));
         }
     }
 }
 
+/// The log file opened for appending, created if missing (or moved away by logrotate).
+fn append_to(path: &Path) -> std::io::Result<std::fs::File> {
+    OpenOptions::new().create(true).append(true).open(path)
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_file_moved_away_is_started_anew_at_its_path() {
+        // logrotate without copytruncate: it renames the file while `watch` runs.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bachata1c.log");
+        let log = Log::open(Level::File, Some(&path)).unwrap();
+        log.note(Level::File, "before");
+        std::fs::rename(&path, dir.path().join("bachata1c.log.1")).unwrap();
+        log.note(Level::Problem, "after");
+        let old = std::fs::read_to_string(dir.path().join("bachata1c.log.1")).unwrap();
+        let new = std::fs::read_to_string(&path).unwrap();
+        assert!(old.ends_with(" bachata1c: before\n"), "{old}");
+        assert!(new.ends_with(" bachata1c: after\n"), "{new}");
+        assert_eq!(new.lines().count(), 1, "{new}");
+        assert_eq!(log.problems(), 1);
+    }
+
     #[test]
     fn control_characters_are_shown_escaped_and_the_rest_as_it_is() {
         assert_eq!(

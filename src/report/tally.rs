@@ -56,6 +56,11 @@ impl Tally {
         self.converted + self.refused + self.duplicates
     }
 
+    /// No file taken and none left waiting: a pass over an idle inbox.
+    pub fn nothing_happened(&self) -> bool {
+        self.taken() == 0 && self.waiting == 0
+    }
+
     pub fn skipped_total(&self) -> usize {
         self.skipped.values().sum()
     }
@@ -132,6 +137,31 @@ pub fn reasons(skipped: &BTreeMap<String, usize>) -> String {
         .join(", ")
 }
 
+/// The counts back from their text, as the ledger keeps them: `2 no phone, 1 event a, b not
+/// allowed` → {no phone: 2, event a, b not allowed: 1} (a piece not starting with a count
+/// belongs to the reason before it).
+pub fn parse_reasons(text: &str) -> BTreeMap<String, usize> {
+    let mut counted: Vec<(String, usize)> = Vec::new();
+    for piece in text.split(", ") {
+        let count = piece
+            .split_once(' ')
+            .and_then(|(n, reason)| Some((n.parse::<usize>().ok()?, reason)));
+        match (count, counted.last_mut()) {
+            (Some((n, reason)), _) => counted.push((reason.to_string(), n)),
+            (None, Some((reason, _))) => {
+                reason.push_str(", ");
+                reason.push_str(piece);
+            }
+            (None, None) => {}
+        }
+    }
+    let mut reasons = BTreeMap::new();
+    for (reason, n) in counted {
+        *reasons.entry(reason).or_insert(0) += n;
+    }
+    reasons
+}
+
 pub fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
@@ -143,6 +173,16 @@ pub fn plural(n: usize, word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reasons_read_back_from_their_text() {
+        let mut skipped = BTreeMap::new();
+        skipped.insert("no phone".to_string(), 2);
+        skipped.insert("event a, b not allowed".to_string(), 1);
+        skipped.insert("no e-mail".to_string(), 10);
+        assert_eq!(parse_reasons(&reasons(&skipped)), skipped);
+        assert!(parse_reasons("").is_empty());
+    }
 
     #[test]
     fn both_summaries_name_every_count_and_reason() {
