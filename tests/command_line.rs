@@ -174,7 +174,7 @@ fn the_folder_commands_take_the_exchange_folder_as_an_argument() {
 
     let output = wd.bachata1c(&["status", "ex"]).output().unwrap();
     assert!(output.status.success());
-    assert!(String::from_utf8_lossy(&output.stdout).contains("clients:    1 exported"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("1 client exported"));
     let output = wd
         .bachata1c(&["leads", "ex", "--format", "csv"])
         .output()
