@@ -167,7 +167,8 @@ Examples:
     )]
     Watch(WatchArgs),
 
-    /// Print the ledger's totals and the latest refused inputs.
+    /// Show the exchange folder as it is now: all runs in run's words, the 1C queue, what waits
+    /// in the inbox and the outbox, and the refused inputs in failed/ with their reasons.
     #[command(after_help = "\
 Examples:
   bachata1c status /srv/bachata
@@ -336,14 +337,15 @@ pub struct StatusArgs {
     #[arg(long, value_name = "DIR", help = STATE_HELP)]
     pub state: Option<PathBuf>,
 
-    /// How many of the latest refused inputs to list.
+    /// How many refused inputs in failed/ to list, newest first.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub failures: usize,
 }
 
 #[derive(Debug, Args)]
 pub struct RetryArgs {
-    /// Names of files in failed/ to retry [default: all].
+    /// Names of files in failed/ to retry [default: every *.json there]. A NAME.reason.txt
+    /// stands for NAME; its reason file is removed when the input goes back.
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
 

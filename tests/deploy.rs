@@ -122,9 +122,18 @@ fn parse_unit(text: &str) -> Vec<(String, String, String)> {
     entries
 }
 
+/// The systemd units under deploy/linux: `watch`, and `serve --convert`.
+const UNITS: [&str; 2] = ["linux/bachata1c.service", "linux/bachata1c-serve.service"];
+
 #[test]
-fn the_systemd_unit_parses_and_runs_a_valid_command() {
-    let (_, text) = deploy("linux/bachata1c.service");
+fn the_systemd_units_parse_and_run_a_valid_command() {
+    for unit in UNITS {
+        check_unit(unit);
+    }
+}
+
+fn check_unit(unit: &str) {
+    let (_, text) = deploy(unit);
     let entries = parse_unit(&text);
     let get = |section: &str, key: &str| {
         entries
@@ -146,7 +155,14 @@ fn the_systemd_unit_parses_and_runs_a_valid_command() {
         exec[0].starts_with('/'),
         "systemd needs an absolute path: {exec:?}"
     );
-    assert_command_line("bachata1c.service", &bachata1c_args(&exec));
+    assert_command_line(unit, &bachata1c_args(&exec));
+    // The one folder it may write is the one it is given.
+    let folder = exec
+        .iter()
+        .skip(2)
+        .find(|word| word.starts_with('/'))
+        .expect("the exchange folder");
+    assert_eq!(&get("Service", "ReadWritePaths"), folder, "{unit}");
 }
 
 /// systemd's own check, where the machine has it: unknown keys and bad values are reported.
@@ -156,22 +172,24 @@ fn systemd_analyze_verify_accepts_the_unit_where_available() {
     if !common::have_tool("systemd-analyze", "Debian package systemd") {
         return;
     }
-    let (_, text) = deploy("linux/bachata1c.service");
-    let wd = common::Workdir::new();
-    let unit = wd.write(
-        "bachata1c.service",
-        text.replace("/usr/local/bin/bachata1c", env!("CARGO_BIN_EXE_bachata1c")),
-    );
-    let output = Command::new("systemd-analyze")
-        .arg("verify")
-        .arg(&unit)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stderr.trim().is_empty(),
-        "systemd-analyze verify: {stderr}"
-    );
+    for name in UNITS {
+        let (_, text) = deploy(name);
+        let wd = common::Workdir::new();
+        let unit = wd.write(
+            name.trim_start_matches("linux/"),
+            text.replace("/usr/local/bin/bachata1c", env!("CARGO_BIN_EXE_bachata1c")),
+        );
+        let output = Command::new("systemd-analyze")
+            .arg("verify")
+            .arg(&unit)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success() && stderr.trim().is_empty(),
+            "systemd-analyze verify {name}: {stderr}"
+        );
+    }
 }
 
 #[test]
