@@ -258,3 +258,23 @@ fn as_root_the_folders_go_to_the_service_user_and_it_can_run_there() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("cannot open the ledger"), "{stderr}");
 }
+
+/// docs/configuration.md shows the whole file `init` writes: it must be that file, byte for
+/// byte, or the page misleads whoever reads it instead of the file.
+#[test]
+fn the_configuration_page_shows_the_file_init_writes() {
+    let wd = Workdir::new();
+    let (code, stderr) = run(&mut wd.bachata1c(&["init", "ex"]));
+    assert_eq!(code, 0, "{stderr}");
+    let written = String::from_utf8(wd.read("ex/bachata1c.toml")).unwrap();
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/configuration.md"),
+    )
+    .unwrap();
+    let shown = page
+        .split_once("```toml\n")
+        .and_then(|(_, rest)| rest.rsplit_once("```"))
+        .map(|(block, _)| block)
+        .expect("a toml block in docs/configuration.md");
+    assert_eq!(shown, written);
+}
