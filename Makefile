@@ -10,11 +10,19 @@ FUZZ_SECONDS ?= 60
 PREFIX ?= /usr/local
 DOCDIR ?= $(PREFIX)/share/doc/bachata1c
 
-.PHONY: help run test lint build clean windows windows-e2e dist install fuzz bench-serve bench bench-core
+# The Python tools the tests call (scripts/test-requirements.txt) live in a virtual environment
+# that `make test-deps` makes; when it is there, `make test` uses it (first on PATH).
+TEST_VENV := $(or $(CARGO_TARGET_DIR),target)/test-venv
+ifneq ($(wildcard $(TEST_VENV)/bin/python3),)
+export PATH := $(abspath $(TEST_VENV))/bin:$(PATH)
+endif
+
+.PHONY: help run test test-deps lint build clean windows windows-e2e dist install fuzz bench-serve bench bench-core
 
 help:
 	@echo "make run    convert fixtures/inbox into $(EXAMPLE_OUT)/ (CSV, XML, CommerceML, EnterpriseData, XLSX)"
 	@echo "make test   formatting, clippy and every test"
+	@echo "make test-deps  the tests' Python tools in a virtual environment ($(TEST_VENV))"
 	@echo "make build  release binary in $(BIN)"
 	@echo "make windows  cross-build bachata1c.exe for $(WINDOWS_TARGET) (needs gcc-mingw-w64-x86-64)"
 	@echo "make fuzz   libFuzzer over reading and every format for FUZZ_SECONDS (60) s; needs nightly"
@@ -51,6 +59,11 @@ lint:
 # Tests that cannot run here (no official schemas beside the clone, no tmpfs mount) record
 # themselves in SKIP_LOG; the summary below lists them. Under CI=true they fail instead.
 SKIP_LOG := $(or $(CARGO_TARGET_DIR),target)/tmp/skipped-tests.txt
+
+test-deps:
+	python3 -m venv $(TEST_VENV)
+	$(TEST_VENV)/bin/python3 -m pip install --quiet --upgrade pip
+	$(TEST_VENV)/bin/python3 -m pip install --quiet -r scripts/test-requirements.txt
 
 test: lint
 	rm -f $(SKIP_LOG)
