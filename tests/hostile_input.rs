@@ -1,6 +1,6 @@
 //! Broken and hostile inputs through the real binary: each gets its exit status and a one-line
 //! message naming the file and the reason, and nothing is written outside the output folder.
-//! The table here is the one in the README («Bad inputs and what they get»): keep them in step.
+//! The table here is the one in docs/errors-and-limits.md («Bad inputs and what they get»): keep them in step.
 mod common;
 
 use common::{Workdir, run};

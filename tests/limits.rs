@@ -105,7 +105,7 @@ fn the_config_files_limits_apply_to_convert() {
 
 /// Issue 10: a 16 MiB file of `"customData":{"a":[[],[],…]}` peaked at 460 MB, because every
 /// nested value became a JSON tree node. Read as text while it is parsed, it stays far below
-/// (README's «Limits» gives the measured figures; `bench/worst_memory.py` measures them again).
+/// (docs/errors-and-limits.md gives the measured figures; `bench/worst_memory.py` measures them again).
 #[test]
 fn nested_custom_data_as_large_as_the_size_limit_stays_within_a_bounded_memory() {
     let wd = Workdir::new();

@@ -1,7 +1,7 @@
 //! Property tests over the writers: any client (arbitrary Unicode, control characters, `;`,
 //! quotes, line breaks, very long fields) comes back from every output through parsers that
 //! are not ours (the csv crate's reader, roxmltree, xmllint, an XLSX reader written from the
-//! spec) as the same values, after only the replacements the README documents. Failing cases
+//! spec) as the same values, after only the replacements docs/formats.md documents. Failing cases
 //! are kept in proptest-regressions/.
 mod common;
 #[path = "invariants/xlsx.rs"]
