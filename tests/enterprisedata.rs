@@ -36,6 +36,29 @@ custom_data = ["Модель", "VIN"]
 titles = { VIN = "VIN автомобиля" }
 "#;
 
+/// The service dialog converted with orders (ORDERS_CONFIG) and `extra` options: the folder,
+/// with the message in out/hook.xml, and the message's text.
+fn service_message(extra: &[&str]) -> (Workdir, String) {
+    let wd = Workdir::new();
+    wd.write("bachata1c.toml", ORDERS_CONFIG);
+    wd.fixture("inbox/dialog-2026-11-26-service.json", "in/hook.json");
+    let mut args = vec![
+        "convert",
+        "in",
+        "--out",
+        "out",
+        "--format",
+        "enterprisedata",
+        "--config",
+        "bachata1c.toml",
+    ];
+    args.extend_from_slice(extra);
+    let (code, stderr) = run(&mut wd.bachata1c(&args));
+    assert_eq!(code, 0, "{stderr}");
+    let text = xml_text(&wd.read("out/hook.xml"));
+    (wd, text)
+}
+
 fn convert_inbox(wd: &Workdir, extra: &[&str]) -> Vec<std::path::PathBuf> {
     for name in common::inbox_fixtures() {
         wd.fixture(&format!("inbox/{name}"), &format!("inbox/{name}"));
@@ -110,21 +133,7 @@ fn every_fixture_validates_in_each_version_with_orders_in_utf8_and_windows_1251(
 
 #[test]
 fn the_message_has_the_header_and_the_phone_split_into_codes() {
-    let wd = Workdir::new();
-    wd.write("bachata1c.toml", ORDERS_CONFIG);
-    wd.fixture("inbox/dialog-2026-11-26-service.json", "in/hook.json");
-    let (code, stderr) = run(&mut wd.bachata1c(&[
-        "convert",
-        "in",
-        "--out",
-        "out",
-        "--format",
-        "enterprisedata",
-        "--config",
-        "bachata1c.toml",
-    ]));
-    assert_eq!(code, 0, "{stderr}");
-    let text = xml_text(&wd.read("out/hook.xml"));
+    let (_, text) = service_message(&[]);
     let doc = roxmltree::Document::parse(&text).unwrap();
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "Message");
@@ -235,23 +244,7 @@ fn header(text: &str) -> (String, Vec<String>) {
 
 #[test]
 fn a_1_6_message_says_1_6_everywhere_and_1_8_nowhere() {
-    let wd = Workdir::new();
-    wd.write("bachata1c.toml", ORDERS_CONFIG);
-    wd.fixture("inbox/dialog-2026-11-26-service.json", "in/hook.json");
-    let (code, stderr) = run(&mut wd.bachata1c(&[
-        "convert",
-        "in",
-        "--out",
-        "out",
-        "--format",
-        "enterprisedata",
-        "--enterprisedata-version",
-        "1.6",
-        "--config",
-        "bachata1c.toml",
-    ]));
-    assert_eq!(code, 0, "{stderr}");
-    let text = xml_text(&wd.read("out/hook.xml"));
+    let (wd, text) = service_message(&["--enterprisedata-version", "1.6"]);
     let ed16 = namespace("1.6");
     assert_eq!(header(&text), (ed16.clone(), vec!["1.6".to_string()]));
     // Nothing of 1.8, not even a namespace declared and unused (the fixture holds no «1.8»).
