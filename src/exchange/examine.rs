@@ -52,8 +52,10 @@ impl Exchange<'_> {
     ) -> Result<Option<Item>, Error> {
         let name = candidate.name.clone();
         let shown = self.settings.folders.inbox.join(&name);
-        // The second look at size and time, now that no one else can take the file.
-        if scan::stat(&path, &name).as_ref() != Some(candidate) {
+        // With --settle, the second look at size and time, now that no one else can take the
+        // file. Without it, a file is complete when it parses as a whole, whatever its writer
+        // still touches (trailing whitespace); one that does not parse goes back below.
+        if self.settings.settle.is_some() && scan::stat(&path, &name).as_ref() != Some(candidate) {
             self.not_ready(
                 &name,
                 Level::Detail,
