@@ -3,21 +3,8 @@
 //! of every `--help`, pasted into a shell as they are printed.
 mod common;
 
-use bachata1c::cli::Cli;
-use clap::{CommandFactory, Parser};
 use common::exchange::webhook;
 use common::{Workdir, run};
-
-/// Every command's name, and "" for the top level.
-fn commands() -> Vec<String> {
-    std::iter::once(String::new())
-        .chain(
-            Cli::command()
-                .get_subcommands()
-                .map(|sub| sub.get_name().to_string()),
-        )
-        .collect()
-}
 
 /// `bachata1c [command] --help` as a terminal of 80 columns shows it.
 fn help(wd: &Workdir, command: &str) -> String {
@@ -32,91 +19,111 @@ fn help(wd: &Workdir, command: &str) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// The example command lines of a help text: after `Examples:`, the lines that start with `bachata1c` (after an
-/// optional `sudo` or `VAR=value`), joined with their `\` continuation lines.
-fn examples(help: &str) -> Vec<String> {
-    let start = regex::Regex::new(r"^(sudo )?([A-Z][A-Z0-9_]*=('[^']*'|\S*) )?bachata1c ").unwrap();
-    let mut found = Vec::new();
-    let mut lines = help.lines().skip_while(|line| *line != "Examples:");
-    while let Some(line) = lines.next() {
-        let line = line.trim();
-        if !start.is_match(line) {
-            continue;
-        }
-        let mut example = line.strip_prefix("sudo ").unwrap_or(line).to_string();
-        while example.ends_with('\\') {
-            example.pop();
-            match lines.next() {
-                Some(next) => example.push_str(next.trim()),
-                None => break,
-            }
-        }
-        found.push(example);
+/// Pasting examples into `sh` needs a Unix shell; the Windows build compiles the rest.
+#[cfg(unix)]
+mod pasted_examples {
+    use super::help;
+    use crate::common::Workdir;
+    use bachata1c::cli::Cli;
+    use clap::{CommandFactory, Parser};
+
+    /// Every command's name, and "" for the top level.
+    fn commands() -> Vec<String> {
+        std::iter::once(String::new())
+            .chain(
+                Cli::command()
+                    .get_subcommands()
+                    .map(|sub| sub.get_name().to_string()),
+            )
+            .collect()
     }
-    found
-}
 
-/// The arguments a shell passes to `bachata1c` for `example`, by running it with a stand-in
-/// `bachata1c` on the PATH that writes them down.
-#[cfg(unix)]
-fn argv_through_the_shell(wd: &Workdir, example: &str) -> Vec<String> {
-    use std::os::unix::fs::PermissionsExt;
-    let bin = wd.join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let shim = bin.join("bachata1c");
-    std::fs::write(
-        &shim,
-        "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done > \"$ARGV_FILE\"\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let argv_file = wd.join("argv");
-    let _ = std::fs::remove_file(&argv_file);
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(example)
-        .current_dir(wd.path())
-        .env("PATH", path)
-        .env("ARGV_FILE", &argv_file)
-        .status()
-        .expect("sh");
-    assert!(status.success(), "the shell could not run: {example}");
-    let bytes =
-        std::fs::read(&argv_file).unwrap_or_else(|_| panic!("bachata1c was not run by: {example}"));
-    bytes
-        .split(|&b| b == 0)
-        .filter(|part| !part.is_empty())
-        .map(|part| String::from_utf8(part.to_vec()).unwrap())
-        .collect()
-}
+    /// The example command lines of a help text: after `Examples:`, the lines that start with `bachata1c` (after an
+    /// optional `sudo` or `VAR=value`), joined with their `\` continuation lines.
+    fn examples(help: &str) -> Vec<String> {
+        let start =
+            regex::Regex::new(r"^(sudo )?([A-Z][A-Z0-9_]*=('[^']*'|\S*) )?bachata1c ").unwrap();
+        let mut found = Vec::new();
+        let mut lines = help.lines().skip_while(|line| *line != "Examples:");
+        while let Some(line) = lines.next() {
+            let line = line.trim();
+            if !start.is_match(line) {
+                continue;
+            }
+            let mut example = line.strip_prefix("sudo ").unwrap_or(line).to_string();
+            while example.ends_with('\\') {
+                example.pop();
+                match lines.next() {
+                    Some(next) => example.push_str(next.trim()),
+                    None => break,
+                }
+            }
+            found.push(example);
+        }
+        found
+    }
 
-#[cfg(unix)]
-#[test]
-fn every_example_of_every_help_runs_as_pasted_into_a_shell() {
-    let wd = Workdir::new();
-    let mut checked = 0;
-    for command in commands() {
-        let text = help(&wd, &command);
-        let found = examples(&text);
-        assert!(
-            !found.is_empty(),
-            "`{command} --help` has no example:\n{text}"
+    /// The arguments a shell passes to `bachata1c` for `example`, by running it with a stand-in
+    /// `bachata1c` on the PATH that writes them down.
+    fn argv_through_the_shell(wd: &Workdir, example: &str) -> Vec<String> {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = wd.join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let shim = bin.join("bachata1c");
+        std::fs::write(
+            &shim,
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done > \"$ARGV_FILE\"\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let argv_file = wd.join("argv");
+        let _ = std::fs::remove_file(&argv_file);
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
         );
-        for example in found {
-            let argv = argv_through_the_shell(&wd, &example);
-            let parsed = Cli::try_parse_from(std::iter::once("bachata1c".to_string()).chain(argv));
-            if let Err(err) = parsed {
-                panic!("`{command} --help` example refused when pasted:\n{example}\n{err}");
-            }
-            checked += 1;
-        }
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(example)
+            .current_dir(wd.path())
+            .env("PATH", path)
+            .env("ARGV_FILE", &argv_file)
+            .status()
+            .expect("sh");
+        assert!(status.success(), "the shell could not run: {example}");
+        let bytes = std::fs::read(&argv_file)
+            .unwrap_or_else(|_| panic!("bachata1c was not run by: {example}"));
+        bytes
+            .split(|&b| b == 0)
+            .filter(|part| !part.is_empty())
+            .map(|part| String::from_utf8(part.to_vec()).unwrap())
+            .collect()
     }
-    assert!(checked >= 25, "only {checked} examples found");
+
+    #[test]
+    fn every_example_of_every_help_runs_as_pasted_into_a_shell() {
+        let wd = Workdir::new();
+        let mut checked = 0;
+        for command in commands() {
+            let text = help(&wd, &command);
+            let found = examples(&text);
+            assert!(
+                !found.is_empty(),
+                "`{command} --help` has no example:\n{text}"
+            );
+            for example in found {
+                let argv = argv_through_the_shell(&wd, &example);
+                let parsed =
+                    Cli::try_parse_from(std::iter::once("bachata1c".to_string()).chain(argv));
+                if let Err(err) = parsed {
+                    panic!("`{command} --help` example refused when pasted:\n{example}\n{err}");
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 25, "only {checked} examples found");
+    }
 }
 
 #[test]
