@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use common::exchange::{archived, fill_inbox, webhook};
+use common::exchange::{CRASH_STEPS, archived, fill_inbox, leads_json, webhook};
 use common::onec::directory::file_text;
 use common::onec::orders::{document_gate, read_orders};
 use common::onec::{
@@ -100,16 +100,7 @@ fn assert_only_the_orders_file(wd: &Workdir) {
 
 /// `bachata1c leads --format json`: (phone, Номер as the file writes it) per lead.
 fn listed(wd: &Workdir) -> Vec<(String, String)> {
-    let output = wd
-        .bachata1c(&["leads", "--dir", ".", "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let rows: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let rows = leads_json(wd, ".");
     rows.iter()
         .map(|row| {
             (
@@ -540,17 +531,9 @@ fn directory_mode_refuses_what_it_cannot_honour() {
 /// normal run leaves every lead in the file exactly once, under its ledger number.
 #[test]
 fn a_crash_at_any_step_then_a_normal_run_leaves_every_lead_in_the_file_once() {
-    let steps = [
-        "staged",
-        "journalled",
-        "published-one",
-        "published",
-        "recorded",
-        "filed-one",
-    ];
     // The steps every round passes, whatever it publishes (src/exchange/commit.rs).
-    let always_reached = ["published", "recorded", "filed-one"];
-    for step in steps {
+    let always_reached = ["published", "recorded", "filed-one", "rewritten"];
+    for step in CRASH_STEPS {
         let wd = Workdir::new();
         let clients = fill_inbox(&wd, 6, 2);
         let mut expected: Vec<String> = (0..12).map(|n| format!("+7916{n:07}")).collect();

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::exchange::{assert_contract, fill_inbox};
+use common::exchange::{CRASH_STEPS, assert_contract, fill_inbox};
 use common::{Workdir, run};
 
 #[test]
@@ -39,18 +39,8 @@ fn two_runs_on_one_inbox_never_take_the_same_file() {
 
 #[test]
 fn a_crash_at_every_step_of_a_batch_is_recovered_by_the_next_run() {
-    // Random kills rarely land in the narrow windows between the durable steps; the binary's
-    // crash hook aborts exactly there.
-    let steps = [
-        "staged",
-        "journalled",
-        "published-one",
-        "published",
-        "recorded",
-        "filed-one",
-    ];
     // Each step with one output per input, and the main ones with one --batch file per run.
-    let per_input = steps.iter().map(|step| (*step, false));
+    let per_input = CRASH_STEPS.iter().map(|step| (*step, false));
     let batch = ["journalled", "published-one", "recorded"].map(|step| (step, true));
     for (step, batch) in per_input.chain(batch) {
         let wd = Workdir::new();

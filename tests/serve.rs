@@ -54,6 +54,21 @@ fn authenticated(work: &Workdir, extra: &[&str]) -> Server {
     Server::start(work, &args)
 }
 
+/// `authenticated` over HTTPS with a fresh self-signed certificate for localhost and
+/// 127.0.0.1, returned for the client to trust.
+fn authenticated_over_tls(work: &Workdir) -> (Server, rcgen::CertifiedKey<rcgen::KeyPair>) {
+    let generated =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .unwrap();
+    work.write("tls/cert.pem", generated.cert.pem());
+    work.write("tls/key.pem", generated.signing_key.serialize_pem());
+    let server = authenticated(
+        work,
+        &["--tls-cert", "tls/cert.pem", "--tls-key", "tls/key.pem"],
+    );
+    (server, generated)
+}
+
 /// The contents of every file in a folder, hidden ones included.
 fn contents(work: &Workdir, folder: &str) -> Vec<Vec<u8>> {
     work.list(folder)
@@ -516,15 +531,7 @@ fn idle_and_slow_clients_are_disconnected() {
 #[test]
 fn https_directly_with_a_certificate_the_client_trusts() {
     let work = Workdir::new();
-    let generated =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-            .unwrap();
-    work.write("tls/cert.pem", generated.cert.pem());
-    work.write("tls/key.pem", generated.signing_key.serialize_pem());
-    let server = authenticated(
-        &work,
-        &["--tls-cert", "tls/cert.pem", "--tls-key", "tls/key.pem"],
-    );
+    let (server, generated) = authenticated_over_tls(&work);
     assert_eq!(server.scheme, "https");
     let trusted = ureq::tls::Certificate::from_der(generated.cert.der()).to_owned();
     let tls = ureq::tls::TlsConfig::builder()
@@ -656,15 +663,7 @@ fn serve_with_convert_takes_a_webhook_all_the_way_to_the_outbox() {
 fn https_clients_that_prefer_http2_are_given_http1_and_answered() {
     use std::sync::Arc as StdArc;
     let work = Workdir::new();
-    let generated =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-            .unwrap();
-    work.write("tls/cert.pem", generated.cert.pem());
-    work.write("tls/key.pem", generated.signing_key.serialize_pem());
-    let server = authenticated(
-        &work,
-        &["--tls-cert", "tls/cert.pem", "--tls-key", "tls/key.pem"],
-    );
+    let (server, generated) = authenticated_over_tls(&work);
     let mut roots = rustls::RootCertStore::empty();
     roots.add(generated.cert.der().clone()).unwrap();
     let provider = StdArc::new(rustls::crypto::ring::default_provider());

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::exchange::webhook;
+use common::exchange::{leads_json, webhook};
 use common::onec::{Client, OneCDatabase, Profile};
 use common::server::{PASSWORD, Server};
 use common::{Workdir, run};
@@ -59,16 +59,7 @@ fn five_leads() -> Vec<String> {
 
 /// `bachata1c leads --format json`, as a script reads it.
 fn leads(work: &Workdir) -> Vec<serde_json::Value> {
-    let output = work
-        .bachata1c(&["leads", "--dir", "exchange", "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    leads_json(work, "exchange")
 }
 
 fn states(work: &Workdir) -> Vec<String> {

@@ -5,6 +5,33 @@ use std::collections::BTreeMap;
 
 use super::{Workdir, cell, read_csv_1251};
 
+/// Where `BACHATA1C_CRASH_AT` aborts a round, in the order the round passes them
+/// (`crash_point` in src/exchange/commit.rs): random kills rarely land in the narrow windows
+/// between the durable steps, so the tests crash exactly there.
+pub const CRASH_STEPS: [&str; 7] = [
+    "staged",
+    "journalled",
+    "published-one",
+    "published",
+    "recorded",
+    "filed-one",
+    "rewritten",
+];
+
+/// `bachata1c leads --dir DIR --format json`, as a script reads it.
+pub fn leads_json(wd: &Workdir, dir: &str) -> Vec<serde_json::Value> {
+    let output = wd
+        .bachata1c(&["leads", "--dir", dir, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 /// A webhook with one client per (clientId, phone); an empty phone does not qualify.
 pub fn webhook(clients: &[(&str, &str)]) -> String {
     let clients: Vec<String> = clients
