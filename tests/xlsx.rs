@@ -73,14 +73,7 @@ impl Workbook {
 
 /// Whether Python's openpyxl is here; when not, the test is recorded as skipped.
 fn have_openpyxl() -> bool {
-    let found = Command::new("python3")
-        .args(["-c", "import openpyxl"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        common::skip("Python's openpyxl is not installed (pip install openpyxl)");
-    }
-    found
+    common::have_python_module("openpyxl")
 }
 
 fn read_xlsx(path: &Path) -> Workbook {

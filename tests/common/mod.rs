@@ -231,6 +231,31 @@ pub fn have_tool(program: &str, install: &str) -> bool {
     found
 }
 
+/// Whether Python's `module` can be imported here at the version scripts/test-requirements.txt
+/// pins; when not, the test is recorded as skipped (a failure under CI), naming `make test-deps`,
+/// which installs the pinned tools into target/test-venv.
+pub fn have_python_module(module: &str) -> bool {
+    let requirements = include_str!("../../scripts/test-requirements.txt");
+    let pinned = requirements
+        .lines()
+        .find_map(|line| line.strip_prefix(module)?.strip_prefix("=="))
+        .unwrap_or_else(|| panic!("{module} is not pinned in scripts/test-requirements.txt"));
+    let check = format!(
+        "import sys, {module}\nsys.stdout.write({module}.__version__)\nsys.exit({module}.__version__ != {pinned:?})"
+    );
+    let reason = match Command::new("python3").args(["-c", &check]).output() {
+        Err(err) => format!("python3 cannot be started ({err})"),
+        Ok(output) if output.status.success() => return true,
+        Ok(output) if output.stdout.is_empty() => format!("Python's {module} is not installed"),
+        Ok(output) => format!(
+            "Python's {module} is {}, the tests pin {pinned}",
+            String::from_utf8_lossy(&output.stdout)
+        ),
+    };
+    skip(&format!("{reason} (make test-deps)"));
+    false
+}
+
 /// The official schema of an EnterpriseData version, by its file name in ../shared/xsd.
 pub fn enterprisedata_xsd(version: &str) -> &'static str {
     match version {
@@ -246,6 +271,9 @@ pub fn enterprisedata_xsd(version: &str) -> &'static str {
 /// official schema is not here (the test is then recorded as skipped).
 pub fn enterprisedata_validate(version: &str, messages: &[PathBuf]) -> Option<String> {
     let xsd = official_xsd(enterprisedata_xsd(version))?;
+    if !have_python_module("xmlschema") {
+        return None;
+    }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validate_enterprisedata.py");
     let output = Command::new("python3")
         .arg(script)
