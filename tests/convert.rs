@@ -46,11 +46,13 @@ fn the_integration_note_example_gives_one_client_in_csv_and_xml() {
     );
     let xml = w.join("out/note-example.xml");
     xmllint_validate(&schema_path(LEADS_XSD), &xml);
-    assert_eq!(xpath(&xml, "count(//*[local-name()='Лид'])"), "1");
-    assert_eq!(
-        xpath(&xml, "string(//*[local-name()='Телефон'])"),
-        "+79801234444"
-    );
+    if common::have_xmllint() {
+        assert_eq!(xpath(&xml, "count(//*[local-name()='Лид'])"), "1");
+        assert_eq!(
+            xpath(&xml, "string(//*[local-name()='Телефон'])"),
+            "+79801234444"
+        );
+    }
 }
 
 #[test]
@@ -210,14 +212,16 @@ fn windows_1251_xml_declares_its_encoding_and_keeps_emoji_as_references() {
     );
     let xml = w.join("out/sales.xml");
     xmllint_validate(&schema_path(LEADS_XSD), &xml);
-    assert_eq!(
-        xpath(&xml, "string(//*[local-name()='Поле'][@Имя='Интерес'])"),
-        "Тест-драйв 🚗"
-    );
-    assert_eq!(
-        xpath(&xml, "string(//*[local-name()='Имя'])"),
-        "Ёлкина Дарья Сергеевна"
-    );
+    if common::have_xmllint() {
+        assert_eq!(
+            xpath(&xml, "string(//*[local-name()='Поле'][@Имя='Интерес'])"),
+            "Тест-драйв 🚗"
+        );
+        assert_eq!(
+            xpath(&xml, "string(//*[local-name()='Имя'])"),
+            "Ёлкина Дарья Сергеевна"
+        );
+    }
 }
 
 #[test]
@@ -242,6 +246,9 @@ fn xml_special_and_control_characters_never_break_well_formedness() {
         assert_eq!(code, 0, "{stderr}");
         let xml = w.join(&format!("{encoding}/nasty.xml"));
         xmllint_validate(&schema_path(LEADS_XSD), &xml);
+        if !common::have_xmllint() {
+            continue;
+        }
         assert_eq!(
             xpath(&xml, "string(//*[local-name()='ИдКлиента'])"),
             "<x>&\"'"

@@ -290,16 +290,18 @@ fn the_cron_line_logs_with_times_where_logrotate_rotates() {
 #[test]
 fn the_winsw_service_xml_is_well_formed_and_runs_a_valid_command() {
     let (path, text) = deploy("windows/bachata1c-watch.xml");
-    let output = Command::new("xmllint")
-        .arg("--noout")
-        .arg(&path)
-        .output()
-        .expect("xmllint installed (Debian package libxml2-utils)");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    if common::have_xmllint() {
+        let output = Command::new("xmllint")
+            .arg("--noout")
+            .arg(&path)
+            .output()
+            .expect("xmllint starts");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
     let element = |name: &str| {
         let open = format!("<{name}>");
         let start = text.find(&open).unwrap_or_else(|| panic!("no <{name}>")) + open.len();
