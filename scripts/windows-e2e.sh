@@ -15,20 +15,8 @@ target_dir=${CARGO_TARGET_DIR:-$root/target}
 started=$(date +%s)
 
 # --- setup: packages, binaries, wine prefix ------------------------------------------------
-packages=()
-[ -x /usr/lib/wine/wine64 ] || packages+=(wine64)
-command -v x86_64-w64-mingw32-gcc >/dev/null || packages+=(gcc-mingw-w64-x86-64)
-if [ ${#packages[@]} -gt 0 ]; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
-fi
+source scripts/wine/setup.sh
 rustup target list --installed | grep -qx "$target" || rustup target add "$target"
-# Debian's `wine` launcher looks for the 32-bit wine first; call the 64-bit loader directly,
-# and never let a hung wine hold up CI.
-wine_loader=/usr/lib/wine/wine64
-wine() { timeout 300 "$wine_loader" "$@"; }
-# wine64's own wineserver (`/usr/bin/wineserver` comes with another package).
-wineserver=/usr/lib/wine/wineserver64
 
 # The Linux side is the debug build `make test` already made: the same code, no second build.
 cargo build --locked
@@ -37,22 +25,14 @@ linux_bin=$target_dir/debug/bachata1c
 windows_bin=$target_dir/$target/release/bachata1c.exe
 
 work=$(mktemp -d /tmp/bachata1c-windows-e2e.XXXXXX)
-trap 'WINEPREFIX=$work/prefix "$wineserver" -k 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'WINEPREFIX=$work/prefix wine_stop; rm -rf "$work"' EXIT
 export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" TZ=UTC
 
-# Rust's std needs bcryptprimitives.dll (ProcessPrng); wine 8 has none. See the shim's source.
 mkdir -p "$work/bin"
 cp "$windows_bin" "$work/bin/"
-if ! ls /usr/lib/x86_64-linux-gnu/wine/x86_64-windows/bcryptprimitives.dll >/dev/null 2>&1; then
-  x86_64-w64-mingw32-gcc -shared -O2 -o "$work/bin/bcryptprimitives.dll" \
-    scripts/wine/bcryptprimitives.c scripts/wine/bcryptprimitives.def -ladvapi32
-fi
+wine_shim "$work/bin"
 prefix_started=$(date +%s)
-# One wineserver for the whole run: by default it exits 3 s after its last process, and a
-# process that starts while it exits can fail to connect, a flake that is wine's, not ours.
-mkdir -p "$WINEPREFIX"
-"$wineserver" -p
-wine wineboot --init >/dev/null 2>&1 || true
+wine_start
 wine "$work/bin/bachata1c.exe" --version
 echo "windows-e2e: wine prefix ready in $(($(date +%s) - prefix_started)) s"
 
