@@ -5,8 +5,12 @@
 //! each name in it comes from public code or metadata of real bases, cited below. The rest — whether a
 //! dealer's base has the name — is what the processing's own check tells at the dealer's, in the event
 //! log. The BSL analyzer gate is tests/bsl.rs.
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
+
+use common::bsl::Bsl;
 
 const ALFA_AUTO: &str = "1c/alfa-auto-5/ЗагрузкаЛидовBachata";
 const UT_11: &str = "1c/ut-11/ЗагрузкаЛидовBachata";
@@ -24,237 +28,6 @@ fn form_module(processing: &str) -> Bsl {
     Bsl::parse(&read(&format!(
         "{processing}/Forms/Форма/Ext/Form/Module.bsl"
     )))
-}
-
-/// A BSL module as code without comments, each string literal replaced by `\u{1}N\u{1}` (its index in
-/// `literals`), so calls and their literal arguments can be found without being fooled by text.
-struct Bsl {
-    code: String,
-    literals: Vec<String>,
-}
-
-impl Bsl {
-    fn parse(source: &str) -> Bsl {
-        let mut code = String::new();
-        let mut literals = Vec::new();
-        let mut chars = source.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '/' if chars.peek() == Some(&'/') => {
-                    for c in chars.by_ref() {
-                        if c == '\n' {
-                            code.push('\n');
-                            break;
-                        }
-                    }
-                }
-                '"' => {
-                    let mut text = String::new();
-                    while let Some(c) = chars.next() {
-                        match c {
-                            '"' if chars.peek() == Some(&'"') => {
-                                chars.next();
-                                text.push('"');
-                            }
-                            '"' => break,
-                            // A literal goes on across lines with `|` after the indentation.
-                            '\n' => {
-                                text.push('\n');
-                                while chars.peek().is_some_and(|c| *c == '\t' || *c == ' ') {
-                                    chars.next();
-                                }
-                                if chars.peek() == Some(&'|') {
-                                    chars.next();
-                                }
-                            }
-                            c => text.push(c),
-                        }
-                    }
-                    code.push_str(&format!("\u{1}{}\u{1}", literals.len()));
-                    literals.push(text);
-                }
-                c => code.push(c),
-            }
-        }
-        Bsl { code, literals }
-    }
-
-    /// The arguments of every call `name(…)`: each a literal's text, or `None` when it is not one.
-    fn calls(&self, name: &str) -> Vec<Vec<Option<String>>> {
-        let needle = format!("{name}(");
-        let mut found = Vec::new();
-        let mut from = 0;
-        while let Some(at) = self.code[from..].find(&needle) {
-            let start = from + at;
-            from = start + needle.len();
-            let before = self.code[..start].chars().next_back();
-            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
-                continue; // another name ending the same way, or a method of something else
-            }
-            let preceding = self.code[..start].trim_end();
-            if preceding.ends_with("Процедура") || preceding.ends_with("Функция") {
-                continue; // the definition
-            }
-            found.push(self.arguments(&self.code[from..]));
-        }
-        found
-    }
-
-    fn arguments(&self, rest: &str) -> Vec<Option<String>> {
-        let mut depth = 0;
-        let mut arguments = vec![String::new()];
-        for c in rest.chars() {
-            match c {
-                '(' => depth += 1,
-                ')' if depth == 0 => break,
-                ')' => depth -= 1,
-                ',' if depth == 0 => {
-                    arguments.push(String::new());
-                    continue;
-                }
-                _ => {}
-            }
-            arguments.last_mut().unwrap().push(c);
-        }
-        arguments.iter().map(|a| self.literal(a.trim())).collect()
-    }
-
-    fn literal(&self, argument: &str) -> Option<String> {
-        let index = argument.strip_prefix('\u{1}')?.strip_suffix('\u{1}')?;
-        self.literals.get(index.parse::<usize>().ok()?).cloned()
-    }
-
-    /// The body of the procedure or function `name`, comments and literals as in `code`.
-    fn body(&self, name: &str) -> &str {
-        let start = ["Процедура ", "Функция "]
-            .iter()
-            .find_map(|kind| self.code.find(&format!("{kind}{name}(")))
-            .unwrap_or_else(|| panic!("no procedure or function {name}"));
-        let rest = &self.code[start..];
-        let end = ["КонецПроцедуры", "КонецФункции"]
-            .iter()
-            .filter_map(|end| rest.find(end))
-            .min()
-            .unwrap();
-        &rest[..end]
-    }
-
-    /// The string literals in `name`'s body.
-    fn literals_in(&self, name: &str) -> Vec<&str> {
-        self.body(name)
-            .split('\u{1}')
-            .skip(1)
-            .step_by(2)
-            .filter_map(|index| self.literals.get(index.parse::<usize>().ok()?))
-            .map(String::as_str)
-            .collect()
-    }
-
-    /// Does `name`'s body contain a call of `callee`?
-    fn calls_in(&self, name: &str, callee: &str) -> bool {
-        self.body(name).contains(&format!("{callee}("))
-    }
-
-    /// The names `ЗаписываемыеОбъекты` declares: objects («Документ.X»), their parts («Документ.X.Y»)
-    /// and predefined items or enum values, as `ПроверитьБазу` looks them up.
-    fn declared(&self) -> BTreeSet<String> {
-        let mut names = BTreeSet::new();
-        for arguments in self.calls("ДобавитьОбъект") {
-            let object = arguments[1]
-                .clone()
-                .expect("ДобавитьОбъект: the object's name is a literal");
-            for list in arguments[2..].iter().flatten() {
-                for part in list
-                    .split([',', '\n'])
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
-                {
-                    names.insert(format!("{object}.{}", part.trim_start_matches('!')));
-                }
-            }
-            names.insert(object);
-        }
-        names
-    }
-
-    /// Every metadata name the module writes or looks up, with where it was found.
-    fn used(&self) -> Vec<(String, String)> {
-        let mut used = Vec::new();
-        for (call, first) in [("УстановитьРеквизит", 1), ("УстановитьТекстЛида", 1)]
-        {
-            for arguments in self.calls(call) {
-                if let Some(path) = &arguments[first] {
-                    used.push((path.clone(), call.to_string()));
-                }
-            }
-        }
-        for arguments in self.calls("ЕстьВБазе") {
-            if let Some(path) = &arguments[0] {
-                used.push((path.clone(), "ЕстьВБазе".into()));
-            }
-        }
-        for (call, kind) in [
-            ("ЗначениеПеречисления", "Перечисление"),
-            ("ПредопределенныйЭлемент", "Справочник"),
-        ] {
-            for arguments in self.calls(call) {
-                if let [Some(object), Some(item)] = &arguments[..] {
-                    used.push((format!("{kind}.{object}.{item}"), call.into()));
-                }
-            }
-        }
-        for arguments in self.calls("ПолучитьФункциональнуюОпцию") {
-            if let Some(option) = &arguments[0] {
-                used.push((
-                    format!("ФункциональнаяОпция.{option}"),
-                    "ПолучитьФункциональнуюОпцию".into(),
-                ));
-            }
-        }
-        for (manager, kind) in [
-            ("Справочники.", "Справочник"),
-            ("Документы.", "Документ"),
-            ("РегистрыСведений.", "РегистрСведений"),
-            ("Перечисления.", "Перечисление"),
-        ] {
-            for (at, _) in self.code.match_indices(manager) {
-                let before = self.code[..at].chars().next_back();
-                if before.is_some_and(|c| c.is_alphanumeric() || c == '.') {
-                    continue; // Метаданные.Справочники.Найти(…) reads metadata, it writes nothing
-                }
-                let name: Vec<&str> = self.code[at + manager.len()..]
-                    .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
-                    .next()
-                    .unwrap()
-                    .split('.')
-                    .collect();
-                used.push((format!("{kind}.{}", name[0]), manager.into()));
-                if kind == "Перечисление" && name.len() > 1 {
-                    used.push((format!("{kind}.{}.{}", name[0], name[1]), manager.into()));
-                }
-            }
-        }
-        used
-    }
-
-    /// Statements `Переменная.Реквизит = …` on an object, a row or a record: writes that bypass
-    /// `УстановитьРеквизит` (and so the check). Standard attributes every object has are allowed.
-    fn direct_writes(&self) -> Vec<String> {
-        const OBJECTS: [&str; 4] = ["Объект.", "ДокументОбъект.", "Участник.", "Запись."];
-        const STANDARD: [&str; 2] = ["Наименование", "Дата"];
-        self.code
-            .lines()
-            .map(str::trim)
-            .filter_map(|line| {
-                let rest = OBJECTS.iter().find_map(|o| line.strip_prefix(o))?;
-                let (name, value) = rest.split_once('=')?;
-                let name = name.trim();
-                let is_name = name.chars().all(|c| c.is_alphanumeric() || c == '_');
-                (is_name && !value.starts_with('=') && !STANDARD.contains(&name))
-                    .then(|| line.to_string())
-            })
-            .collect()
-    }
 }
 
 /// Each name used must be declared; a lead's text must have `Комментарий` to fall back to.
@@ -707,4 +480,61 @@ fn ut11_new_partner_gets_the_access_group_as_the_site_exchange_gives_it() {
         form.body("НастройкиФормы")
             .contains("Настройки.ГруппаДоступаПартнеров")
     );
+}
+
+/// Docs say what the processings do: each setting is described in 1c/README.md, and the routes
+/// name the Альфа-Авто processing, never «Обмен с сайтом», for Альфа-Авто (issue 20: not until the
+/// exchange is seen in an Альфа-Авто base).
+#[test]
+fn the_docs_give_each_setting_and_the_alfa_auto_route() {
+    let readme = read("1c/README.md");
+    for processing in [ALFA_AUTO, UT_11] {
+        for arguments in object_module(processing).calls("Настройки.Вставить") {
+            let key = arguments[0].clone().unwrap();
+            assert!(readme.contains(&format!("`{key}`")), "1c/README.md: {key}");
+        }
+    }
+
+    let import = read("docs/1c-import.md");
+    let routes = import
+        .split("## Какой путь для какой конфигурации")
+        .nth(1)
+        .expect("docs/1c-import.md: a section on routes per configuration");
+    let routes = routes.split("\n## ").next().unwrap();
+    for configuration in ["УТ 11", "УНФ", "Альфа-Авто 5", "УТ 10"] {
+        let row = routes
+            .lines()
+            .find(|line| line.starts_with(&format!("| {configuration}")))
+            .unwrap_or_else(|| panic!("no route for {configuration}"));
+        assert_eq!(
+            row.matches(" | ").count(),
+            3,
+            "route, verified how, at the dealer's: {row}"
+        );
+    }
+    let alfa = routes
+        .lines()
+        .find(|l| l.starts_with("| Альфа-Авто"))
+        .unwrap();
+    assert!(alfa.contains("`1c/alfa-auto-5`") && !alfa.contains("serve"));
+
+    for (doc, marker) in [
+        ("README.md", "has «Обмен с сайтом»"),
+        ("README.ru.md", "есть «Обмен с сайтом»"),
+        (
+            "docs/1c-site-exchange.md",
+            "в базе есть «Обмен с сайтом» (УТ 11",
+        ),
+    ] {
+        let text = read(doc);
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains(marker)).collect();
+        assert!(!lines.is_empty(), "{doc}: {marker}");
+        for line in lines {
+            let listed = line.split(')').next().unwrap();
+            assert!(!listed.contains("Альфа-Авто"), "{doc}: {line}");
+        }
+        if doc.starts_with("README") {
+            assert!(text.contains("**Альфа-Авто**") && text.contains("`1c/alfa-auto-5`"));
+        }
+    }
 }
