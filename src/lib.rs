@@ -28,4 +28,5 @@ pub mod serve;
 pub mod settings;
 pub mod site;
 pub mod stop;
+pub mod template;
 pub mod trigger;
