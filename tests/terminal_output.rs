@@ -223,3 +223,62 @@ fn the_log_escapes_format_characters_and_cuts_over_long_lines() {
         "{log:#?}"
     );
 }
+
+/// Issue 18.7: `run` wrote `?` for characters windows-1251 lacks (🚗) and said nothing. Each
+/// file's line counts them (the lead is kept), with `--batch` too, and so does the summary and
+/// `convert`'s line.
+#[test]
+fn characters_windows_1251_lacks_are_counted_in_each_file_s_line() {
+    let emoji = r#"{"clients":[{"clientId":"c1","name":"Иванов 🚗","phone":"+79160000001","customData":{"Интерес":"Тест-драйв 👍"}}]}"#;
+    let plain = webhook(&[("c2", "+79160000002")]);
+    for batch in [false, true] {
+        let work = Workdir::new();
+        let (code, stderr) = run(&mut work.bachata1c(&["init", "--dir", "exchange"]));
+        assert_eq!(code, 0, "{stderr}");
+        work.write("exchange/inbox/emoji.json", emoji);
+        work.write("exchange/inbox/plain.json", &plain);
+        let mut args = vec!["run", "--dir", "exchange"];
+        if batch {
+            args.push("--batch");
+        }
+        let (code, stderr) = run(&mut work.bachata1c(&args));
+        assert_eq!(code, 0, "{stderr}");
+        let line = |name: &str| {
+            stderr
+                .lines()
+                .find(|l| l.contains(name) && l.contains('→'))
+                .unwrap_or_else(|| panic!("no line for {name}: {stderr}"))
+                .to_string()
+        };
+        assert!(
+            line("emoji.json").ends_with("; 2 characters not in windows-1251 written as ?"),
+            "batch {batch}: {stderr}"
+        );
+        assert!(!line("plain.json").contains("windows-1251"), "{stderr}");
+        let summary = stderr.lines().last().unwrap();
+        assert!(
+            summary.ends_with("0 skipped; 2 characters not in the output encoding replaced"),
+            "{stderr}"
+        );
+        let outputs = work.list("exchange/outbox");
+        let csv: Vec<u8> = outputs
+            .iter()
+            .filter(|name| name.ends_with(".csv"))
+            .flat_map(|name| work.read(&format!("exchange/outbox/{name}")))
+            .collect();
+        let text = encoding_rs::WINDOWS_1251.decode(&csv).0.into_owned();
+        assert!(
+            text.contains("Иванов ?") && text.contains("Тест-драйв ?"),
+            "{text}"
+        );
+    }
+
+    let work = Workdir::new();
+    work.write("in/emoji.json", emoji);
+    let (code, stderr) = run(&mut work.bachata1c(&["convert", "in", "--out", "out"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("emoji.csv; 2 characters not in windows-1251 written as ?"),
+        "{stderr}"
+    );
+}
