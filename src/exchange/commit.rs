@@ -271,7 +271,6 @@ impl Exchange<'_> {
                     Fate::Staged(output) => {
                         self.tally.converted += 1;
                         self.tally.exported += e.exported;
-                        self.tally.replaced_chars += item.replaced;
                         let format = self.settings.conversion.layout.format;
                         let replaced = replaced_note(format, item.replaced)
                             .map(|note| format!("; {note}"))

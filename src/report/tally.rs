@@ -84,19 +84,13 @@ impl Tally {
                 plural(self.without_leads, "file")
             ));
         }
-        text.push_str(&self.replaced_note());
-        text
-    }
-
-    /// `; 2 characters not in the output encoding replaced`, or nothing.
-    fn replaced_note(&self) -> String {
-        if self.replaced_chars == 0 {
-            return String::new();
+        if self.replaced_chars > 0 {
+            text.push_str(&format!(
+                "; {} not in the output encoding replaced",
+                plural(self.replaced_chars, "character")
+            ));
         }
-        format!(
-            "; {} not in the output encoding replaced",
-            plural(self.replaced_chars, "character")
-        )
+        text
     }
 
     /// `2 no phone, 1 no e-mail`.
@@ -123,7 +117,6 @@ impl fmt::Display for Tally {
         if !self.skipped.is_empty() {
             write!(f, " ({})", self.reasons())?;
         }
-        f.write_str(&self.replaced_note())?;
         if self.waiting > 0 {
             write!(
                 f,
@@ -211,7 +204,7 @@ mod tests {
         tally.waiting = 2;
         assert_eq!(
             tally.to_string(),
-            "4 files taken: 2 converted (1 without qualifying clients), 1 refused, 1 duplicate(s); 1 client exported in 1 output file, 2 skipped (2 no phone); 2 characters not in the output encoding replaced; 2 files not complete yet, left in the inbox"
+            "4 files taken: 2 converted (1 without qualifying clients), 1 refused, 1 duplicate(s); 1 client exported in 1 output file, 2 skipped (2 no phone); 2 files not complete yet, left in the inbox"
         );
     }
 }
