@@ -119,6 +119,8 @@ struct Item {
     entry: Entry,
     fate: Fate,
     skipped: BTreeMap<String, usize>,
+    /// Characters of its leads the output encoding could not hold (`encoding::replaced_note`).
+    replaced: usize,
 }
 
 fn item(path: PathBuf, entry: Entry, fate: Fate) -> Item {
@@ -127,6 +129,7 @@ fn item(path: PathBuf, entry: Entry, fate: Fate) -> Item {
         entry,
         fate,
         skipped: BTreeMap::new(),
+        replaced: 0,
     }
 }
 
