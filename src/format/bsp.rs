@@ -93,8 +93,8 @@ impl CsvTarget {
                 email,
             ],
             // Справочник.Контрагенты: Наименование and «Партнер», «Юр/Физлицо» are
-            // fill-checked; with «Юридическое лицо», its default, ПартнерыИКонтрагенты
-            // .ПроверитьКорректностьЗаполненияКонтрагента also wants an ИНН.
+            // fill-checked; a «Юридическое лицо» (the form's default) also needs an ИНН
+            // (ПартнерыИКонтрагентыЛокализация.ПроверитьКорректностьЗаполненияКонтрагента).
             CsvTarget::Ut11Counterparties => vec![
                 (Column::Counterparty, "Рабочее наименование"),
                 (Column::Person, "Сокращенное юр. наименование"),
