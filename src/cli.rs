@@ -648,8 +648,8 @@ pub struct OutputArgs {
     pub csv_profile: Option<crate::format::bsp::CsvProfile>,
 
     /// With `--csv-profile bsp` (CSV or XLSX): what the file is loaded into, for its titles and
-    /// the values its catalog's fill check asks [default: counterparties]. `bachata1c csv-template FILE` writes the titles of the template your 1C
-    /// saves instead.
+    /// the values its catalog's fill check asks [default: counterparties]. `bachata1c
+    /// csv-template FILE` writes the titles of the template your 1C saves instead.
     #[arg(long, value_enum, value_name = "TARGET")]
     pub csv_target: Option<crate::format::bsp::CsvTarget>,
 
