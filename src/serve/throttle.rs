@@ -8,7 +8,7 @@
 //! Only that address waits: a client at another address is never slowed, whatever is hammered
 //! meanwhile. While an address is closed its passwords are not checked at all, or a guesser
 //! would learn from each answer as before. At most [`MAX_ADDRESSES`] addresses are kept (about
-//! a megabyte), so a caller with many addresses cannot fill memory; IPv6 addresses count by
+//! 1.2 MB), so a caller with many addresses cannot fill memory; IPv6 addresses count by
 //! their /64 network, which one host commonly has whole.
 
 use std::collections::HashMap;
@@ -250,6 +250,17 @@ mod tests {
             throttle.wrong(IpAddr::V4(n.into()), now);
             assert!(throttle.len() <= MAX_ADDRESSES);
         }
+        // What docs/serve.md says it costs: a table of 16,384 buckets (hashbrown keeps 7/8 of
+        // them in use) of one entry and one control byte each, about 1.2 MB.
+        let records = throttle.lock();
+        assert!(
+            records.capacity() <= 16_384 * 7 / 8,
+            "{}",
+            records.capacity()
+        );
+        let entry = std::mem::size_of::<(Key, Record)>() + 1;
+        assert!(16_384 * entry <= 1_250_000, "{entry} bytes an entry");
+        drop(records);
         // A closed address is kept while newer ones come.
         let guesser = address("203.0.113.7");
         for _ in 0..FREE_WRONG {
