@@ -208,6 +208,7 @@ fn serve_says_when_1c_exchange_is_on_but_nothing_fills_its_queue() {
 /// A command that runs the binary as a user who does not own the exchange folder: root here
 /// drops to `nobody` with setpriv (root may write anything); another user is that user already,
 /// and the folders are made read-only for it. `None` (recorded as skipped) when neither works.
+#[cfg(unix)]
 fn as_another_user(work: &Workdir, args: &[&str]) -> Option<(Command, String)> {
     use std::os::unix::fs::PermissionsExt;
     let is_root = Command::new("id")
@@ -251,6 +252,8 @@ fn as_another_user(work: &Workdir, args: &[&str]) -> Option<(Command, String)> {
 /// bare «Permission denied» on a hidden folder (`inbox/.bachata1c-work/…`), and systemd
 /// restarted it every 10 s. Now `run`, `watch`, `serve` and `serve --convert` name the folder,
 /// the user they run as and `init --owner`, before anything is taken (serve: before its port).
+/// (Windows has no owner to give: its message names icacls, checked in src/files/access.rs.)
+#[cfg(unix)]
 #[test]
 fn a_folder_the_service_user_cannot_write_is_named_with_the_user_and_init_owner() {
     let work = Workdir::new();
@@ -297,6 +300,7 @@ fn a_folder_the_service_user_cannot_write_is_named_with_the_user_and_init_owner(
 
 /// Issue 18.13, under systemd: a unit with ProtectSystem=strict sees every folder outside its
 /// ReadWritePaths= read-only. The message says so instead of «Read-only file system» alone.
+#[cfg(target_os = "linux")]
 #[test]
 fn a_read_only_file_system_names_systemds_read_write_paths() {
     let work = Workdir::new();

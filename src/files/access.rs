@@ -175,6 +175,14 @@ mod tests {
         assert!(text.contains("init DIR --owner"), "{text}");
     }
 
+    #[cfg(windows)]
+    #[test]
+    fn on_windows_a_refusal_names_the_user_and_icacls() {
+        let text = refused(io::ErrorKind::PermissionDenied, Some("/srv/bachata"));
+        assert!(text.contains("by the user bachata1c"), "{text}");
+        assert!(text.contains("/grant \"bachata1c:(OI)(CI)M\" /T"), "{text}");
+    }
+
     #[test]
     fn a_read_only_file_system_names_systemds_read_write_paths() {
         let text = refused(io::ErrorKind::ReadOnlyFilesystem, Some("/srv/bachata"));
