@@ -3,13 +3,16 @@
 //! skipped). It is what makes a re-delivered webhook a duplicate and a crash recoverable.
 //! [`queue`] holds the leads waiting for 1C's «Обмен с сайтом», journalled with their input.
 
+mod orders;
 mod queue;
 
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use crate::format::Layout;
 use crate::lead::Lead;
+pub use orders::Offer;
 pub use queue::{Filter, FromOneC, QueueTotals, Row, State};
 pub use rusqlite::Error;
 
@@ -93,6 +96,8 @@ impl Totals {
 #[derive(Debug)]
 pub struct Ledger {
     conn: Connection,
+    /// How a long lead's order is written when it is journalled ([`Ledger::keep_orders`]).
+    orders: Option<Layout>,
 }
 
 const SCHEMA: &str = "
@@ -129,7 +134,8 @@ impl Ledger {
         conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;")?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(queue::SCHEMA)?;
-        Ok(Ledger { conn })
+        conn.execute_batch(orders::SCHEMA)?;
+        Ok(Ledger { conn, orders: None })
     }
 
     /// Whether the ledger records nothing at all (new, or emptied).
@@ -212,7 +218,13 @@ impl Ledger {
                 ],
             )?;
             let row = tx.last_insert_rowid();
-            queue::journal(&tx, row, &entry.leads, entry.first_number)?;
+            queue::journal(
+                &tx,
+                row,
+                &entry.leads,
+                entry.first_number,
+                self.orders.as_ref(),
+            )?;
             result.push(Journalled::New(row));
         }
         tx.commit()?;

@@ -10,7 +10,8 @@ use chrono::NaiveDateTime;
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
-use super::{Error, Ledger, now};
+use super::{Error, Ledger, now, orders};
+use crate::format::Layout;
 use crate::lead::Lead;
 
 pub(super) const SCHEMA: &str = "
@@ -201,12 +202,14 @@ impl Own {
 }
 
 /// Writes an input's leads into the queue, in the transaction that journals the input: they
-/// are numbered now, and become visible once the input is recorded as converted.
+/// are numbered now, and become visible once the input is recorded as converted. With
+/// `orders`, a long lead's order is kept beside it (see [`super::orders`]).
 pub(super) fn journal(
     tx: &Transaction,
     input: i64,
     leads: &[Lead],
     first_number: Option<u64>,
+    orders: Option<&Layout>,
 ) -> Result<(), Error> {
     let Some(first) = leads.first() else {
         return Ok(());
@@ -232,21 +235,33 @@ pub(super) fn journal(
             "INSERT INTO leads (number, input, lead) VALUES {marks}"
         ))?;
         let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(chunk.len() * 3);
+        let mut sizes = Vec::with_capacity(chunk.len());
+        let reserved = number;
         for lead in chunk {
             let own = serde_json::to_string(&Own::of(lead))
                 .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
+            sizes.push(own.len());
             values.push(number.map(|n| n as i64).into());
             values.push(input.into());
             values.push(own.into());
             number = number.map(|n| n + 1);
         }
         insert.execute(rusqlite::params_from_iter(values))?;
+        if let Some(layout) = orders
+            && sizes.iter().any(|size| *size > orders::KEPT_ABOVE)
+        {
+            // The chunk's numbers: those set aside, or those AUTOINCREMENT gave its rows one
+            // after another (the transaction holds the write lock: no one numbers meanwhile).
+            let first =
+                reserved.unwrap_or_else(|| tx.last_insert_rowid() as u64 + 1 - chunk.len() as u64);
+            orders::keep_journalled(tx, chunk, &sizes, first, layout)?;
+        }
     }
     Ok(())
 }
 
 /// Times as the ledger writes them: sortable text, to the microsecond.
-const TIME: &str = "%Y-%m-%d %H:%M:%S%.6f";
+pub(super) const TIME: &str = "%Y-%m-%d %H:%M:%S%.6f";
 
 /// Leads with their numbers, rebuilt from the queue: those `condition` (over `l` the leads,
 /// `i` their inputs, `q` what their input's leads share) selects.
@@ -282,25 +297,40 @@ fn numbered_leads(
     Ok(leads)
 }
 
+/// The lead numbered `number` and the length of its text in the ledger, if it is queued.
+pub(super) fn lead_at(
+    conn: &rusqlite::Connection,
+    number: u64,
+) -> Result<Option<(Lead, usize)>, Error> {
+    let row = conn
+        .prepare_cached(
+            "SELECT l.lead, q.event, q.dialog_id, q.source_file, q.received_at
+             FROM leads l JOIN queued_inputs q ON q.input = l.input WHERE l.number = ?1",
+        )?
+        .query_row(params![number as i64], |row| {
+            let received: String = row.get(4)?;
+            let shared = Shared {
+                event: row.get(1)?,
+                dialog_id: row.get(2)?,
+                source_file: row.get(3)?,
+                received_at: NaiveDateTime::parse_from_str(&received, TIME).unwrap_or_default(),
+            };
+            Ok((row.get::<_, String>(0)?, shared))
+        })
+        .optional()?;
+    row.map(|(own, shared)| Ok((Own::read(&own)?.into_lead(&shared), own.len())))
+        .transpose()
+}
+
 /// Drops the leads of an input whose journal entry is dropped (its output was never published).
 pub(super) fn drop_input(tx: &Transaction, input: i64) -> Result<(), Error> {
+    orders::drop_input(tx, input)?;
     tx.execute("DELETE FROM leads WHERE input = ?1", params![input])?;
     tx.execute("DELETE FROM queued_inputs WHERE input = ?1", params![input])?;
     Ok(())
 }
 
 impl Ledger {
-    /// The next leads 1C has not confirmed, oldest first, from the number after `after`:
-    /// `(number, lead)`, at most `limit`.
-    pub fn unconfirmed(&self, after: u64, limit: usize) -> Result<Vec<(u64, Lead)>, Error> {
-        numbered_leads(
-            &self.conn,
-            "i.outcome = 'converted' AND l.state IN ('waiting', 'offered') AND l.number > ?1
-             ORDER BY l.number LIMIT ?2",
-            params![after as i64, limit as i64],
-        )
-    }
-
     /// Sets aside `count` queue numbers for leads whose output is written before they are
     /// journalled (a CommerceML file carries them as `Номер`): the first of them, the others
     /// following. Numbers set aside by a worker that then stops are never handed out again, so

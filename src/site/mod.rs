@@ -18,16 +18,13 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 
-use crate::format::commerceml::{self, Framing, Order};
+use crate::format::commerceml::{self, Framing};
 use crate::ledger::Ledger;
 use crate::settings::SiteExchange as Settings;
 use session::{Session, Sessions};
 
 /// The cookie 1C is told to send: line 2 of the `checkauth` answer (its value is line 3).
 pub const COOKIE: &str = "bachata1c_session";
-
-/// Leads read from the ledger at a time while a query answer is filled.
-const PAGE: usize = 200;
 
 /// A request as 1C sends it.
 #[derive(Debug, Default)]
@@ -209,42 +206,29 @@ impl Site {
         let empty = commerceml::assemble(&[], Default::default(), &layout, Framing::SiteQuery)
             .bytes
             .len();
+        let limit = self.settings.file_limit;
         let result = self.with_ledger(|ledger| {
-            let (mut fragments, mut numbers, mut formed) = (Vec::new(), Vec::new(), None);
             let Some(ledger) = ledger else {
-                return Ok((fragments, numbers, formed));
+                return Ok(Vec::new());
             };
-            let (mut size, mut after) = (empty, 0);
-            'pages: loop {
-                let page = ledger.unconfirmed(after, PAGE)?;
-                let Some((last, _)) = page.last() else {
-                    break;
-                };
-                after = *last;
-                for (number, lead) in page {
-                    let fragment = commerceml::order_xml(
-                        &Order {
-                            lead: &lead,
-                            number,
-                        },
-                        &layout,
-                    );
-                    let cost = fragment.len() + 1;
-                    if !fragments.is_empty() && size + cost > self.settings.file_limit {
-                        break 'pages;
-                    }
-                    size += cost;
-                    numbers.push(number);
-                    fragments.push(fragment);
-                    formed = formed.max(Some(lead.received_at));
+            let (mut size, mut taken) = (empty, 0);
+            // Each order goes on its own line; the first goes in whatever its size.
+            ledger.unconfirmed_orders(&layout, |bytes| {
+                let cost = bytes + 1;
+                if taken > 0 && size + cost > limit {
+                    return false;
                 }
-            }
-            Ok((fragments, numbers, formed))
+                (size, taken) = (size + cost, taken + 1);
+                true
+            })
         });
-        let (fragments, numbers, formed) = match result {
-            Ok(found) => found,
+        let offers = match result {
+            Ok(offers) => offers,
             Err(err) => return Answer::failure(&err),
         };
+        let numbers: Vec<u64> = offers.iter().map(|offer| offer.number).collect();
+        let formed = offers.iter().map(|offer| offer.received_at).max();
+        let fragments: Vec<String> = offers.into_iter().map(|offer| offer.document).collect();
         let document = commerceml::assemble(
             &fragments,
             formed.unwrap_or_default(),
