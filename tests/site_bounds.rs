@@ -5,6 +5,11 @@
 //! (docs/site-exchange-protocol.md).
 mod common;
 
+use std::io::{Read, Write};
+
+use common::exchange::{leads_json, webhook};
+use common::onec::statuses::{self, OrderStatus};
+use common::onec::{Profile, UploadStyle};
 use common::server::{PASSWORD, Server};
 use common::{Workdir, run, validate_official};
 
@@ -75,6 +80,35 @@ impl OneC {
             address,
             cookie,
         }
+    }
+
+    /// `POST …?<query>` with `body`: the answer's text.
+    fn post(&self, query: &str, body: &[u8]) -> String {
+        self.agent
+            .post(format!("{}?{query}", self.address))
+            .header("Cookie", &self.cookie)
+            .send(body)
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap()
+    }
+
+    /// A file uploaded as SmB and УНФ 1.6 upload their report (no `import` follows): `init`
+    /// for `file_limit`, then the parts `РазделитьФайл` cuts, one POST each (protocol note
+    /// §1.3 D, rule 17). Every part's answer.
+    fn upload(&self, name: &str, document: &[u8]) -> Vec<String> {
+        let init = self.get("type=sale&mode=init");
+        let limit: i64 = init
+            .split('\n')
+            .nth(1)
+            .and_then(|line| line.strip_prefix("file_limit="))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{init}"));
+        statuses::parts(document, limit)
+            .into_iter()
+            .map(|part| self.post(&format!("type=sale&mode=file&filename={name}"), part))
+            .collect()
     }
 
     fn get(&self, query: &str) -> String {
@@ -281,4 +315,303 @@ fn orders_kept_and_orders_of_an_older_ledger_are_the_same_in_either_schema_versi
             );
         }
     }
+}
+
+/// Five leads converted, `serve` answering 1C with `config`.
+fn five_leads(work: &Workdir, config: &str) -> Server {
+    let webhooks: Vec<String> = (1..=5)
+        .map(|i| webhook(&[(&format!("c{i}"), &format!("+7916000000{i}"))]))
+        .collect();
+    exchange_with(work, &webhooks, config)
+}
+
+/// 1C's report on the orders numbered `numbers` (posted in 1C), as УНФ 3 writes it, with
+/// `padding` more orders that are not from bachata1c: some 700 bytes each.
+fn report(numbers: &[u64], padding: usize) -> (Vec<OrderStatus>, Vec<u8>) {
+    let mut orders: Vec<OrderStatus> = numbers
+        .iter()
+        .map(|n| {
+            let mut order = OrderStatus::new(&format!("{n:06}"), &format!("СА-{n:08}"));
+            order.posted = true;
+            order
+        })
+        .collect();
+    orders
+        .extend((0..padding).map(|i| OrderStatus::new(&format!("ИМ-{i}"), &format!("СА-9{i:07}"))));
+    let document = statuses::document(
+        Profile::Unf3Other,
+        false,
+        UploadStyle::default(),
+        "2024-05-02T10:00:00",
+        &orders,
+    );
+    (orders, document)
+}
+
+fn states(work: &Workdir) -> Vec<(u64, String)> {
+    let mut states: Vec<(u64, String)> = leads_json(work, "exchange")
+        .iter()
+        .map(|lead| {
+            (
+                lead["number"].as_u64().unwrap(),
+                lead["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    states.sort();
+    states
+}
+
+/// The files the state folder holds for uploads in progress, with their sizes.
+fn uploads(work: &Workdir) -> Vec<u64> {
+    work.list("exchange/state/uploads")
+        .iter()
+        .map(|name| {
+            std::fs::metadata(work.join(&format!("exchange/state/uploads/{name}")))
+                .unwrap()
+                .len()
+        })
+        .collect()
+}
+
+/// A report that is no whole CommerceML document is refused with the reason, which 1C writes
+/// into its exchange log («Произошла ошибка на стороне сервера. Файл не отправлен.» and the
+/// answer: УТ11 ВыгрузитьНаСайт 6140‑6160, УНФ3 11226‑11245). SmB and УНФ 1.6 never send
+/// `import`, so the answer to the part that ends the file is their only word: before, a
+/// malformed file was answered `success` (taken for more parts to come) and 1C believed it
+/// taken (issue 17 point 6). A part shorter than `file_limit` is the file's last: 1C cuts
+/// every other part at exactly `file_limit` (`РазделитьФайл`, УТ11 РазделитьФайлыНаФрагменты
+/// 6319, УНФ3 12761, SmB SplitFilesToFragments 6176).
+#[test]
+fn a_malformed_report_is_refused_with_its_reason() {
+    let work = Workdir::new();
+    let server = five_leads(&work, "");
+    let onec = OneC::login(&server);
+    let (_, whole) = report(&[1, 2], 0);
+    let text = String::from_utf8(whole).unwrap();
+    let cut = &text[..text.find("</Документ>").unwrap()];
+    let broken = text.replacen("</Номер>", "</Ном>", 1);
+    for (name, document, reason) in [
+        ("orders-cut.xml", cut, "cut short"),
+        ("orders-broken.xml", broken.as_str(), "not well-formed XML"),
+        (
+            "orders-text.xml",
+            "Номер;Статус\n000001;В работе\n",
+            "КоммерческаяИнформация",
+        ),
+    ] {
+        let answers = onec.upload(name, document.as_bytes());
+        let last = answers.last().unwrap();
+        let lines: Vec<&str> = last.split('\n').collect();
+        assert_eq!(lines[0], "failure", "{name}: {last}");
+        assert!(
+            lines[1].contains(name) && lines[1].contains(reason),
+            "{name}: {last}"
+        );
+        // УТ11 asks for the import after the parts: the same refusal.
+        let import = onec.get(&format!("type=sale&mode=import&filename={name}"));
+        assert_eq!(&import, last, "{name}");
+    }
+    assert!(states(&work).iter().all(|(_, state)| state == "waiting"));
+    assert!(uploads(&work).is_empty(), "a refused file is not kept");
+    let (_, log) = server.stop();
+    assert!(
+        log.iter()
+            .any(|line| line.contains("orders-cut.xml") && line.contains("cut short")),
+        "{log:?}"
+    );
+}
+
+/// A report whose size is a multiple of `file_limit` ends with a part of exactly
+/// `file_limit` bytes: the part after which the document ends is its last, and the report is
+/// taken there, with no `import` to wait for (SmB, УНФ 1.6).
+#[test]
+fn a_report_cut_into_full_parts_is_taken_at_its_last_part() {
+    const LIMIT: usize = 4096;
+    let work = Workdir::new();
+    let server = five_leads(&work, &format!("[site_exchange]\nfile_limit = {LIMIT}\n"));
+    let onec = OneC::login(&server);
+    let (mut orders, _) = report(&[2, 4], 3);
+    // A comment that brings the document to a multiple of the limit.
+    let length = |orders: &[OrderStatus]| {
+        statuses::document(
+            Profile::Unf3Other,
+            false,
+            UploadStyle::default(),
+            "2024-05-02T10:00:00",
+            orders,
+        )
+    };
+    orders[0].comment = "x".to_string();
+    let short = LIMIT - length(&orders).len() % LIMIT;
+    orders[0].comment = "x".repeat(1 + short);
+    let document = length(&orders);
+    assert_eq!(document.len() % LIMIT, 0);
+    let answers = onec.upload("orders-full.xml", &document);
+    assert!(answers.len() > 1);
+    for answer in &answers[..answers.len() - 1] {
+        assert!(answer.starts_with("success\n"), "{answer}");
+    }
+    assert!(answers.last().unwrap().starts_with("success\n"));
+    let known: Vec<u64> = states(&work)
+        .into_iter()
+        .filter(|(_, state)| state == "known")
+        .map(|(number, _)| number)
+        .collect();
+    assert_eq!(known, [2, 4], "{answers:?}");
+    assert!(uploads(&work).is_empty());
+}
+
+/// A report of 24 MiB in parts of 256 KiB goes to the state folder part by part (one file,
+/// growing), never into memory, and is read when whole; its file goes then. Before, each part
+/// was appended in memory and the whole copied on every part (issue 17 point 6).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_large_report_goes_to_disk_part_by_part_not_into_memory() {
+    const LIMIT: usize = 256 * 1024;
+    let work = Workdir::new();
+    let server = five_leads(&work, &format!("[site_exchange]\nfile_limit = {LIMIT}\n"));
+    let onec = OneC::login(&server);
+    let (_, document) = report(&[3], 36_000);
+    assert!(document.len() > 24 << 20, "{}", document.len());
+    let before = peak_kib(&server);
+    let parts = statuses::parts(&document, LIMIT as i64);
+    let name = "orders-large.xml";
+    let mut halfway = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let answer = onec.post(&format!("type=sale&mode=file&filename={name}"), part);
+        assert!(answer.starts_with("success\n"), "part {i}: {answer}");
+        if i == parts.len() / 2 {
+            halfway = uploads(&work);
+        }
+    }
+    let grown = (peak_kib(&server) - before) / 1024;
+    assert!(
+        grown < 12,
+        "serve grew by {grown} MiB for an upload of {} MiB",
+        document.len() >> 20
+    );
+    assert_eq!(halfway, [((parts.len() / 2 + 1) * LIMIT) as u64]);
+    assert!(uploads(&work).is_empty());
+    assert!(states(&work).contains(&(3, "known".to_string())));
+}
+
+/// `POST` with a body written by another thread as the server reads it (so that the answer
+/// is read even when the server stops reading early): `declared` as Content-Length, or
+/// chunked; the answer's body.
+fn post_streaming(
+    server: &Server,
+    cookie: &str,
+    query: &str,
+    declared: Option<u64>,
+    body: u64,
+) -> String {
+    let mut stream = std::net::TcpStream::connect(server.address).unwrap();
+    let framing = match declared {
+        Some(length) => format!("Content-Length: {length}"),
+        None => "Transfer-Encoding: chunked".to_string(),
+    };
+    write!(
+        stream,
+        "POST /1c_exchange.php?{query} HTTP/1.1\r\nHost: bachata1c\r\nCookie: {cookie}\r\n{framing}\r\n\r\n"
+    )
+    .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let chunked = declared.is_none();
+    let sender = std::thread::spawn(move || {
+        let chunk = vec![b' '; 1 << 20];
+        let mut sent = 0;
+        while sent < body {
+            let written = if chunked {
+                write!(writer, "{:x}\r\n", chunk.len())
+                    .and_then(|()| writer.write_all(&chunk))
+                    .and_then(|()| writer.write_all(b"\r\n"))
+            } else {
+                writer.write_all(&chunk)
+            };
+            if written.is_err() {
+                break;
+            }
+            sent += chunk.len() as u64;
+        }
+    });
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+    sender.join().unwrap();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    answer
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or(answer)
+}
+
+/// A session may upload 64 MiB at most, however large `file_limit` is (which once set the
+/// body's limit too: `file_limit = "100GiB"` let a POST be read into memory up to that): a
+/// part announced past the bound is refused unread, one past it as it arrives is refused
+/// there and taken back out of its file. 1C is told why.
+#[test]
+fn uploads_past_the_session_bound_are_refused_whatever_file_limit_says() {
+    let work = Workdir::new();
+    let server = five_leads(&work, "[site_exchange]\nfile_limit = \"100GiB\"\n");
+    let onec = OneC::login(&server);
+    let query = "type=sale&mode=file&filename=orders-huge.xml";
+    let answer = post_streaming(&server, &onec.cookie, query, Some(65 << 20), 0);
+    assert!(
+        answer.starts_with("failure\norders-huge.xml: more than 64 MiB uploaded in one session"),
+        "{answer}"
+    );
+    let answer = post_streaming(&server, &onec.cookie, query, None, 80 << 20);
+    assert!(
+        answer.starts_with("failure\norders-huge.xml: more than 64 MiB uploaded in one session"),
+        "{answer}"
+    );
+    assert!(
+        uploads(&work).iter().all(|size| *size == 0),
+        "{:?}",
+        uploads(&work)
+    );
+    // The session goes on: 1C's query still works in it.
+    assert!(onec.get("type=sale&mode=query").starts_with("<?xml"));
+}
+
+/// Unfinished uploads go with their session: all of them when `serve` stops, and those a
+/// killed `serve` left when the next one starts.
+#[test]
+fn unfinished_uploads_go_when_serve_stops_and_when_the_next_one_starts() {
+    const LIMIT: usize = 4096;
+    let work = Workdir::new();
+    let config = format!("[site_exchange]\nfile_limit = {LIMIT}\n");
+    let server = five_leads(&work, &config);
+    let (_, document) = report(&[1], 20);
+    let first = &document[..LIMIT];
+    let onec = OneC::login(&server);
+    let answer = onec.post("type=sale&mode=file&filename=orders-a.xml", first);
+    assert_eq!(answer, "success\n");
+    assert_eq!(uploads(&work), [LIMIT as u64]);
+    let (code, log) = server.stop();
+    assert_eq!(code, 0);
+    assert!(
+        log.iter()
+            .any(|line| line.contains("part of orders-a.xml received")),
+        "{log:?}"
+    );
+    assert!(uploads(&work).is_empty(), "removed when serve stopped");
+
+    let server = serve(&work);
+    let onec = OneC::login(&server);
+    onec.post("type=sale&mode=file&filename=orders-b.xml", first);
+    assert_eq!(uploads(&work), [LIMIT as u64]);
+    server.kill();
+    assert_eq!(uploads(&work), [LIMIT as u64], "a killed serve leaves it");
+    let server = serve(&work);
+    // Before any request is answered.
+    OneC::login(&server);
+    assert!(uploads(&work).is_empty(), "removed at start");
+    let (_, log) = server.stop();
+    assert!(
+        log.iter()
+            .any(|line| line.contains("removed 1 unfinished upload(s)")),
+        "{log:?}"
+    );
 }
