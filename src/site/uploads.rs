@@ -5,7 +5,7 @@
 //! `serve` starts.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -139,8 +139,9 @@ impl Drop for Upload {
 /// is taken back out of the file: the file stays as its earlier parts left it.
 #[derive(Debug)]
 pub struct Part {
-    upload: Arc<Upload>,
+    /// Before `upload`: fields drop in order, and the file is closed before it may be removed.
     file: File,
+    upload: Arc<Upload>,
     /// What the session has sent so far, this part included.
     session: Arc<AtomicU64>,
     written: u64,
@@ -150,7 +151,10 @@ pub struct Part {
 impl Part {
     /// A part to append to `upload` for a session that has sent `session` bytes.
     pub fn new(upload: Arc<Upload>, session: Arc<AtomicU64>) -> io::Result<Part> {
-        let file = OpenOptions::new().append(true).open(&upload.path)?;
+        // Written at its end, not opened to append: a handle opened to append may not
+        // truncate on Windows, and an unfinished part is cut off again.
+        let mut file = OpenOptions::new().write(true).open(&upload.path)?;
+        file.seek(SeekFrom::End(0))?;
         Ok(Part {
             upload,
             file,
