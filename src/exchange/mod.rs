@@ -170,8 +170,6 @@ impl<'a> Exchange<'a> {
             source,
         })?;
         recover::check_new_ledger(folders, &mut ledger, settings.new_ledger, log)?;
-        // A long lead's order is kept as 1C's query sends it (only `[mapping]` shapes an order).
-        ledger.keep_orders(settings.conversion.layout.clone());
         let claim = Claim::start(folders)?;
         let staging = Staging::in_folder(&folders.staging_root().join(&claim.id), &folders.outbox)?;
         let mut exchange = Exchange {

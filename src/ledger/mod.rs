@@ -10,7 +10,6 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use crate::format::Layout;
 use crate::lead::Lead;
 pub use orders::Offer;
 pub use queue::{Filter, FromOneC, QueueTotals, Row, State};
@@ -96,8 +95,6 @@ impl Totals {
 #[derive(Debug)]
 pub struct Ledger {
     conn: Connection,
-    /// How a long lead's order is written when it is journalled ([`Ledger::keep_orders`]).
-    orders: Option<Layout>,
 }
 
 const SCHEMA: &str = "
@@ -134,8 +131,7 @@ impl Ledger {
         conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;")?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(queue::SCHEMA)?;
-        conn.execute_batch(orders::SCHEMA)?;
-        Ok(Ledger { conn, orders: None })
+        Ok(Ledger { conn })
     }
 
     /// Whether the ledger records nothing at all (new, or emptied).
@@ -218,13 +214,7 @@ impl Ledger {
                 ],
             )?;
             let row = tx.last_insert_rowid();
-            queue::journal(
-                &tx,
-                row,
-                &entry.leads,
-                entry.first_number,
-                self.orders.as_ref(),
-            )?;
+            queue::journal(&tx, row, &entry.leads, entry.first_number)?;
             result.push(Journalled::New(row));
         }
         tx.commit()?;

@@ -10,8 +10,8 @@ use chrono::NaiveDateTime;
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
-use super::{Error, Ledger, now, orders};
-use crate::format::Layout;
+use super::{Error, Ledger, now};
+use crate::format::commerceml;
 use crate::lead::Lead;
 
 pub(super) const SCHEMA: &str = "
@@ -201,15 +201,29 @@ impl Own {
     }
 }
 
+/// The text the ledger keeps of `lead`: the lead as its order carries it.
+pub(super) fn kept_text(lead: &Lead) -> Result<String, Error> {
+    let cut = commerceml::as_ordered(lead);
+    serde_json::to_string(&Own::of(cut.as_ref().unwrap_or(lead)))
+        .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))
+}
+
+/// The text an older bachata1c kept of `lead`: the lead whole.
+#[cfg(test)]
+pub(super) fn whole_text(lead: &Lead) -> String {
+    serde_json::to_string(&Own::of(lead)).unwrap()
+}
+
 /// Writes an input's leads into the queue, in the transaction that journals the input: they
-/// are numbered now, and become visible once the input is recorded as converted. With
-/// `orders`, a long lead's order is kept beside it (see [`super::orders`]).
+/// are numbered now, and become visible once the input is recorded as converted. A lead is
+/// kept as its order carries it ([`commerceml::as_ordered`]): no one reads the rest from the
+/// ledger, and a megabyte of customData would be read, and copied on every change of its
+/// state, for the 1,000 characters 1C gets.
 pub(super) fn journal(
     tx: &Transaction,
     input: i64,
     leads: &[Lead],
     first_number: Option<u64>,
-    orders: Option<&Layout>,
 ) -> Result<(), Error> {
     let Some(first) = leads.first() else {
         return Ok(());
@@ -235,27 +249,13 @@ pub(super) fn journal(
             "INSERT INTO leads (number, input, lead) VALUES {marks}"
         ))?;
         let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(chunk.len() * 3);
-        let mut sizes = Vec::with_capacity(chunk.len());
-        let reserved = number;
         for lead in chunk {
-            let own = serde_json::to_string(&Own::of(lead))
-                .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
-            sizes.push(own.len());
             values.push(number.map(|n| n as i64).into());
             values.push(input.into());
-            values.push(own.into());
+            values.push(kept_text(lead)?.into());
             number = number.map(|n| n + 1);
         }
         insert.execute(rusqlite::params_from_iter(values))?;
-        if let Some(layout) = orders
-            && sizes.iter().any(|size| *size > orders::KEPT_ABOVE)
-        {
-            // The chunk's numbers: those set aside, or those AUTOINCREMENT gave its rows one
-            // after another (the transaction holds the write lock: no one numbers meanwhile).
-            let first =
-                reserved.unwrap_or_else(|| tx.last_insert_rowid() as u64 + 1 - chunk.len() as u64);
-            orders::keep_journalled(tx, chunk, &sizes, first, layout)?;
-        }
     }
     Ok(())
 }
@@ -297,11 +297,11 @@ fn numbered_leads(
     Ok(leads)
 }
 
-/// The lead numbered `number` and the length of its text in the ledger, if it is queued.
+/// The lead numbered `number` and its text in the ledger, if it is queued.
 pub(super) fn lead_at(
     conn: &rusqlite::Connection,
     number: u64,
-) -> Result<Option<(Lead, usize)>, Error> {
+) -> Result<Option<(Lead, String)>, Error> {
     let row = conn
         .prepare_cached(
             "SELECT l.lead, q.event, q.dialog_id, q.source_file, q.received_at
@@ -318,13 +318,12 @@ pub(super) fn lead_at(
             Ok((row.get::<_, String>(0)?, shared))
         })
         .optional()?;
-    row.map(|(own, shared)| Ok((Own::read(&own)?.into_lead(&shared), own.len())))
+    row.map(|(own, shared)| Ok((Own::read(&own)?.into_lead(&shared), own)))
         .transpose()
 }
 
 /// Drops the leads of an input whose journal entry is dropped (its output was never published).
 pub(super) fn drop_input(tx: &Transaction, input: i64) -> Result<(), Error> {
-    orders::drop_input(tx, input)?;
     tx.execute("DELETE FROM leads WHERE input = ?1", params![input])?;
     tx.execute("DELETE FROM queued_inputs WHERE input = ?1", params![input])?;
     Ok(())
