@@ -17,7 +17,7 @@ ifneq ($(wildcard $(TEST_VENV)/bin/python3),)
 export PATH := $(abspath $(TEST_VENV))/bin:$(PATH)
 endif
 
-.PHONY: help run test test-deps lint build clean windows windows-e2e dist install fuzz bench-serve bench bench-core
+.PHONY: help run test test-deps lint build clean windows windows-e2e dist install fuzz bench-serve bench-site bench bench-core
 
 help:
 	@echo "make run    convert fixtures/inbox into $(EXAMPLE_OUT)/ (CSV, XML, CommerceML, EnterpriseData, XLSX)"
@@ -30,6 +30,7 @@ help:
 	@echo "make dist   release archives for Linux (.tar.gz) and Windows (.zip) and SHA256SUMS in dist/"
 	@echo "make install  after make build: binary to PREFIX/bin, docs to PREFIX/share/doc/bachata1c (PREFIX=$(PREFIX), DESTDIR honoured)"
 	@echo "make bench-serve  load test of serve on the loopback (needs wrk), about 15 s"
+	@echo "make bench-site  1C's query with 400 long leads waiting (BASELINE=old binary to compare), about 2 min"
 	@echo "make bench  speed vs the Python and jq baselines, then serve's load test (hyperfine, jq, time, wrk)"
 	@echo "make bench-core  criterion benches of the pure core (cargo bench)"
 
@@ -51,6 +52,11 @@ run: build
 # Loopback only, bounded by BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 32).
 bench-serve: build
 	bench/serve/run.sh $(BIN)
+
+# 1C's query over a backlog of long leads (bench/site_query.py); BASELINE=path adds an older
+# binary, measured in the same run.
+bench-site: build
+	bench/site_query.py $(BIN) $(BASELINE)
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -3,6 +3,7 @@
 //! skipped). It is what makes a re-delivered webhook a duplicate and a crash recoverable.
 //! [`queue`] holds the leads waiting for 1C's «Обмен с сайтом», journalled with their input.
 
+mod orders;
 mod queue;
 
 use std::path::Path;
@@ -10,6 +11,7 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::lead::Lead;
+pub use orders::Offer;
 pub use queue::{Filter, FromOneC, QueueTotals, Row, State};
 pub use rusqlite::Error;
 
