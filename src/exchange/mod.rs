@@ -42,7 +42,7 @@ const ONE_OUTPUT_INPUTS: usize = 10_000;
 pub const RECHECK: Duration = Duration::from_secs(2);
 /// A file still unparseable this long after it last changed is named at the normal level, with
 /// when it will be refused: a writer pauses less than this, a broken file stays broken.
-const NAMED_AFTER: Duration = Duration::from_secs(2);
+pub const NAMED_AFTER: Duration = Duration::from_secs(2);
 
 /// Why a worker must stop: the folders or the ledger cannot be used. Every message names the
 /// path; what was in hand is back in the inbox.
