@@ -19,8 +19,8 @@ pub fn run(args: &StatusArgs) -> Exit {
     // A mistyped --dir must not look like an empty exchange folder.
     if !folders.inbox.is_dir() {
         crate::say!(
-            "bachata1c: {}: no such inbox folder; create the exchange folder with `bachata1c init --dir DIR`",
-            folders.inbox.display()
+            "bachata1c: {}",
+            crate::exchange::Error::NoInbox(folders.inbox.clone())
         );
         return Exit::Unusable;
     }

@@ -49,8 +49,9 @@ pub const NAMED_AFTER: Duration = Duration::from_secs(2);
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
-        "{}: no such inbox folder; create the exchange folder with `bachata1c init --dir DIR`",
-        .0.display()
+        "{}: no such inbox folder; {}",
+        .0.display(),
+        folders::missing_part_hint(.0).unwrap_or_else(|| "create the exchange folder with `bachata1c init --dir DIR`".into())
     )]
     NoInbox(PathBuf),
     #[error(transparent)]
