@@ -290,7 +290,11 @@ fn a_wrong_folder_is_refused_saying_which_folder_to_give() {
         assert!(stderr.contains(inbox_given), "{args:?}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
     }
-    assert_eq!(wd.list("ex/inbox"), [".bachata1c-work"], "nothing made in the inbox");
+    assert_eq!(
+        wd.list("ex/inbox"),
+        [".bachata1c-work"],
+        "nothing made in the inbox"
+    );
     let typo = "there is no folder exx: check the path";
     for args in [
         &["leads", "exx"][..],
