@@ -233,3 +233,29 @@ fn init_writes_paths_in_single_quotes_and_they_read_back() {
         "{outputs:?}"
     );
 }
+
+/// Issue 18 (item 16): docs/configuration.md gave the config's folder as the default of
+/// `[folders] dir`, but a config without it names no exchange folder: `--config FILE` alone is
+/// refused, and `DIR` (or `--dir`) names it. The page says so.
+#[test]
+fn the_configuration_page_gives_the_default_of_folders_dir_that_holds() {
+    let (wd, code, stderr) = with_config("[output]\nformat = \"xml\"\n", &["run"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no inbox folder"), "{stderr}");
+    wd.write("cfg/inbox/a.json", webhook(&[("a1", "+79160000001")]));
+    let (code, stderr) = run(&mut wd.bachata1c(&["run", "cfg"]));
+    assert_eq!(code, 0, "DIR names the exchange folder: {stderr}");
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/configuration.md"),
+    )
+    .unwrap();
+    let row = page
+        .lines()
+        .find(|line| line.starts_with("| `dir` |"))
+        .expect("the row of [folders] dir");
+    let default = row.split(" | ").nth(2).unwrap();
+    assert!(
+        default.starts_with("not set") && default.contains("`DIR` or `--dir`"),
+        "{row}"
+    );
+}
