@@ -7,7 +7,8 @@
 //! exchange folder), [`trigger`] (what wakes `watch`), [`serve`] (HTTP), [`site`] (1C's «Обмен с
 //! сайтом» answered from the ledger's queue of leads). [`settings`] is where
 //! the command line ([`cli`]) meets the config file ([`config`]); [`cmd`] runs each command;
-//! [`report`] tells the administrator; [`stop`] ends everything cleanly.
+//! [`report`] tells the administrator; [`stop`] ends everything cleanly; [`template`] reads the
+//! header row of the template 1C saves, for `csv-template`.
 #![forbid(unsafe_code)]
 
 pub mod cli;
@@ -28,4 +29,5 @@ pub mod serve;
 pub mod settings;
 pub mod site;
 pub mod stop;
+pub mod template;
 pub mod trigger;

@@ -253,7 +253,9 @@ fn the_titles_of_1c_s_template_become_the_config_and_load_right() {
         );
         assert!(config.contains("csv_profile = \"bsp\""), "{config}");
         assert!(
-            config.contains("Left out (no lead field for them): Сокращенное юр. наименование, ИНН"),
+            config.contains(
+                r#"Left out (no lead field for them): "Сокращенное юр. наименование", "ИНН""#
+            ),
             "{config}"
         );
         wd.write("bachata1c.toml", &config);

@@ -27,7 +27,7 @@ fn cases() -> Vec<(&'static str, Vec<u8>, i32, &'static str)> {
         ("clients-empty.json", br#"{"clients":[]}"#.to_vec(), 0, "no qualifying client, no file written"),
         ("entries-not-objects.json", br#"{"clients":[1,null,{"phone":"89161234567"}]}"#.to_vec(), 0, "client #2 skipped: entry is null, not a client object"),
         ("controls.json", br#"{"clients":[{"name":"\u0000\u001b\u0007","phone":"89161234567","email":"a;b\"c\r\nd"}]}"#.to_vec(), 0, "1 client → out/controls.csv"),
-        ("lone-surrogate.json", br#"{"clients":[{"name":"\ud83d","phone":"89161234567"}]}"#.to_vec(), 0, "1 client → out/lone-surrogate.csv"),
+        ("lone-surrogate.json", br#"{"clients":[{"name":"\ud83d","phone":"89161234567"}]}"#.to_vec(), 0, "1 client → out/lone-surrogate.csv; 1 character not in windows-1251 written as ?"),
     ]
 }
 

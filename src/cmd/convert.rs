@@ -9,6 +9,7 @@ use crate::conversion::{self, Converted};
 use crate::exchange::folders::is_webhook_name;
 use crate::files::{self, Staging};
 use crate::format::Format;
+use crate::format::encoding::replaced_note;
 use crate::report::{self, Level, Log, Tally, plural};
 use crate::settings;
 
@@ -64,7 +65,7 @@ pub fn run(args: &ConvertArgs) -> Exit {
     if log.shows(Level::File) {
         log.set_bar(report::progress_bar(inputs.len()));
     }
-    let mut group = Group::new(&settings.out);
+    let mut group = Group::new(&settings.out, settings.conversion.layout.format);
     for input in &inputs {
         let outcome = convert_one(input, &settings, &mut produced);
         group.push(input, outcome);
@@ -92,14 +93,17 @@ struct Group<'a> {
     done: Vec<(&'a Path, Outcome)>,
     bytes: usize,
     out: &'a Path,
+    /// The outputs' format, for what their lines say of replaced characters.
+    format: Format,
 }
 
 impl<'a> Group<'a> {
-    fn new(out: &'a Path) -> Self {
+    fn new(out: &'a Path, format: Format) -> Self {
         Group {
             done: Vec::new(),
             bytes: 0,
             out,
+            format,
         }
     }
 
@@ -169,19 +173,22 @@ impl<'a> Group<'a> {
                     format_args!("{} skipped: {}", skipped.label(), skipped.reason),
                 );
             }
+            let replaced = converted.output.as_ref().map_or(0, |o| o.replaced_chars);
             match &path {
                 None => log.file(Level::File, input, "no qualifying client, no file written"),
                 Some(path) => log.file(
                     Level::File,
                     input,
                     format_args!(
-                        "{} → {}",
+                        "{} → {}{}",
                         plural(converted.leads.len(), "client"),
-                        path.display()
+                        path.display(),
+                        replaced_note(self.format, replaced)
+                            .map(|note| format!("; {note}"))
+                            .unwrap_or_default()
                     ),
                 ),
             }
-            let replaced = converted.output.as_ref().map_or(0, |o| o.replaced_chars);
             tally.add_converted(converted.leads.len(), &converted.skipped, replaced);
             reported.push(converted);
         }

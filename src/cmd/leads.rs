@@ -1,9 +1,18 @@
 //! `bachata1c leads`: the leads in the ledger and where each is on its way into 1C.
+//!
+//! Names and what 1C reported («Номер по 1С», «Статус заказа») are text from outside: the
+//! table shows them escaped ([`crate::report::shown`]); CSV is exact when written to a file or
+//! a pipe and escaped on a terminal, where a person reads it; JSON is exact and escapes what a
+//! terminal would act on as `\uXXXX`, which every JSON reader reads back as the same text.
+
+use std::io::IsTerminal;
 
 use super::Exit;
 use crate::cli::{LeadsArgs, ListFormat};
 use crate::exchange::folders;
 use crate::ledger::{Ledger, Row};
+use crate::report::escape_controls;
+use crate::report::shown::is_unshowable;
 use crate::settings;
 
 pub fn run(args: &LeadsArgs) -> Exit {
@@ -23,8 +32,18 @@ pub fn run(args: &LeadsArgs) -> Exit {
         crate::say!("bachata1c: {}: {why}", path.display());
         return Exit::Unusable;
     }
-    let rows = match Ledger::open(&path).and_then(|ledger| ledger.leads(&settings.filter)) {
-        Ok(rows) => rows,
+    let filter = &settings.filter;
+    let listed = Ledger::open(&path).and_then(|ledger| {
+        let rows = ledger.leads(filter)?;
+        // Only a list cut at its limit left any out.
+        let total = match filter.limit {
+            Some(limit) if rows.len() >= limit => ledger.count_leads(filter)?,
+            _ => rows.len() as u64,
+        };
+        Ok((rows, total))
+    });
+    let (rows, total) = match listed {
+        Ok(listed) => listed,
         Err(err) => {
             crate::say!("bachata1c: ledger {}: {err}", path.display());
             return Exit::Unusable;
@@ -32,12 +51,17 @@ pub fn run(args: &LeadsArgs) -> Exit {
     };
     match settings.format {
         ListFormat::Table => table(&rows),
-        ListFormat::Csv => csv(&rows),
-        ListFormat::Json => {
-            crate::show!(
-                "{}",
-                serde_json::to_string_pretty(&rows).unwrap_or_default()
-            )
+        ListFormat::Csv => csv(&rows, std::io::stdout().is_terminal()),
+        ListFormat::Json => crate::show!("{}", json(&rows)),
+    }
+    let shown = rows.len() as u64;
+    if total > shown {
+        let note =
+            format!("{shown} of {total} leads shown, newest first; --limit {total} shows them all");
+        // Below a table, for the person reading it; CSV and JSON stay whole for their reader.
+        match settings.format {
+            ListFormat::Table => crate::show!("({note})"),
+            _ => crate::say!("bachata1c: {note}"),
         }
     }
     Exit::Success
@@ -73,8 +97,8 @@ fn table(rows: &[Row]) {
         "phone"
     );
     for row in rows {
-        let name: String = row.name.chars().take(28).collect();
-        crate::show!(
+        let name: String = escape_controls(&row.name).chars().take(28).collect();
+        let line = format!(
             "{:<8} {:<9} {:<19} {:<28} {:<16} {}",
             crate::format::commerceml::number_text(row.number),
             row.state,
@@ -83,13 +107,15 @@ fn table(rows: &[Row]) {
             row.phone,
             in_1c(row)
         );
+        crate::show!("{}", escape_controls(&line));
     }
     if rows.is_empty() {
         crate::show!("(no leads)");
     }
 }
 
-fn csv(rows: &[Row]) {
+/// `on_terminal`: a person reads it, so text from outside is shown escaped.
+fn csv(rows: &[Row], on_terminal: bool) {
     let mut writer = ::csv::Writer::from_writer(Vec::new());
     let _ = writer.write_record([
         "number",
@@ -112,7 +138,7 @@ fn csv(rows: &[Row]) {
     let text = |value: &Option<String>| value.clone().unwrap_or_default();
     let yes = |value: Option<bool>| value.map(|v| v.to_string()).unwrap_or_default();
     for row in rows {
-        let _ = writer.write_record([
+        let record = [
             crate::format::commerceml::number_text(row.number),
             row.state.to_string(),
             row.received_at.clone(),
@@ -129,8 +155,34 @@ fn csv(rows: &[Row]) {
             yes(row.cancelled),
             text(&row.status),
             text(&row.known_at),
-        ]);
+        ];
+        let _ = match on_terminal {
+            true => writer.write_record(record.iter().map(|v| escape_controls(v).into_owned())),
+            false => writer.write_record(&record),
+        };
     }
     let bytes = writer.into_inner().unwrap_or_default();
     crate::show!("{}", String::from_utf8_lossy(&bytes).trim_end());
+}
+
+/// The rows as JSON, every character a terminal would act on written as a `\u` escape (JSON's
+/// writer escapes only C0 controls), so the same text whoever reads it.
+fn json(rows: &[Row]) -> String {
+    let text = serde_json::to_string_pretty(rows).unwrap_or_default();
+    // Outside its strings pretty JSON holds only spaces and line breaks.
+    if !text.chars().any(|c| c != '\n' && is_unshowable(c)) {
+        return text;
+    }
+    let mut shown = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c == '\n' || !is_unshowable(c) {
+            shown.push(c);
+            continue;
+        }
+        let mut units = [0u16; 2];
+        for unit in c.encode_utf16(&mut units) {
+            shown.push_str(&format!("\\u{unit:04x}"));
+        }
+    }
+    shown
 }

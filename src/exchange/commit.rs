@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Error, Exchange, Fate, Item, filing, hex};
 use crate::files;
+use crate::format::encoding::replaced_note;
 use crate::ledger::{Entry, Journalled, Outcome};
 use crate::report::{Level, plural};
 
@@ -42,6 +43,17 @@ impl Exchange<'_> {
             drop(leads);
             if let Err(err) = self.staging.write(&name, &rendered.bytes) {
                 return Err(self.bail(&items, err.into()));
+            }
+            // Which inputs' characters were replaced is told only by rendering each on its own:
+            // done only when some were, which is rare.
+            if rendered.replaced_chars > 0 {
+                let layout = &self.settings.conversion.layout;
+                for item in items
+                    .iter_mut()
+                    .filter(|i| matches!(i.fate, Fate::Staged(_)))
+                {
+                    item.replaced = crate::format::render(&item.entry.leads, layout).replaced_chars;
+                }
             }
             // The file's numbers, in the order of its leads, input by input.
             let mut next_number = first_number;
@@ -259,8 +271,12 @@ impl Exchange<'_> {
                     Fate::Staged(output) => {
                         self.tally.converted += 1;
                         self.tally.exported += e.exported;
+                        let format = self.settings.conversion.layout.format;
+                        let replaced = replaced_note(format, item.replaced)
+                            .map(|note| format!("; {note}"))
+                            .unwrap_or_default();
                         format!(
-                            "{} → {}{}",
+                            "{} → {}{}{replaced}",
                             plural(e.exported, "client"),
                             folders.outbox.join(output).display(),
                             skipped_note(e)

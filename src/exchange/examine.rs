@@ -126,37 +126,40 @@ impl Exchange<'_> {
         entry.skipped = converted.skipped.len();
         entry.skipped_reasons = tally::reasons(&skipped);
         self.uncommitted.insert(hash.clone(), name.clone());
-        let fate = self.stage(converted, &hash, &mut entry, &shown)?;
+        let (fate, replaced) = self.stage(converted, &hash, &mut entry, &shown)?;
         Ok(Some(Item {
             path,
             entry,
             fate,
             skipped,
+            replaced,
         }))
     }
 
     /// Renders a converted input's output and writes it into staging (or, with `--batch`,
     /// holds its leads for the run's one output file, whose name is known once the run's inputs
     /// are; with `--commerceml-file`, leaves them to the ledger, from which that file is made).
+    /// Returns its fate and how many characters its output could not hold (known here for an
+    /// output of its own; `--batch` counts when it writes the run's file).
     fn stage(
         &mut self,
         converted: Converted,
         hash: &str,
         entry: &mut Entry,
         shown: &Path,
-    ) -> Result<Fate, Error> {
+    ) -> Result<(Fate, usize), Error> {
         if converted.leads.is_empty() {
-            return Ok(Fate::Empty);
+            return Ok((Fate::Empty, 0));
         }
         // The leads go into the ledger's queue for 1C with the input's journal entry.
         entry.leads = converted.leads;
         if self.settings.one_output_per_run {
-            return Ok(Fate::Staged(String::new()));
+            return Ok((Fate::Staged(String::new()), 0));
         }
         // Its leads reach the orders file from the ledger once the round is recorded.
         if let Some(file) = &self.settings.orders_file {
             entry.outputs = vec![file.name.clone()];
-            return Ok(Fate::Staged(file.name.clone()));
+            return Ok((Fate::Staged(file.name.clone()), 0));
         }
         let output_name = format!(
             "bachata-{}.{}",
@@ -181,7 +184,7 @@ impl Exchange<'_> {
             });
         }
         entry.outputs = vec![output_name.clone()];
-        Ok(Fate::Staged(output_name))
+        Ok((Fate::Staged(output_name), output.replaced_chars))
     }
 }
 

@@ -120,6 +120,8 @@ struct Item {
     entry: Entry,
     fate: Fate,
     skipped: BTreeMap<String, usize>,
+    /// Characters of its leads the output encoding could not hold (`encoding::replaced_note`).
+    replaced: usize,
 }
 
 fn item(path: PathBuf, entry: Entry, fate: Fate) -> Item {
@@ -128,6 +130,7 @@ fn item(path: PathBuf, entry: Entry, fate: Fate) -> Item {
         entry,
         fate,
         skipped: BTreeMap::new(),
+        replaced: 0,
     }
 }
 

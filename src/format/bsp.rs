@@ -8,11 +8,8 @@
 //! split, and only columns whose titles the target has, in its order.
 //!
 //! The titles come from a preset for the usual targets, or from the template the dealer's 1C
-//! saves («Шаблон для заполнения»): [`titles_from_template`] reads its header row and
+//! saves («Шаблон для заполнения»): [`crate::template`] reads its header row and
 //! [`mapping_for_titles`] finds a lead column for each title it knows.
-
-use std::collections::BTreeMap;
-use std::path::Path;
 
 use super::Field;
 use super::mapping::Column;
@@ -64,56 +61,6 @@ impl CsvTarget {
     }
 }
 
-/// The titles of a template's header row: a CSV (`;`, quoted as 1C's
-/// `ЭкранироватьЗначениеCSV` quotes, UTF-8 or windows-1251) or an Excel workbook.
-pub fn titles_from_template(path: &Path) -> Result<Vec<String>, String> {
-    let is_xlsx = path
-        .extension()
-        .is_some_and(|ext| ext.eq_ignore_ascii_case("xlsx"));
-    if is_xlsx {
-        return xlsx_titles(path);
-    }
-    let bytes = std::fs::read(path).map_err(|err| err.to_string())?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1251.decode(bytes).0.into_owned(),
-    };
-    let line = text.lines().next().unwrap_or("");
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(b';')
-        .has_headers(false)
-        .from_reader(line.as_bytes());
-    let record = reader
-        .records()
-        .next()
-        .transpose()
-        .map_err(|err| format!("the header row cannot be read: {err}"))?
-        .unwrap_or_default();
-    Ok(record
-        .iter()
-        .map(|title| title.trim().to_string())
-        .collect())
-}
-
-fn xlsx_titles(path: &Path) -> Result<Vec<String>, String> {
-    use calamine::{Reader, open_workbook_auto};
-    let mut workbook = open_workbook_auto(path).map_err(|err| err.to_string())?;
-    let sheet = workbook
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or("the workbook has no sheet")?;
-    let range = workbook
-        .worksheet_range(&sheet)
-        .map_err(|err| err.to_string())?;
-    let first = range.rows().next().unwrap_or(&[]);
-    Ok(first
-        .iter()
-        .map(|cell| cell.to_string().trim().to_string())
-        .collect())
-}
-
 /// The lead column a template title stands for, by the names 1C gives those fields.
 fn column_for(title: &str) -> Option<Column> {
     let lower = title.to_lowercase();
@@ -149,43 +96,6 @@ pub fn mapping_for_titles(titles: &[String]) -> (Vec<(Column, String)>, Vec<Stri
     (columns, unmatched)
 }
 
-/// The config lines that make a `bsp` CSV with these columns.
-pub fn config_for(columns: &[(Column, String)], unmatched: &[String], template: &Path) -> String {
-    let quote = |text: &str| toml_string(text);
-    let keys: Vec<String> = columns.iter().map(|(c, _)| quote(&c.key())).collect();
-    let titles: BTreeMap<String, String> = columns
-        .iter()
-        .map(|(c, title)| (quote(&c.key()), quote(title)))
-        .collect();
-    let mut text = format!(
-        "# For «Загрузка данных из файла», from the titles of {}\n",
-        template.display()
-    );
-    if !unmatched.is_empty() {
-        text.push_str(&format!(
-            "# Left out (no lead field for them): {}\n",
-            unmatched.join(", ")
-        ));
-    }
-    text.push_str("[output]\nformat = \"csv\"\ncsv_profile = \"bsp\"\n\n[mapping.csv]\n");
-    text.push_str(&format!("columns = [{}]\n", keys.join(", ")));
-    let titles: Vec<String> = titles.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-    text.push_str(&format!("titles = {{ {} }}\n", titles.join(", ")));
-    text
-}
-
-fn toml_string(text: &str) -> String {
-    let escaped: String = text
-        .chars()
-        .flat_map(|c| match c {
-            '"' => vec!['\\', '"'],
-            '\\' => vec!['\\', '\\'],
-            c => vec![c],
-        })
-        .collect();
-    format!("\"{escaped}\"")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,10 +122,5 @@ mod tests {
             ]
         );
         assert_eq!(unmatched, ["ИНН", "Факс", "Дополнительный телефон"]);
-        // The lines it writes are a valid config that gives those columns.
-        let text = config_for(&columns, &unmatched, Path::new("template.csv"));
-        let config = crate::config::Config::parse(&text).unwrap();
-        let written: Vec<(Column, String)> = config.mapping.csv.columns();
-        assert_eq!(written, columns);
     }
 }

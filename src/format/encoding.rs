@@ -53,6 +53,24 @@ impl Unmappable {
     }
 }
 
+/// What a file's line says of the `replaced` characters of its output in `format`, if any:
+/// `?` in CSV is a character lost, a reference in XML is not, a cut in XLSX is (the cell's
+/// limit, see `xlsx.rs`). The lead is written either way.
+pub fn replaced_note(format: super::Format, replaced: usize) -> Option<String> {
+    use super::Format;
+    if replaced == 0 {
+        return None;
+    }
+    let characters = crate::report::plural(replaced, "character");
+    Some(match format {
+        Format::Csv => format!("{characters} not in windows-1251 written as ?"),
+        Format::Xlsx => format!("{characters} past a cell's 32,767 cut off"),
+        Format::Xml | Format::Commerceml | Format::Enterprisedata => {
+            format!("{characters} not in windows-1251 written as &#N; references")
+        }
+    })
+}
+
 /// Encodes `text`, returning the bytes and how many characters had to be replaced.
 pub fn encode(text: &str, target: TextEncoding, unmappable: Unmappable) -> (Vec<u8>, usize) {
     match target {
@@ -119,6 +137,18 @@ pub fn encode_1251_into(text: &str, unmappable: Unmappable, out: &mut Vec<u8>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_s_line_says_how_its_characters_were_replaced() {
+        use super::super::Format;
+        assert_eq!(replaced_note(Format::Csv, 0), None);
+        assert_eq!(
+            replaced_note(Format::Csv, 1).as_deref(),
+            Some("1 character not in windows-1251 written as ?")
+        );
+        assert!(replaced_note(Format::Xml, 2).unwrap().contains("&#N;"));
+        assert!(replaced_note(Format::Xlsx, 3).unwrap().contains("cut off"));
+    }
 
     #[test]
     fn cyrillic_with_yo_survives_windows_1251() {

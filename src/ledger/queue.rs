@@ -434,35 +434,27 @@ impl Ledger {
         Ok(totals)
     }
 
+    /// How many leads `filter` matches, its limit aside: what a limited list left out.
+    pub fn count_leads(&self, filter: &Filter) -> Result<u64, Error> {
+        let (selection, values) = matching(filter);
+        let sql = format!("SELECT COUNT(*) {selection}");
+        let count =
+            self.conn
+                .query_row(&sql, rusqlite::params_from_iter(values.iter()), |row| {
+                    row.get::<_, i64>(0)
+                })?;
+        Ok(count as u64)
+    }
+
     /// Leads of converted inputs by `filter`, newest first.
     pub fn leads(&self, filter: &Filter) -> Result<Vec<Row>, Error> {
-        let mut sql = String::from(
+        let (selection, values) = matching(filter);
+        let mut sql = format!(
             "SELECT l.number, l.state, q.received_at, l.lead, l.offered_at, l.offers,
                     l.confirmed_at, l.onec_number, l.onec_date, l.posted, l.deletion_mark,
                     l.cancelled, l.status, l.known_at
-             FROM leads l JOIN inputs i ON i.id = l.input JOIN queued_inputs q ON q.input = l.input
-             WHERE i.outcome = 'converted'",
+             {selection}"
         );
-        let mut values: Vec<String> = Vec::new();
-        if !filter.states.is_empty() {
-            let marks: Vec<String> = filter
-                .states
-                .iter()
-                .map(|state| {
-                    values.push(state.as_str().to_string());
-                    format!("?{}", values.len())
-                })
-                .collect();
-            sql.push_str(&format!(" AND l.state IN ({})", marks.join(", ")));
-        }
-        if let Some(since) = &filter.since {
-            values.push(since.clone());
-            sql.push_str(&format!(" AND q.received_at >= ?{}", values.len()));
-        }
-        if let Some(until) = &filter.until {
-            values.push(until.clone());
-            sql.push_str(&format!(" AND q.received_at < ?{}", values.len()));
-        }
         sql.push_str(" ORDER BY l.number DESC");
         if let Some(limit) = filter.limit {
             sql.push_str(&format!(" LIMIT {limit}"));
@@ -513,4 +505,34 @@ impl Ledger {
             .optional()
             .map(|state| state.map(|s| State::parse(&s)))
     }
+}
+
+/// `FROM … WHERE …` for the leads of converted inputs `filter` selects (its limit aside), and
+/// the values of its parameters.
+fn matching(filter: &Filter) -> (String, Vec<String>) {
+    let mut sql = String::from(
+        "FROM leads l JOIN inputs i ON i.id = l.input JOIN queued_inputs q ON q.input = l.input
+         WHERE i.outcome = 'converted'",
+    );
+    let mut values: Vec<String> = Vec::new();
+    if !filter.states.is_empty() {
+        let marks: Vec<String> = filter
+            .states
+            .iter()
+            .map(|state| {
+                values.push(state.as_str().to_string());
+                format!("?{}", values.len())
+            })
+            .collect();
+        sql.push_str(&format!(" AND l.state IN ({})", marks.join(", ")));
+    }
+    if let Some(since) = &filter.since {
+        values.push(since.clone());
+        sql.push_str(&format!(" AND q.received_at >= ?{}", values.len()));
+    }
+    if let Some(until) = &filter.until {
+        values.push(until.clone());
+        sql.push_str(&format!(" AND q.received_at < ?{}", values.len()));
+    }
+    (sql, values)
 }

@@ -2,16 +2,18 @@
 //! `bachata1c: <file>: <what>` (as ripgrep's `rg: <path>: <message>`), to stderr and (with
 //! `--log-file`) appended to a file with a timestamp; a [`Tally`] and its summary line. Levels:
 //! problems and the summary always, a line per file normally, details with `-v`. A progress
-//! bar, when one is shown, is hidden while a line is printed. No line ever panics or carries a
-//! raw control character.
+//! bar, when one is shown, is hidden while a line is printed. No line ever panics, carries a
+//! raw control or format character, or runs past [`shown::MAX_LINE_CHARS`] ([`shown`]).
 //!
 //! The log file is opened by its path for every line, so that logrotate may move it away while
 //! `watch` or `serve` runs (the next line starts a new file) and Windows may delete it.
 
 pub mod progress;
+pub mod shown;
 pub mod tally;
 
 pub use progress::progress_bar;
+pub use shown::escape_controls;
 pub use tally::{Tally, plural};
 
 use std::fmt::Display;
@@ -59,25 +61,8 @@ pub fn stderr(line: impl Display) {
     let _ = writeln!(
         std::io::stderr().lock(),
         "{}",
-        escape_controls(&line.to_string())
+        shown::line(&line.to_string())
     );
-}
-
-/// A line as it may be shown: control characters (a newline or an ESC in a file name) written
-/// as `\n`, `\u{1b}`…, so a name can neither forge a second log line nor drive the terminal.
-pub fn escape_controls(line: &str) -> std::borrow::Cow<'_, str> {
-    if !line.chars().any(char::is_control) {
-        return line.into();
-    }
-    let mut shown = String::with_capacity(line.len() + 8);
-    for c in line.chars() {
-        if c.is_control() {
-            shown.extend(c.escape_default());
-        } else {
-            shown.push(c);
-        }
-    }
-    shown.into()
 }
 
 /// How important a line is; `-q` shows up to `Summary`, the default up to `File`, `-v` all.
@@ -204,7 +189,7 @@ impl Log {
             let time = chrono::Local::now().format("%Y-%m-%d %H:%M:%S");
             // A log line that cannot be written must not stop the conversion; it is on stderr.
             let _ = append_to(&path)
-                .and_then(|mut file| writeln!(file, "{time} {}", escape_controls(&line)));
+                .and_then(|mut file| writeln!(file, "{time} {}", shown::line(&line)));
         }
     }
 }
@@ -233,14 +218,5 @@ mod tests {
         assert!(new.ends_with(" bachata1c: after\n"), "{new}");
         assert_eq!(new.lines().count(), 1, "{new}");
         assert_eq!(log.problems(), 1);
-    }
-
-    #[test]
-    fn control_characters_are_shown_escaped_and_the_rest_as_it_is() {
-        assert_eq!(
-            super::escape_controls("a\nb\u{1b}[31m.json: д\tx"),
-            "a\\nb\\u{1b}[31m.json: д\\tx"
-        );
-        assert_eq!(super::escape_controls("plain: д"), "plain: д");
     }
 }

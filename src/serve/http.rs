@@ -432,11 +432,11 @@ async fn log_request(
         RequestLog {
             remote,
             method: request.method().to_string(),
-            path: request.uri().path().chars().take(200).collect(),
+            path: crate::report::shown::field(request.uri().path(), 200).into_owned(),
             declared: header(header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
             // Behind a reverse proxy the peer is the proxy; say whom it forwarded for (as claimed).
             forwarded: header(header::HeaderName::from_static("x-forwarded-for"))
-                .map(|v| v.chars().take(100).collect()),
+                .map(|v| crate::report::shown::field(&v, 100).into_owned()),
             started: Instant::now(),
         }
     };

@@ -2,6 +2,7 @@
 //! the real `bachata1c` binary run inside it with a clean environment.
 #![allow(dead_code)] // each test binary uses a different part of it
 
+pub mod bsl;
 pub mod exchange;
 pub mod onec;
 pub mod server;
