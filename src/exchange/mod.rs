@@ -43,6 +43,9 @@ pub const RECHECK: Duration = Duration::from_secs(2);
 /// A file still unparseable this long after it last changed is named at the normal level, with
 /// when it will be refused: a writer pauses less than this, a broken file stays broken.
 const NAMED_AFTER: Duration = Duration::from_secs(2);
+/// A temporary file of ours this old is a killed writer's, also where its process cannot be
+/// told gone (Windows): no rewrite of the orders file takes that long.
+const STALE_TEMPORARY: Duration = Duration::from_secs(600);
 
 /// Why a worker must stop: the folders or the ledger cannot be used. Every message names the
 /// path; what was in hand is back in the inbox.
@@ -170,6 +173,8 @@ impl<'a> Exchange<'a> {
             source,
         })?;
         recover::check_new_ledger(folders, &mut ledger, settings.new_ledger, log)?;
+        // What a killed writer left in the outbox (an orders file's rewrite, a done marker).
+        files::remove_stale_temporaries(&folders.outbox, STALE_TEMPORARY);
         let claim = Claim::start(folders)?;
         let staging = Staging::in_folder(&folders.staging_root().join(&claim.id), &folders.outbox)?;
         let mut exchange = Exchange {
