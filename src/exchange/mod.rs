@@ -12,6 +12,7 @@ mod commit;
 mod examine;
 pub mod filing;
 pub mod folders;
+pub mod numbers;
 mod orders_file;
 pub mod recover;
 pub mod scan;
@@ -27,6 +28,7 @@ use crate::report::{Level, Log, Tally};
 use crate::settings;
 use crate::stop::Stop;
 use claim::Claim;
+use numbers::NumberMark;
 use scan::{Candidate, Refusal, Scanner};
 use told::Told;
 
@@ -78,7 +80,8 @@ pub enum Error {
         "{}: the ledger is new or empty, but {} holds {archived} converted input(s): without the \
          old ledger a webhook delivered again would be converted a second time. Put the old \
          ledger back (from a backup), or run once with --new-ledger to start a new one that \
-         first records every archived input",
+         first records every archived input (either way the numbers continue above every one \
+         given before)",
         ledger.display(), archive.display()
     )]
     LedgerLost {
@@ -103,6 +106,18 @@ pub enum Error {
          with them on the next try)"
     )]
     OrdersFile(files::Error),
+    #[error(
+        "{0}; it keeps the highest Номер given to a lead, so no lead is numbered until it can be \
+         written (inputs stay in the inbox to be retried)"
+    )]
+    NumberMark(files::Error),
+    #[error(
+        "{}: {found:?} is not a number; this file keeps the highest Номер given to a lead (1C \
+         finds its orders by it). Write that number on its first line (`bachata1c leads` lists \
+         the numbers; 1C's orders show them), or remove the file when the ledger is whole",
+        path.display()
+    )]
+    NumberMarkGarbled { path: PathBuf, found: String },
 }
 
 /// What became of one claimed input in a round.
@@ -139,6 +154,8 @@ pub struct Exchange<'a> {
     log: &'a Log,
     stop: &'a Stop,
     ledger: Ledger,
+    /// The highest number given, kept outside the ledger.
+    numbers: NumberMark,
     claim: Claim,
     staging: Staging,
     pub tally: Tally,
@@ -173,6 +190,7 @@ impl<'a> Exchange<'a> {
             source,
         })?;
         recover::check_new_ledger(folders, &mut ledger, settings.new_ledger, log)?;
+        let numbers = NumberMark::keep(folders, &mut ledger, log)?;
         // What a killed writer left in the outbox (an orders file's rewrite, a done marker).
         files::remove_stale_temporaries(&folders.outbox, STALE_TEMPORARY);
         let claim = Claim::start(folders)?;
@@ -182,6 +200,7 @@ impl<'a> Exchange<'a> {
             log,
             stop,
             ledger,
+            numbers,
             claim,
             staging,
             tally: Tally::default(),
@@ -313,7 +332,16 @@ impl<'a> Exchange<'a> {
         folders::count_webhooks(&self.settings.folders.inbox)
     }
 
-    pub fn close(self) {
+    pub fn close(mut self) {
+        // The numbers set aside beyond the last one given go back: the next start needs none.
+        let numbers = &self.numbers;
+        if let Err(err) = self
+            .ledger
+            .keep_numbers_above(0, |last| numbers.tighten(last))
+        {
+            let err = numbering_error(&self.settings.folders, err);
+            self.log.note(Level::Problem, format_args!("{err}"));
+        }
         self.staging.remove();
         self.claim.finish();
     }
@@ -437,6 +465,17 @@ impl<'a> Exchange<'a> {
             path: self.settings.folders.ledger(),
             source,
         }
+    }
+}
+
+/// An error of a step that numbers leads: the ledger's, or the mark's beside the archive.
+fn numbering_error(folders: &folders::Folders, err: crate::ledger::NumberingError<Error>) -> Error {
+    match err {
+        crate::ledger::NumberingError::Ledger(source) => Error::Ledger {
+            path: folders.ledger(),
+            source,
+        },
+        crate::ledger::NumberingError::Mark(err) => err,
     }
 }
 

@@ -132,10 +132,13 @@ pub fn check_new_ledger(
     Ok(())
 }
 
-/// Every file in archive/ and its dated subfolders.
+/// Every file in archive/ and its dated subfolders, but our mark of the highest number.
 fn archived_inputs(archive: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in fs::read_dir(archive).into_iter().flatten().flatten() {
+        if entry.file_name() == super::numbers::MARK_NAME {
+            continue;
+        }
         let path = entry.path();
         if path.is_dir() {
             for inner in fs::read_dir(&path).into_iter().flatten().flatten() {

@@ -1,8 +1,10 @@
 //! The processing ledger: an SQLite database in the state folder recording every input taken
 //! from the inbox (content hash, name, times, outcome, output names, clients exported and
 //! skipped). It is what makes a re-delivered webhook a duplicate and a crash recoverable.
-//! [`queue`] holds the leads waiting for 1C's «Обмен с сайтом», journalled with their input.
+//! [`queue`] holds the leads waiting for 1C's «Обмен с сайтом», journalled with their input;
+//! [`numbers`] hands out their numbers.
 
+mod numbers;
 mod queue;
 
 use std::path::Path;
@@ -10,6 +12,7 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::lead::Lead;
+pub use numbers::NumberingError;
 pub use queue::{Filter, FromOneC, QueueTotals, Row, State};
 pub use rusqlite::Error;
 
@@ -61,7 +64,8 @@ pub struct Entry {
     /// The input's leads, queued for 1C when the input is journalled.
     pub leads: Vec<Lead>,
     /// The queue number reserved for its first lead, the others following in order, when its
-    /// output was written with them (CommerceML); `None`: numbered when journalled.
+    /// output was written with them (a CommerceML file 1C may read); `None`: numbered when
+    /// journalled.
     pub first_number: Option<u64>,
 }
 
@@ -121,7 +125,7 @@ fn now() -> String {
 
 impl Ledger {
     pub fn open(path: &Path) -> Result<Ledger, Error> {
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         // Several workers may share the ledger: wait for each other's short transactions.
         conn.busy_timeout(std::time::Duration::from_secs(60))?;
         // The rollback journal (not WAL) because the state folder may sit on a network share,
@@ -129,6 +133,7 @@ impl Ledger {
         conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;")?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(queue::SCHEMA)?;
+        queue::upgrade(&mut conn)?;
         Ok(Ledger { conn })
     }
 
@@ -171,15 +176,27 @@ impl Ledger {
 
     /// Journals the inputs about to be published, in one transaction that also decides
     /// duplicates between workers: for each entry, whether it is new (and its row) or the same
-    /// content was taken by someone else meanwhile.
-    pub fn begin_publishing(
+    /// content was taken by someone else meanwhile. Leads without a number yet are numbered
+    /// here, once `cover` has kept the highest number outside the ledger.
+    pub fn begin_publishing<E>(
         &mut self,
         worker: &str,
         entries: &[&Entry],
-    ) -> Result<Vec<Journalled>, Error> {
+        mut cover: impl FnMut(u64) -> Result<(), E>,
+    ) -> Result<Vec<Journalled>, NumberingError<E>> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // All at once: one raise of the kept highest number per round.
+        let unnumbered: usize = entries
+            .iter()
+            .filter(|entry| entry.first_number.is_none())
+            .map(|entry| entry.leads.len())
+            .sum();
+        let mut next = match unnumbered {
+            0 => 0,
+            count => numbers::take(&tx, count, &mut cover)?,
+        };
         let mut result = Vec::with_capacity(entries.len());
         let taken_at = now();
         for entry in entries {
@@ -212,7 +229,14 @@ impl Ledger {
                 ],
             )?;
             let row = tx.last_insert_rowid();
-            queue::journal(&tx, row, &entry.leads, entry.first_number)?;
+            let (first, carried) = match entry.first_number {
+                Some(first) => (first, true),
+                None => {
+                    next += entry.leads.len() as u64;
+                    (next - entry.leads.len() as u64, false)
+                }
+            };
+            queue::journal(&tx, row, &entry.leads, first, carried)?;
             result.push(Journalled::New(row));
         }
         tx.commit()?;
@@ -368,11 +392,12 @@ mod tests {
             entry("h1", "b.json"),
             entry("h2", "c.json"),
         );
-        let ids = ledger.begin_publishing("w1", &[&a, &b]).unwrap();
+        let no_mark = |_| Ok::<(), ()>(());
+        let ids = ledger.begin_publishing("w1", &[&a, &b], no_mark).unwrap();
         assert!(matches!(ids[0], Journalled::New(_)));
         assert_eq!(ids[1], Journalled::TakenAs("a.json".to_string()));
         assert!(matches!(
-            ledger.begin_publishing("w1", &[&c]).unwrap()[0],
+            ledger.begin_publishing("w1", &[&c], no_mark).unwrap()[0],
             Journalled::New(_)
         ));
         assert_eq!(ledger.done_as("h1").unwrap().as_deref(), Some("a.json"));

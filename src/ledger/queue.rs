@@ -37,11 +37,38 @@ CREATE TABLE IF NOT EXISTS leads (
     cancelled INTEGER,
     status TEXT,
     status_id TEXT,
-    known_at TEXT
+    known_at TEXT,
+    carried INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS leads_queue ON leads(state, number);
 CREATE INDEX IF NOT EXISTS leads_input ON leads(input);
 ";
+
+/// Columns added to `leads` since its first version, with their declarations: a ledger made
+/// before them gets them when it is opened.
+///
+/// `carried`: the lead was written into a CommerceML file 1C may read (its own output or the
+/// orders file), so 1C may know its number without a query.
+const ADDED_COLUMNS: [(&str, &str); 1] = [("carried", "INTEGER NOT NULL DEFAULT 0")];
+
+/// Adds the columns a ledger made by an earlier version lacks.
+pub(super) fn upgrade(conn: &mut rusqlite::Connection) -> Result<(), Error> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let present: Vec<String> = {
+        let mut stmt = tx.prepare("SELECT name FROM pragma_table_info('leads')")?;
+        stmt.query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    for (name, declaration) in ADDED_COLUMNS {
+        if !present.iter().any(|column| column == name) {
+            tx.execute(
+                &format!("ALTER TABLE leads ADD COLUMN {name} {declaration}"),
+                [],
+            )?;
+        }
+    }
+    tx.commit()
+}
 
 /// Where a lead is on its way into 1C.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
@@ -200,13 +227,15 @@ impl Own {
     }
 }
 
-/// Writes an input's leads into the queue, in the transaction that journals the input: they
-/// are numbered now, and become visible once the input is recorded as converted.
+/// Writes an input's leads into the queue, in the transaction that journals the input,
+/// numbered from `first_number` on; they become visible once the input is recorded as
+/// converted. `carried`: their output is a CommerceML file with these numbers.
 pub(super) fn journal(
     tx: &Transaction,
     input: i64,
     leads: &[Lead],
-    first_number: Option<u64>,
+    first_number: u64,
+    carried: bool,
 ) -> Result<(), Error> {
     let Some(first) = leads.first() else {
         return Ok(());
@@ -226,19 +255,19 @@ pub(super) fn journal(
     const ROWS: usize = 128;
     let mut number = first_number;
     for chunk in leads.chunks(ROWS) {
-        // `NULL` numbers are handed out by AUTOINCREMENT.
-        let marks = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+        let marks = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
         let mut insert = tx.prepare_cached(&format!(
-            "INSERT INTO leads (number, input, lead) VALUES {marks}"
+            "INSERT INTO leads (number, input, lead, carried) VALUES {marks}"
         ))?;
-        let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(chunk.len() * 3);
+        let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(chunk.len() * 4);
         for lead in chunk {
             let own = serde_json::to_string(&Own::of(lead))
                 .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
-            values.push(number.map(|n| n as i64).into());
+            values.push((number as i64).into());
             values.push(input.into());
             values.push(own.into());
-            number = number.map(|n| n + 1);
+            values.push(i64::from(carried).into());
+            number += 1;
         }
         insert.execute(rusqlite::params_from_iter(values))?;
     }
@@ -299,42 +328,6 @@ impl Ledger {
              ORDER BY l.number LIMIT ?2",
             params![after as i64, limit as i64],
         )
-    }
-
-    /// Sets aside `count` queue numbers for leads whose output is written before they are
-    /// journalled (a CommerceML file carries them as `Номер`): the first of them, the others
-    /// following. Numbers set aside by a worker that then stops are never handed out again, so
-    /// a `Номер` 1C has seen always means one lead.
-    pub fn reserve_numbers(&mut self, count: usize) -> Result<u64, Error> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        // AUTOINCREMENT's own counter: SQLite never hands out a number at or below it.
-        let last: i64 = tx
-            .query_row(
-                "SELECT seq FROM sqlite_sequence WHERE name = 'leads'",
-                [],
-                |row| row.get(0),
-            )
-            .optional()?
-            .unwrap_or(0);
-        let last = last.max(tx.query_row(
-            "SELECT IFNULL(MAX(number), 0) FROM leads",
-            [],
-            |row| row.get(0),
-        )?);
-        let updated = tx.execute(
-            "UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'leads'",
-            params![last + count as i64],
-        )?;
-        if updated == 0 {
-            tx.execute(
-                "INSERT INTO sqlite_sequence (name, seq) VALUES ('leads', ?1)",
-                params![last + count as i64],
-            )?;
-        }
-        tx.commit()?;
-        Ok(last as u64 + 1)
     }
 
     /// Every converted lead whose webhook was received at `since` or later, by number, handed
