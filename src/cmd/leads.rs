@@ -3,6 +3,7 @@
 use super::Exit;
 use crate::cli::{LeadsArgs, ListFormat};
 use crate::ledger::{Ledger, Row};
+use crate::report::escape_controls;
 use crate::settings;
 
 pub fn run(args: &LeadsArgs) -> Exit {
@@ -18,8 +19,14 @@ pub fn run(args: &LeadsArgs) -> Exit {
         );
         return Exit::Unusable;
     }
-    let rows = match Ledger::open(&path).and_then(|ledger| ledger.leads(&settings.filter)) {
-        Ok(rows) => rows,
+    let read = Ledger::open(&path).and_then(|ledger| {
+        Ok((
+            ledger.leads(&settings.filter)?,
+            ledger.ignored_reports(IGNORED_SHOWN)?,
+        ))
+    });
+    let (rows, ignored) = match read {
+        Ok(read) => read,
         Err(err) => {
             crate::say!("bachata1c: ledger {}: {err}", path.display());
             return Exit::Unusable;
@@ -35,8 +42,20 @@ pub fn run(args: &LeadsArgs) -> Exit {
             )
         }
     }
+    // Below the table; beside CSV and JSON, on stderr, so that what a script reads stays whole.
+    match settings.format {
+        ListFormat::Table => super::status::show_ignored(&ignored, |text| {
+            crate::show!("{}", escape_controls(&text.to_string()))
+        }),
+        _ => super::status::show_ignored(&ignored, |text| {
+            crate::say!("bachata1c: {}", escape_controls(&text.to_string()))
+        }),
+    }
     Exit::Success
 }
+
+/// Reports from 1C on numbers it was never given, listed after the leads.
+const IGNORED_SHOWN: usize = 10;
 
 fn flag(value: Option<bool>, word: &str) -> Option<String> {
     value.unwrap_or(false).then(|| word.to_string())

@@ -2,10 +2,11 @@
 //! from the inbox (content hash, name, times, outcome, output names, clients exported and
 //! skipped). It is what makes a re-delivered webhook a duplicate and a crash recoverable.
 //! [`queue`] holds the leads waiting for 1C's «Обмен с сайтом», journalled with their input;
-//! [`numbers`] hands out their numbers.
+//! [`numbers`] hands out their numbers; [`reports`] records what 1C reports on them.
 
 mod numbers;
 mod queue;
+mod reports;
 
 use std::path::Path;
 
@@ -13,7 +14,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::lead::Lead;
 pub use numbers::NumberingError;
-pub use queue::{Filter, FromOneC, QueueTotals, Row, State};
+pub use queue::{Filter, QueueTotals, Row, State};
+pub use reports::{FromOneC, IgnoredReport, IgnoredReports, Reported};
 pub use rusqlite::Error;
 
 /// What became of an input. `Publishing` is the journal state: the outputs are durable in the
@@ -133,6 +135,7 @@ impl Ledger {
         conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;")?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(queue::SCHEMA)?;
+        conn.execute_batch(reports::SCHEMA)?;
         queue::upgrade(&mut conn)?;
         Ok(Ledger { conn })
     }
@@ -370,8 +373,43 @@ impl Ledger {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Inputs of one lead each, converted: numbered in the ledger, or from `first_number` when
+    /// given (as a CommerceML file written with them is).
+    pub fn converted(ledger: &mut Ledger, first_numbers: &[Option<u64>]) {
+        let json = r#"{"clients":[{"phone":"79161234567"}]}"#;
+        let origin = crate::lead::Origin {
+            source_file: "hook.json",
+            received_at: chrono::NaiveDateTime::default(),
+            default_event: "dialog_completed",
+        };
+        let payload = crate::payload::read(json.as_bytes()).unwrap();
+        let (leads, _) = crate::lead::qualify(payload, &crate::lead::Rules::default(), &origin);
+        let entries: Vec<Entry> = first_numbers
+            .iter()
+            .enumerate()
+            .map(|(i, first_number)| Entry {
+                hash: format!("hash-{i}"),
+                name: format!("{i}.json"),
+                leads: leads.clone(),
+                first_number: *first_number,
+                ..Entry::default()
+            })
+            .collect();
+        let entries: Vec<&Entry> = entries.iter().collect();
+        let rows: Vec<i64> = ledger
+            .begin_publishing("w", &entries, |_| Ok::<(), ()>(()))
+            .unwrap()
+            .into_iter()
+            .map(|journalled| match journalled {
+                Journalled::New(row) => row,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        ledger.finish("w", &rows, &[], &[]).unwrap();
+    }
 
     fn entry(hash: &str, name: &str) -> Entry {
         Entry {

@@ -103,18 +103,6 @@ impl State {
     }
 }
 
-/// What 1C reports about the order it made of a lead (its upload of changed orders).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FromOneC {
-    pub number: Option<String>,
-    pub date: Option<String>,
-    pub posted: bool,
-    pub deletion_mark: bool,
-    pub cancelled: bool,
-    pub status: Option<String>,
-    pub status_id: Option<String>,
-}
-
 /// One lead as `bachata1c leads` lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
@@ -333,21 +321,31 @@ impl Ledger {
     /// Every converted lead whose webhook was received at `since` or later, by number, handed
     /// to `write` while no other worker can record anything: what `write` makes of them (the
     /// cumulative orders file) is then never older than the ledger, whichever worker is last.
-    pub fn converted_since<R>(
+    /// When `write` succeeds, the leads are recorded as carried by a file 1C may read.
+    pub fn converted_since<R, E>(
         &mut self,
         since: NaiveDateTime,
-        write: impl FnOnce(&[(u64, Lead)]) -> R,
-    ) -> Result<R, Error> {
+        write: impl FnOnce(&[(u64, Lead)]) -> Result<R, E>,
+    ) -> Result<Result<R, E>, Error> {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let since = since.format(TIME).to_string();
         let leads = numbered_leads(
             &tx,
             "i.outcome = 'converted' AND q.received_at >= ?1 ORDER BY l.number",
-            params![since.format(TIME).to_string()],
+            params![since],
         )?;
         let written = write(&leads);
-        tx.rollback()?;
+        if written.is_ok() {
+            tx.execute(
+                "UPDATE leads SET carried = 1 WHERE carried = 0 AND input IN (
+                   SELECT i.id FROM inputs i JOIN queued_inputs q ON q.input = i.id
+                   WHERE i.outcome = 'converted' AND q.received_at >= ?1)",
+                params![since],
+            )?;
+            tx.commit()?;
+        }
         Ok(written)
     }
 
@@ -378,31 +376,6 @@ impl Ledger {
             params![offer, now()],
         )?;
         Ok(confirmed)
-    }
-
-    /// Records what 1C made of the lead numbered `number`; false when there is no such lead.
-    /// A lead 1C reports on is one it has, confirmed or not.
-    pub fn record_from_1c(&mut self, number: u64, report: &FromOneC) -> Result<bool, Error> {
-        let at = now();
-        let updated = self.conn.execute(
-            "UPDATE leads SET state = 'known', known_at = ?2,
-               confirmed_at = COALESCE(confirmed_at, ?2),
-               onec_number = ?3, onec_date = ?4, posted = ?5, deletion_mark = ?6,
-               cancelled = ?7, status = ?8, status_id = ?9
-             WHERE number = ?1",
-            params![
-                number as i64,
-                at,
-                report.number,
-                report.date,
-                report.posted,
-                report.deletion_mark,
-                report.cancelled,
-                report.status,
-                report.status_id,
-            ],
-        )?;
-        Ok(updated > 0)
     }
 
     /// How many leads (of converted inputs) are in each state.

@@ -19,7 +19,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use crate::format::commerceml::{self, Framing, Order};
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, Reported};
 use crate::settings::SiteExchange as Settings;
 use session::{Session, Sessions};
 
@@ -330,6 +330,8 @@ impl Site {
         }
     }
 
+    /// Records 1C's reports on the leads it could know; a report on any other number changes
+    /// nothing and is named in the log as a warning (the ledger keeps it for `status`).
     fn apply(
         &self,
         session: &Session,
@@ -338,28 +340,52 @@ impl Site {
         step: &str,
     ) -> Answer {
         let applied = self.with_ledger(|ledger| {
-            let Some(ledger) = ledger else {
-                return Ok((0, reports.len()));
+            let outcomes = match ledger {
+                Some(ledger) => ledger.record_from_1c(
+                    reports
+                        .iter()
+                        .map(|report| (report.number, &report.from_1c)),
+                )?,
+                None => vec![Reported::NoSuchLead; reports.len()],
             };
-            let mut known = 0;
-            for report in reports {
-                if ledger.record_from_1c(report.number, &report.from_1c)? {
-                    known += 1;
-                }
+            let mut by_outcome: HashMap<Reported, Vec<u64>> = HashMap::new();
+            for (report, outcome) in reports.iter().zip(outcomes) {
+                by_outcome.entry(outcome).or_default().push(report.number);
             }
-            Ok((known, reports.len() - known))
+            Ok(by_outcome)
         });
-        match applied {
-            Ok((known, unknown)) => {
-                self.sessions.finish_upload(session, name);
-                let mut note = format!("{name} ({step}): 1C reported on {known} lead(s)");
-                if unknown > 0 {
-                    note.push_str(&format!("; {unknown} order(s) not from bachata1c ignored"));
+        let by_outcome = match applied {
+            Ok(by_outcome) => by_outcome,
+            Err(err) => return Answer::failure(&err),
+        };
+        self.sessions.finish_upload(session, name);
+        let of = |outcome| by_outcome.get(&outcome).map_or(&[][..], Vec::as_slice);
+        let mut note = format!(
+            "{name} ({step}): 1C reported on {} lead(s)",
+            of(Reported::Recorded).len()
+        );
+        let never_given = of(Reported::NeverGiven);
+        if !never_given.is_empty() {
+            note.push_str(&format!(
+                "; warning: ignored the report on {}: 1C was never given {} (not offered, not in \
+                 a file 1C reads)",
+                numbers_text(never_given),
+                if never_given.len() == 1 {
+                    "this number"
+                } else {
+                    "these numbers"
                 }
-                Answer::success(note)
-            }
-            Err(err) => Answer::failure(&err),
+            ));
         }
+        let unknown = of(Reported::NoSuchLead);
+        if !unknown.is_empty() {
+            note.push_str(&format!(
+                "; warning: ignored {} order(s) not from bachata1c: no lead numbered {}",
+                unknown.len(),
+                numbers_text(unknown)
+            ));
+        }
+        Answer::success(note)
     }
 
     /// Runs `work` with the ledger, opened once; `None` while there is no ledger yet (nothing
@@ -382,6 +408,20 @@ impl Site {
         }
         result.map_err(|err| ledger_error(path, &err))
     }
+}
+
+/// Numbers as 1C shows them, at most ten, then how many more.
+fn numbers_text(numbers: &[u64]) -> String {
+    const SHOWN: usize = 10;
+    let mut text: Vec<String> = numbers
+        .iter()
+        .take(SHOWN)
+        .map(|n| commerceml::number_text(*n))
+        .collect();
+    if numbers.len() > SHOWN {
+        text.push(format!("and {} more", numbers.len() - SHOWN));
+    }
+    text.join(", ")
 }
 
 fn ledger_error(path: &Path, err: &crate::ledger::Error) -> String {
