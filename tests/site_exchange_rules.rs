@@ -1,6 +1,8 @@
 //! The site exchange's rules for who may change or take which lead (issue 17), through the
 //! real `bachata1c serve` on the loopback and a client that behaves as 1C's «Обмен с сайтом»
-//! module (tests/common/onec): a report from 1C changes only a lead 1C could know.
+//! module (tests/common/onec): a report from 1C changes only a lead 1C could know; two 1C
+//! sessions at once never get the same lead, and each `success` confirms what its own session
+//! received.
 mod common;
 
 use common::exchange::{leads_json, webhook};
@@ -63,6 +65,12 @@ fn states(work: &Workdir) -> Vec<(String, String)> {
         .collect();
     states.sort();
     states
+}
+
+fn numbers(orders: &[common::onec::Order]) -> Vec<String> {
+    let mut numbers: Vec<String> = orders.iter().map(|o| o.number().to_string()).collect();
+    numbers.sort();
+    numbers
 }
 
 /// Issue 17 point 1: two leads waiting, and before any query 1C's upload carries a document
@@ -161,4 +169,55 @@ fn a_report_on_a_lead_of_the_orders_file_is_recorded() {
     assert_eq!(after[0], (first, "known".to_string()), "{after:?}");
     assert_eq!(after[1].1, "waiting");
     assert!(!leads_table(&work).contains("1C reports:"));
+}
+
+/// Issue 17 point 3: two 1C sessions at once (two bases, or a test copy still exchanging).
+/// Both used to get the same leads, and only the one that asked last could confirm them. Now
+/// a lead offered to one session is not offered to another while that offer is fresh, and
+/// each `success` confirms exactly what its own session received.
+#[test]
+fn two_1c_sessions_at_once_never_get_the_same_lead_and_each_confirms_its_own() {
+    let work = Workdir::new();
+    work.write(
+        "exchange/bachata1c.toml",
+        "[site_exchange]\nfile_limit = 1\n",
+    );
+    let server = exchange_with(&work, &leads(3), &[]);
+    let all: Vec<String> = states(&work).into_iter().map(|(n, _)| n).collect();
+    // file_limit = 1: one order per query.
+    let mut a = client(&server);
+    let mut b = client(&server);
+    a.checkauth().unwrap();
+    b.checkauth().unwrap();
+    let to_a = a.query().unwrap();
+    let to_b = b.query().unwrap();
+    assert_eq!(numbers(&to_a), [all[0].clone()]);
+    assert_eq!(numbers(&to_b), [all[1].clone()], "not A's lead again");
+    // A asks again in its session (1C retries): its own lead comes again, B's does not.
+    assert_eq!(numbers(&a.query().unwrap()), [all[0].clone()]);
+    b.success().unwrap();
+    assert_eq!(
+        states(&work),
+        [
+            (all[0].clone(), "offered".to_string()),
+            (all[1].clone(), "confirmed".to_string()),
+            (all[2].clone(), "waiting".to_string()),
+        ]
+    );
+    a.success().unwrap();
+    assert_eq!(states(&work)[0].1, "confirmed");
+    // A third session gets only what is left.
+    let mut c = client(&server);
+    c.checkauth().unwrap();
+    assert_eq!(numbers(&c.query().unwrap()), [all[2].clone()]);
+    assert!(
+        server
+            .lines()
+            .iter()
+            .filter(|l| l.contains("1C sale/success: 1C confirmed 1 lead(s)"))
+            .count()
+            == 2,
+        "{:?}",
+        server.lines()
+    );
 }

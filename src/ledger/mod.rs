@@ -411,6 +411,32 @@ pub(crate) mod tests {
         ledger.finish("w", &rows, &[], &[]).unwrap();
     }
 
+    fn offerable(ledger: &Ledger, now: i64) -> Vec<u64> {
+        let leads = ledger.unconfirmed(0, 10, now).unwrap();
+        leads.into_iter().map(|(number, _)| number).collect()
+    }
+
+    #[test]
+    fn an_offer_is_held_until_it_is_stale_or_released_and_confirms_only_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
+        converted(&mut ledger, &[None, None, None]);
+        assert_eq!(offerable(&ledger, 100), [1, 2, 3]);
+        ledger.mark_offered("a", &[1, 2], 160).unwrap();
+        assert_eq!(offerable(&ledger, 100), [3], "held for a");
+        ledger.mark_offered("b", &[3], 160).unwrap();
+        assert_eq!(offerable(&ledger, 159), [] as [u64; 0]);
+        assert_eq!(offerable(&ledger, 160), [1, 2, 3], "stale at its time");
+        ledger.release_offer("a").unwrap();
+        assert_eq!(offerable(&ledger, 100), [1, 2]);
+        assert_eq!(ledger.confirm("b").unwrap(), 1);
+        assert_eq!(ledger.release_offers().unwrap(), 0, "a's were released");
+        ledger.mark_offered("c", &[1], 160).unwrap();
+        assert_eq!(ledger.release_offers().unwrap(), 1);
+        assert_eq!(offerable(&ledger, 100), [1, 2]);
+        assert_eq!(ledger.confirm("a").unwrap(), 1, "2 is still a's");
+    }
+
     fn entry(hash: &str, name: &str) -> Entry {
         Entry {
             hash: hash.into(),

@@ -4,7 +4,8 @@
 //! dropped), and becomes visible to 1C when its input is recorded as converted. Its state:
 //! waiting → offered (in a `query`) → confirmed (by that session's `success`) → known to 1C
 //! (1C's own number, date and status, from its upload). A lead offered but not confirmed is
-//! offered again, with the same number; a confirmed one never is.
+//! offered again, with the same number, once its offer is stale (see [`Ledger::unconfirmed`]);
+//! a confirmed one never is.
 
 use chrono::NaiveDateTime;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -38,7 +39,8 @@ CREATE TABLE IF NOT EXISTS leads (
     status TEXT,
     status_id TEXT,
     known_at TEXT,
-    carried INTEGER NOT NULL DEFAULT 0
+    carried INTEGER NOT NULL DEFAULT 0,
+    offer_until INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS leads_queue ON leads(state, number);
 CREATE INDEX IF NOT EXISTS leads_input ON leads(input);
@@ -48,8 +50,12 @@ CREATE INDEX IF NOT EXISTS leads_input ON leads(input);
 /// before them gets them when it is opened.
 ///
 /// `carried`: the lead was written into a CommerceML file 1C may read (its own output or the
-/// orders file), so 1C may know its number without a query.
-const ADDED_COLUMNS: [(&str, &str); 1] = [("carried", "INTEGER NOT NULL DEFAULT 0")];
+/// orders file), so 1C may know its number without a query. `offer_until`: while its offer is
+/// fresh (Unix seconds), no other session is offered it.
+const ADDED_COLUMNS: [(&str, &str); 2] = [
+    ("carried", "INTEGER NOT NULL DEFAULT 0"),
+    ("offer_until", "INTEGER NOT NULL DEFAULT 0"),
+];
 
 /// Adds the columns a ledger made by an earlier version lacks.
 pub(super) fn upgrade(conn: &mut rusqlite::Connection) -> Result<(), Error> {
@@ -307,14 +313,22 @@ pub(super) fn drop_input(tx: &Transaction, input: i64) -> Result<(), Error> {
 }
 
 impl Ledger {
-    /// The next leads 1C has not confirmed, oldest first, from the number after `after`:
-    /// `(number, lead)`, at most `limit`.
-    pub fn unconfirmed(&self, after: u64, limit: usize) -> Result<Vec<(u64, Lead)>, Error> {
+    /// The next leads 1C may be offered, oldest first, from the number after `after`:
+    /// `(number, lead)`, at most `limit`. Those waiting, and those offered before whose offer is
+    /// stale at `now` (Unix seconds): a fresh offer belongs to the session that received it, so
+    /// two 1C sessions at once never get the same lead.
+    pub fn unconfirmed(
+        &self,
+        after: u64,
+        limit: usize,
+        now: i64,
+    ) -> Result<Vec<(u64, Lead)>, Error> {
         numbered_leads(
             &self.conn,
-            "i.outcome = 'converted' AND l.state IN ('waiting', 'offered') AND l.number > ?1
+            "i.outcome = 'converted' AND l.state IN ('waiting', 'offered')
+             AND (l.state = 'waiting' OR l.offer_until <= ?3) AND l.number > ?1
              ORDER BY l.number LIMIT ?2",
-            params![after as i64, limit as i64],
+            params![after as i64, limit as i64, now],
         )
     }
 
@@ -349,26 +363,46 @@ impl Ledger {
         Ok(written)
     }
 
-    /// Marks the leads a query sent as offered in it (`offer` names the query).
-    pub fn mark_offered(&mut self, offer: &str, numbers: &[u64]) -> Result<(), Error> {
+    /// Marks the leads a query sent as offered in it (`offer` names the query) until `until`
+    /// (Unix seconds): no other session is offered them before.
+    pub fn mark_offered(&mut self, offer: &str, numbers: &[u64], until: i64) -> Result<(), Error> {
         let tx = self.conn.transaction()?;
         {
             let at = now();
             let mut update = tx.prepare_cached(
                 "UPDATE leads SET state = 'offered', offered_in = ?1, offered_at = ?2,
-                   offers = offers + 1
+                   offers = offers + 1, offer_until = ?4
                  WHERE number = ?3 AND state IN ('waiting', 'offered')",
             )?;
             for number in numbers {
-                update.execute(params![offer, at, *number as i64])?;
+                update.execute(params![offer, at, *number as i64, until])?;
             }
         }
         tx.commit()
     }
 
+    /// Makes the leads of the query `offer`, not confirmed, offerable to any session again:
+    /// its session asked anew, so it can no longer confirm them.
+    pub fn release_offer(&mut self, offer: &str) -> Result<(), Error> {
+        self.conn.execute(
+            "UPDATE leads SET offer_until = 0 WHERE offered_in = ?1 AND state = 'offered'",
+            params![offer],
+        )?;
+        Ok(())
+    }
+
+    /// Makes every offered lead offerable again: `serve` started, and the sessions that received
+    /// them, which lived in the memory of the one before, can no longer confirm them.
+    pub fn release_offers(&mut self) -> Result<usize, Error> {
+        self.conn.execute(
+            "UPDATE leads SET offer_until = 0 WHERE state = 'offered' AND offer_until != 0",
+            [],
+        )
+    }
+
     /// 1C confirmed the query `offer`: its leads are 1C's now, never offered again. Returns
-    /// how many; a query that offered nothing (or was answered by another since) confirms
-    /// nothing.
+    /// how many; a query that offered nothing confirms nothing, and a lead that went to
+    /// another session once this offer was stale is confirmed by that session's `success`.
     pub fn confirm(&mut self, offer: &str) -> Result<usize, Error> {
         let confirmed = self.conn.execute(
             "UPDATE leads SET state = 'confirmed', confirmed_at = ?2

@@ -186,7 +186,7 @@ mod tests {
         let mut ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
         // 1 and 2 waiting; 3 written into a CommerceML file.
         converted(&mut ledger, &[None, None, Some(3)]);
-        ledger.mark_offered("q", &[2]).unwrap();
+        ledger.mark_offered("q", &[2], i64::MAX).unwrap();
         let report = FromOneC {
             number: Some("СА-1".into()),
             ..FromOneC::default()

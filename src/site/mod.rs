@@ -17,6 +17,7 @@ pub mod upload;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::format::commerceml::{self, Framing, Order};
 use crate::ledger::{Ledger, Reported};
@@ -85,6 +86,8 @@ pub struct Site {
     sessions: Sessions,
     /// Opened on first use and kept; reopened after an error.
     ledger: Mutex<Option<Ledger>>,
+    /// Whether the offers of an earlier `serve` were released (once, on first use).
+    offers_released: AtomicBool,
 }
 
 impl Site {
@@ -93,6 +96,7 @@ impl Site {
             sessions: Sessions::new(settings.session_timeout),
             settings,
             ledger: Mutex::new(None),
+            offers_released: AtomicBool::new(false),
         }
     }
 
@@ -197,7 +201,10 @@ impl Site {
 
     /// The leads not confirmed yet, oldest first, as one CommerceML document of at most
     /// `file_limit` bytes (at least one order, so a big one cannot stall the queue); the rest
-    /// comes next time. Each is marked offered in this query; only `success` confirms them.
+    /// comes next time. Each is marked offered in this query, which holds it for this session
+    /// for `session_minutes`: another session is not offered it meanwhile, and only this
+    /// session's `success` confirms it. The session's own earlier query, not confirmed, is
+    /// offered again (1C asked anew).
     fn query(&self, session: &Session, params: &Params) -> Answer {
         let mut layout = self.settings.layout.clone();
         // The schema version 1C asks for (УНФ 3 sends `cmlVersion=2.10`), else the configured one.
@@ -209,14 +216,23 @@ impl Site {
         let empty = commerceml::assemble(&[], Default::default(), &layout, Framing::SiteQuery)
             .bytes
             .len();
+        let now = chrono::Utc::now().timestamp();
+        let until = now.saturating_add(self.settings.session_timeout.as_secs() as i64);
+        let offer = session::new_token();
+        let previous = self.sessions.offer(session);
+        // Read and marked under one hold of the ledger: two sessions asking at once never get
+        // the same lead.
         let result = self.with_ledger(|ledger| {
             let (mut fragments, mut numbers, mut formed) = (Vec::new(), Vec::new(), None);
             let Some(ledger) = ledger else {
                 return Ok((fragments, numbers, formed));
             };
+            if let Some(previous) = &previous {
+                ledger.release_offer(previous)?;
+            }
             let (mut size, mut after) = (empty, 0);
             'pages: loop {
-                let page = ledger.unconfirmed(after, PAGE)?;
+                let page = ledger.unconfirmed(after, PAGE, now)?;
                 let Some((last, _)) = page.last() else {
                     break;
                 };
@@ -239,6 +255,9 @@ impl Site {
                     formed = formed.max(Some(lead.received_at));
                 }
             }
+            if !numbers.is_empty() {
+                ledger.mark_offered(&offer, &numbers, until)?;
+            }
             Ok((fragments, numbers, formed))
         });
         let (fragments, numbers, formed) = match result {
@@ -251,16 +270,6 @@ impl Site {
             &layout,
             Framing::SiteQuery,
         );
-        let offer = session::new_token();
-        if !numbers.is_empty() {
-            let marked = self.with_ledger(|ledger| match ledger {
-                Some(ledger) => ledger.mark_offered(&offer, &numbers),
-                None => Ok(()),
-            });
-            if let Err(err) = marked {
-                return Answer::failure(&err);
-            }
-        }
         self.sessions
             .set_offer(session, (!numbers.is_empty()).then_some(offer));
         let note = match (numbers.first(), numbers.last()) {
@@ -400,7 +409,16 @@ impl Site {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let path = &self.settings.ledger;
         if slot.is_none() && path.is_file() {
-            *slot = Some(Ledger::open(path).map_err(|err| ledger_error(path, &err))?);
+            let mut ledger = Ledger::open(path).map_err(|err| ledger_error(path, &err))?;
+            // The sessions that received the offers in the ledger lived in the memory of a
+            // `serve` before this one: they can no longer confirm them.
+            if !self.offers_released.load(Ordering::Relaxed) {
+                ledger
+                    .release_offers()
+                    .map_err(|err| ledger_error(path, &err))?;
+                self.offers_released.store(true, Ordering::Relaxed);
+            }
+            *slot = Some(ledger);
         }
         let result = work(slot.as_mut());
         if result.is_err() {

@@ -100,6 +100,11 @@ impl Sessions {
         self.lock().get_mut(&session.0)?.offer.take()
     }
 
+    /// The session's last query not confirmed yet, if any.
+    pub fn offer(&self, session: &Session) -> Option<String> {
+        self.lock().get(&session.0)?.offer.clone()
+    }
+
     /// Appends a part to the file `name`; returns the whole so far. A file read whole before
     /// starts anew (1C sends a new name per upload; this is a repeat).
     pub fn append_upload(
