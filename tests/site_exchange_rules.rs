@@ -1,8 +1,8 @@
-//! The site exchange's rules for who may change or take which lead (issue 17), through the
-//! real `bachata1c serve` on the loopback and a client that behaves as 1C's «Обмен с сайтом»
-//! module (tests/common/onec): a report from 1C changes only a lead 1C could know; two 1C
-//! sessions at once never get the same lead, and each `success` confirms what its own session
-//! received.
+//! The site exchange's rules for who may change or take which lead (issue 17, points 1, 3 and
+//! 4), through the real `bachata1c serve` on the loopback and a client that behaves as 1C's
+//! «Обмен с сайтом» module (tests/common/onec): a report from 1C changes only a lead 1C could
+//! know; two 1C sessions at once never get the same lead, and each `success` confirms what its
+//! own session received; a client with the login cannot push out another's open exchange.
 mod common;
 
 use common::exchange::{leads_json, webhook};
@@ -220,4 +220,68 @@ fn two_1c_sessions_at_once_never_get_the_same_lead_and_each_confirms_its_own() {
         "{:?}",
         server.lines()
     );
+}
+
+/// Issue 17 point 4: sessions were capped at 1,000 in all and the idlest dropped, so a client
+/// with the 1C login could end the real 1C's session between its query and its `success` by
+/// logging in 1,000 times. Now sessions are bounded per login, and a session with an open
+/// exchange is never pushed out: the real 1C's `success` still confirms its leads.
+#[test]
+fn logins_by_the_thousand_do_not_push_out_an_open_exchange() {
+    let work = Workdir::new();
+    let server = exchange_with(&work, &leads(2), &[]);
+    let mut real = client(&server);
+    real.checkauth().unwrap();
+    assert_eq!(real.query().unwrap().len(), 2);
+    for _ in 0..1_001 {
+        client(&server).checkauth().unwrap();
+    }
+    real.success().unwrap();
+    assert_eq!(
+        states(&work)
+            .iter()
+            .filter(|(_, s)| s == "confirmed")
+            .count(),
+        2,
+        "{:?}",
+        server.lines().last()
+    );
+}
+
+/// Issue 17 point 4: when every session of the login has an open exchange, a new login is
+/// refused with a clear failure (1C logs it) rather than ending one of them; once one ends,
+/// logging in works again.
+#[test]
+fn a_login_whose_sessions_all_have_open_exchanges_is_refused_clearly() {
+    let work = Workdir::new();
+    work.write(
+        "exchange/bachata1c.toml",
+        "[site_exchange]\nfile_limit = 1\n",
+    );
+    // bachata1c's bound per login (docs/serve.md): one lead per query, one query per session.
+    const PER_LOGIN: usize = 100;
+    let server = exchange_with(&work, &leads(PER_LOGIN), &[]);
+    let mut open = Vec::new();
+    for _ in 0..PER_LOGIN {
+        let mut onec = client(&server);
+        onec.checkauth().unwrap();
+        assert_eq!(onec.query().unwrap().len(), 1);
+        open.push(onec);
+    }
+    let refused = client(&server).checkauth().unwrap_err().to_string();
+    assert!(refused.contains("Авторизация"), "{refused}");
+    assert!(
+        server
+            .lines()
+            .iter()
+            .any(|l| l.contains("checkauth: failure: 100 exchanges of this login are open")),
+        "{:?}",
+        server.lines().last()
+    );
+    open[0].success().unwrap();
+    client(&server).checkauth().unwrap();
+    for onec in &mut open[1..] {
+        onec.success().unwrap();
+    }
+    assert!(states(&work).iter().all(|(_, s)| s == "confirmed"));
 }

@@ -180,7 +180,15 @@ impl Site {
                 note: format!("login refused: {note}"),
             };
         }
-        let token = self.sessions.open();
+        let login = self
+            .settings
+            .credentials
+            .as_ref()
+            .map_or("", |credentials| credentials.user());
+        let token = match self.sessions.open(login) {
+            Ok(token) => token,
+            Err(reason) => return Answer::failure(&reason),
+        };
         let note = match kind {
             "catalog" => "connection test: session opened",
             _ => "session opened",
