@@ -191,8 +191,10 @@ impl<'a> Exchange<'a> {
         })?;
         recover::check_new_ledger(folders, &mut ledger, settings.new_ledger, log)?;
         let numbers = NumberMark::keep(folders, &mut ledger, log)?;
-        // What a killed writer left in the outbox (an orders file's rewrite, a done marker).
+        // What a killed writer left in the outbox (an orders file's rewrite, a done marker) and
+        // beside the archive (the mark of the highest number given).
         files::remove_stale_temporaries(&folders.outbox, STALE_TEMPORARY);
+        files::remove_stale_temporaries(&folders.archive, STALE_TEMPORARY);
         let claim = Claim::start(folders)?;
         let staging = Staging::in_folder(&folders.staging_root().join(&claim.id), &folders.outbox)?;
         let mut exchange = Exchange {
