@@ -5,8 +5,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::format::{CmlVersion, EnterpriseDataVersion, Format, TextEncoding};
 use crate::limits::ByteSize;
+
+mod values;
+pub use values::{
+    CmlVersion, CsvProfile, CsvTarget, Encoding, EnterpriseDataVersion, Format, LeadState,
+    ListFormat,
+};
 
 const ABOUT: &str = "Turns Bachata webhooks into files 1C:Enterprise imports (CSV, XML, XLSX, \
      CommerceML, EnterpriseData), or hands them to 1C's «Обмен с сайтом» over HTTP.";
@@ -387,7 +392,7 @@ pub struct LeadsArgs {
     /// Only leads in this state (waiting, offered, confirmed, known); repeat for several
     /// [default: all].
     #[arg(long, value_enum, value_name = "STATE")]
-    pub only: Vec<crate::ledger::State>,
+    pub only: Vec<LeadState>,
 
     /// Only leads received on or after this day or time (`2026-12-01`, `2026-12-01 14:30`).
     #[arg(long, value_name = "WHEN")]
@@ -404,13 +409,6 @@ pub struct LeadsArgs {
     /// At most this many leads, newest first [default: 50 in a table, all in csv and json].
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ListFormat {
-    Table,
-    Csv,
-    Json,
 }
 
 /// Options of `run`, shared by `watch` and `serve --convert`. The command's own options come
@@ -629,7 +627,7 @@ pub struct OutputArgs {
     /// CommerceML in UTF-8 gets a byte-order mark; config: [output] encoding]. Ignored for
     /// xlsx, which is always UTF-8 inside.
     #[arg(long, value_enum)]
-    pub encoding: Option<TextEncoding>,
+    pub encoding: Option<Encoding>,
 
     /// CommerceML schema version written in ВерсияСхемы [default: 2.10; config: [output]
     /// cml_version].
@@ -653,13 +651,13 @@ pub struct OutputArgs {
     /// UTF-8 with a byte-order mark, only the columns whose titles the target's template has)
     /// [default: plain].
     #[arg(long, value_enum, value_name = "PROFILE")]
-    pub csv_profile: Option<crate::format::bsp::CsvProfile>,
+    pub csv_profile: Option<CsvProfile>,
 
     /// With `--csv-profile bsp` (CSV or XLSX): what the file is loaded into, for its titles and
     /// the values its catalog's fill check asks [default: counterparties]. `bachata1c
     /// csv-template FILE` writes the titles of the template your 1C saves instead.
     #[arg(long, value_enum, value_name = "TARGET")]
-    pub csv_target: Option<crate::format::bsp::CsvTarget>,
+    pub csv_target: Option<CsvTarget>,
 
     /// With `--csv-target ut11-counterparties`: the partner every counterparty is written under,
     /// as 1C names it; УТ 11 refuses a counterparty without one [default: Неизвестный партнер,

@@ -21,6 +21,9 @@ use crate::limits::Limits;
 use crate::report::Level;
 use crate::serve::Credentials;
 
+mod values;
+pub use values::ListFormat;
+
 /// The format when none is asked for: CSV for a 1C processing, the integration note's route.
 pub const DEFAULT_FORMAT: Format = Format::Csv;
 /// Event name for webhooks that do not name their event.
@@ -422,24 +425,38 @@ impl Source {
     /// The output options over the config's `[output]` and `[mapping]` over the defaults.
     fn conversion(&self, output: &OutputArgs, rules: &RuleArgs) -> Result<Conversion, Error> {
         let file = &self.config.output;
-        let format = output.format.or(file.format).unwrap_or(DEFAULT_FORMAT);
+        let format = output
+            .format
+            .map(Format::from)
+            .or(file.format)
+            .unwrap_or(DEFAULT_FORMAT);
         // XLSX has no encoding to choose: `--encoding` (and the config's) is ignored for it.
         let encoding = output
             .encoding
+            .map(TextEncoding::from)
             .or(file.encoding)
             .filter(|_| format.has_encoding());
         let mut layout = Layout {
             format,
             encoding: encoding.unwrap_or(format.default_encoding()),
             csv_quote: output.csv_quote || file.csv_quote.unwrap_or(false),
-            cml_version: output.cml_version.or(file.cml_version).unwrap_or_default(),
+            cml_version: output
+                .cml_version
+                .map(Into::into)
+                .or(file.cml_version)
+                .unwrap_or_default(),
             enterprisedata_version: output
                 .enterprisedata_version
+                .map(Into::into)
                 .or(file.enterprisedata_version)
                 .unwrap_or_default(),
             mapping: self.config.mapping.clone(),
         };
-        let profile = output.csv_profile.or(file.csv_profile).unwrap_or_default();
+        let profile = output
+            .csv_profile
+            .map(CsvProfile::from)
+            .or(file.csv_profile)
+            .unwrap_or_default();
         let bsp_csv = profile == CsvProfile::Bsp && format == Format::Csv;
         if bsp_csv {
             // БСП's loader reads UTF-8 (`Новый ЧтениеТекста(ИмяФайла)`, no encoding) and splits
@@ -465,7 +482,11 @@ impl Source {
         let bsp_xlsx = profile == CsvProfile::Bsp && format == Format::Xlsx;
         let csv = &mut layout.mapping.csv;
         if (bsp_csv || bsp_xlsx) && csv.columns.is_none() {
-            let target = output.csv_target.or(file.csv_target).unwrap_or_default();
+            let target = output
+                .csv_target
+                .map(Into::into)
+                .or(file.csv_target)
+                .unwrap_or_default();
             for (column, title) in target.columns(partner) {
                 csv.titles.entry(column.clone()).or_insert(title);
                 csv.columns.get_or_insert_with(Vec::new).push(column);
@@ -629,7 +650,7 @@ pub fn retry(args: &RetryArgs) -> Result<Folder, Error> {
 pub struct Leads {
     pub folders: Folders,
     pub filter: crate::ledger::Filter,
-    pub format: crate::cli::ListFormat,
+    pub format: ListFormat,
 }
 
 pub fn leads(args: &crate::cli::LeadsArgs) -> Result<Leads, Error> {
@@ -646,7 +667,7 @@ pub fn leads(args: &crate::cli::LeadsArgs) -> Result<Leads, Error> {
         })?
         .folders,
         filter: crate::ledger::Filter {
-            states: args.only.clone(),
+            states: args.only.iter().map(|&state| state.into()).collect(),
             since: when("--since", &args.since)?,
             until: when("--until", &args.until)?,
             limit: args.limit.or(match args.format {
@@ -654,7 +675,7 @@ pub fn leads(args: &crate::cli::LeadsArgs) -> Result<Leads, Error> {
                 _ => None,
             }),
         },
-        format: args.format,
+        format: args.format.into(),
     })
 }
 

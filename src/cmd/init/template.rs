@@ -6,8 +6,6 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use clap::ValueEnum;
-
 use crate::config::path_literal;
 use crate::format::bsp::{CsvProfile, CsvTarget, DEFAULT_PARTNER};
 use crate::format::mapping::{COUNTERPARTY_NAME, CommerceMlMapping, Mapping};
@@ -81,14 +79,14 @@ pub fn config(dir: &Path) -> String {
     text.section("output");
     text.at_default(
         "format",
-        &quoted(&name(DEFAULT_FORMAT)),
+        &quoted(DEFAULT_FORMAT.name()),
         "csv (a 1C processing; csv_profile = \"bsp\" for «Загрузка данных из файла»),\n\
          xml (a 1C processing), commerceml («Обмен с сайтом»), enterprisedata\n\
          («Выгрузка/загрузка данных EnterpriseData») or xlsx (Excel)",
     );
     text.unset(
         "encoding",
-        &quoted(&name(TextEncoding::Utf8)),
+        &quoted(TextEncoding::Utf8.name()),
         "windows-1251 for csv, utf-8 for the others; or windows-1251, utf-8;\n\
          ignored for xlsx",
     );
@@ -110,13 +108,13 @@ pub fn config(dir: &Path) -> String {
     );
     text.at_default(
         "csv_profile",
-        &quoted(&name(CsvProfile::default())),
+        &quoted(CsvProfile::default().name()),
         "plain (every field) or bsp (UTF-8, the columns «Загрузка данных из файла» matches;\n\
          for xlsx too)",
     );
     text.at_default(
         "csv_target",
-        &quoted(&name(CsvTarget::default())),
+        &quoted(CsvTarget::default().name()),
         "bsp titles: counterparties, ut11-counterparties, partners or persons",
     );
     text.at_default(
@@ -473,14 +471,6 @@ fn wrapped(text: &str, width: usize) -> Vec<String> {
         }
     }
     lines
-}
-
-/// A value's name as the command line and the config file spell it.
-fn name(value: impl ValueEnum) -> String {
-    value
-        .to_possible_value()
-        .map(|possible| possible.get_name().to_string())
-        .unwrap_or_default()
 }
 
 fn quoted(text: &str) -> String {
