@@ -3,59 +3,38 @@
 //! cross-option rule applied here. The rest of the program takes these values and never sees a
 //! clap type. A setting that cannot be used is an [`Error`] naming the option and the key.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::auth::Credentials;
 use crate::cli::{
     ConvertArgs, FolderArgs, InitArgs, LimitArgs, LogArgs, OutputArgs, RetryArgs, RuleArgs,
     RunArgs, ServeArgs, StatusArgs, WatchArgs,
 };
 use crate::config::{Config, ConfigError};
+use crate::conversion::{self, DEFAULT_EVENT};
 use crate::exchange::folders::{CONFIG_NAME, Folders};
+use crate::exchange::{
+    self, DEFAULT_GIVE_UP_AFTER, DEFAULT_LEASE, DEFAULT_POLL_RESCAN, DEFAULT_RESCAN,
+    DEFAULT_WINDOW_DAYS, MIN_RESCAN, OrdersFile, Watch,
+};
 use crate::files::identity::{Relation, identity, relation};
 use crate::format::bsp::{CsvProfile, DEFAULT_PARTNER};
 use crate::format::{Format, Layout, TextEncoding};
 use crate::lead::Rules;
 use crate::limits::Limits;
-use crate::report::Level;
-use crate::serve::Credentials;
+use crate::report::{Level, LogSettings};
+use crate::serve::http::HEALTH_PATH;
+use crate::serve::{
+    self, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_LISTEN,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_TRUSTED_PROXIES, DEFAULT_WEBHOOK_PATH, Tls,
+};
+use crate::site::{
+    self, BITRIX_SITE_PATH, DEFAULT_FILE_LIMIT, DEFAULT_SESSION_TIMEOUT, DEFAULT_SITE_PATH,
+};
 
 mod values;
 pub use values::ListFormat;
-
-/// The format when none is asked for: CSV for a 1C processing, the integration note's route.
-pub const DEFAULT_FORMAT: Format = Format::Csv;
-/// Event name for webhooks that do not name their event.
-pub const DEFAULT_EVENT: &str = "dialog_completed";
-/// An unparseable file unchanged this long goes to failed/ (it is not being written any more).
-pub const DEFAULT_GIVE_UP_AFTER: Duration = Duration::from_secs(120);
-/// A claim not renewed this long belongs to a dead worker of another machine.
-pub const DEFAULT_LEASE: Duration = Duration::from_secs(300);
-/// `watch` scans at least this often: with events, and with `--poll`.
-pub const DEFAULT_RESCAN: Duration = Duration::from_secs(30);
-pub const DEFAULT_POLL_RESCAN: Duration = Duration::from_secs(2);
-/// The shortest rescan interval accepted: below it `watch` would only spin.
-const MIN_RESCAN: Duration = Duration::from_millis(50);
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
-pub const DEFAULT_WEBHOOK_PATH: &str = "/webhook";
-pub const HEALTH_PATH: &str = "/health";
-pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
-pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
-pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
-/// The peers whose `X-Forwarded-For` (or `X-Real-IP`) names the client: a reverse proxy on this
-/// machine, as deploy/nginx/bachata1c.conf is. Any other peer is the client itself.
-pub const DEFAULT_TRUSTED_PROXIES: [IpAddr; 2] = [
-    IpAddr::V4(Ipv4Addr::LOCALHOST),
-    IpAddr::V6(Ipv6Addr::LOCALHOST),
-];
-/// Where 1C's «Обмен с сайтом» finds bachata1c, and where 1C looks when the address in its
-/// node has no path (the Bitrix default; docs/site-exchange-protocol.md §5).
-pub const DEFAULT_SITE_PATH: &str = "/1c_exchange.php";
-pub const BITRIX_SITE_PATH: &str = "/bitrix/admin/1c_exchange.php";
-pub const DEFAULT_FILE_LIMIT: usize = 1024 * 1024;
-pub const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 
 /// A setting that cannot be used. Each message names the option and the config key.
 #[derive(Debug, thiserror::Error)]
@@ -193,34 +172,7 @@ pub enum Error {
         source: std::io::Error,
     },
     #[error("Basic Authentication: {0}")]
-    Credentials(#[from] crate::serve::auth::CredentialsError),
-}
-
-/// How one input becomes a document: what decides a conversion's result.
-#[derive(Debug, Clone)]
-pub struct Conversion {
-    pub layout: Layout,
-    pub rules: Rules,
-    /// Event name for payloads that carry none.
-    pub default_event: String,
-}
-
-impl Conversion {
-    /// The default rules and event for `layout`.
-    pub fn new(layout: Layout) -> Self {
-        Conversion {
-            layout,
-            rules: Rules::default(),
-            default_event: DEFAULT_EVENT.to_string(),
-        }
-    }
-}
-
-/// Where log lines go and how many.
-#[derive(Debug, Clone)]
-pub struct Log {
-    pub level: Level,
-    pub file: Option<PathBuf>,
+    Credentials(#[from] crate::auth::CredentialsError),
 }
 
 /// `convert`: inputs read by hand into an output folder.
@@ -228,117 +180,11 @@ pub struct Log {
 pub struct Convert {
     pub inputs: Vec<PathBuf>,
     pub out: PathBuf,
-    pub conversion: Conversion,
+    pub conversion: conversion::Settings,
     pub limits: Limits,
-    pub log: Log,
+    pub log: LogSettings,
     /// The config names a cumulative CommerceML file, which only the exchange folder keeps.
     pub orders_file_ignored: bool,
-}
-
-/// `run` (and the exchange-folder part of `watch` and `serve --convert`).
-#[derive(Debug, Clone)]
-pub struct Exchange {
-    pub folders: Folders,
-    pub conversion: Conversion,
-    pub limits: Limits,
-    /// `--settle`: files must stand unchanged this long before they are taken. `None`: taken
-    /// at once, since a webhook that parses as a whole is complete.
-    pub settle: Option<Duration>,
-    pub give_up_after: Duration,
-    pub lease: Duration,
-    /// `--batch`: one output file per run (per scan in `watch`) instead of one per input.
-    pub one_output_per_run: bool,
-    /// `--commerceml-file`: one cumulative CommerceML file instead of one per input.
-    pub orders_file: Option<OrdersFile>,
-    pub done_marker: Option<String>,
-    /// Take symbolic links to files in the inbox rather than refusing them.
-    pub follow_symlinks: bool,
-    /// Start a new ledger although archive/ holds inputs (it is filled from the archive).
-    pub new_ledger: bool,
-    pub log: Log,
-}
-
-/// The one CommerceML file 1C's exchange through a folder reads: the leads of the window,
-/// numbered by the ledger's queue.
-#[derive(Debug, Clone)]
-pub struct OrdersFile {
-    pub name: String,
-    pub window_days: u32,
-}
-
-pub const DEFAULT_WINDOW_DAYS: u32 = 30;
-
-/// `watch`: the exchange folder, and how the inbox is watched.
-#[derive(Debug, Clone)]
-pub struct Watch {
-    pub exchange: Exchange,
-    /// No file-system events: scan on the timer only (network shares).
-    pub poll: bool,
-    pub rescan: Duration,
-}
-
-/// `status` and `retry`: only where the folders are.
-#[derive(Debug, Clone)]
-pub struct Folder {
-    pub folders: Folders,
-}
-
-/// `serve`: the HTTP endpoint, and with `--convert` the watcher beside it.
-#[derive(Debug, Clone)]
-pub struct Serve {
-    pub listen: SocketAddr,
-    /// The path Bachata posts to, such as `/webhook`.
-    pub path: String,
-    /// Bodies above this many bytes are refused with 413.
-    pub body_limit: usize,
-    /// `None`: every request is accepted (for a loopback address behind a proxy that checks).
-    pub credentials: Option<Credentials>,
-    pub inbox: PathBuf,
-    pub failed: PathBuf,
-    pub tls: Option<Tls>,
-    /// Longest time for a client to send the request line and headers, the TLS handshake, and
-    /// the longest an idle keep-alive connection is kept.
-    pub header_timeout: Duration,
-    /// Longest time for a client to send the whole body.
-    pub body_timeout: Duration,
-    /// Most connections open at once (lowered to what the descriptor limit allows); at the cap
-    /// the longest-idle connection is closed to make room.
-    pub max_connections: usize,
-    /// `--convert`: the watcher over the same exchange folder, in this process.
-    pub convert: Option<Watch>,
-    /// 1C's «Обмен с сайтом», when the exchange folder's state folder is known and a login is
-    /// set for it.
-    pub site: Option<SiteExchange>,
-    /// 1C's paths when the site exchange would be on but no login is set: leads are never
-    /// served without one, so every request there is answered `failure` with the reason.
-    pub site_without_login: Vec<String>,
-    /// Peers whose `X-Forwarded-For`/`X-Real-IP` names the client (whose wrong passwords are
-    /// counted); any other peer is the client.
-    pub trusted_proxies: Vec<IpAddr>,
-}
-
-/// 1C's «Обмен с сайтом» as `serve` answers it.
-#[derive(Debug, Clone)]
-pub struct SiteExchange {
-    /// Our own path and the Bitrix default, both answered.
-    pub paths: Vec<String>,
-    /// 1C's login: the exchange hands out personal data, so it is never served without one.
-    pub credentials: Credentials,
-    pub ledger: PathBuf,
-    /// The largest query answer in bytes, and what `init` tells 1C.
-    pub file_limit: usize,
-    /// Where the files 1C uploads are kept while they arrive (the state folder's `uploads/`).
-    pub uploads: PathBuf,
-    pub session_timeout: Duration,
-    /// How orders are written: CommerceML with the dealer's `[mapping]` and schema version.
-    pub layout: Layout,
-}
-
-/// PEM certificate chain and private key for HTTPS served directly with rustls.
-#[derive(Debug, Clone)]
-pub struct Tls {
-    pub cert: PathBuf,
-    pub key: PathBuf,
 }
 
 /// The config file in use and the folder its relative paths start from.
@@ -423,13 +269,17 @@ impl Source {
     }
 
     /// The output options over the config's `[output]` and `[mapping]` over the defaults.
-    fn conversion(&self, output: &OutputArgs, rules: &RuleArgs) -> Result<Conversion, Error> {
+    fn conversion(
+        &self,
+        output: &OutputArgs,
+        rules: &RuleArgs,
+    ) -> Result<conversion::Settings, Error> {
         let file = &self.config.output;
         let format = output
             .format
             .map(Format::from)
             .or(file.format)
-            .unwrap_or(DEFAULT_FORMAT);
+            .unwrap_or_default();
         // XLSX has no encoding to choose: `--encoding` (and the config's) is ignored for it.
         let encoding = output
             .encoding
@@ -492,7 +342,7 @@ impl Source {
                 csv.columns.get_or_insert_with(Vec::new).push(column);
             }
         }
-        Ok(Conversion {
+        Ok(conversion::Settings {
             layout,
             rules: self.rules(rules),
             default_event: output
@@ -537,8 +387,8 @@ impl Source {
     }
 }
 
-fn log(args: &LogArgs) -> Log {
-    Log {
+fn log(args: &LogArgs) -> LogSettings {
+    LogSettings {
         level: match (args.quiet, args.verbose) {
             (true, _) => Level::Summary,
             (false, false) => Level::File,
@@ -616,7 +466,7 @@ pub fn init(args: &InitArgs) -> Result<Init, Error> {
     })
 }
 
-pub fn status(args: &StatusArgs) -> Result<Folder, Error> {
+pub fn status(args: &StatusArgs) -> Result<Folders, Error> {
     folder(&FolderArgs {
         folder: args.folder.clone(),
         dir: args.dir.clone(),
@@ -628,7 +478,7 @@ pub fn status(args: &StatusArgs) -> Result<Folder, Error> {
     })
 }
 
-pub fn retry(args: &RetryArgs) -> Result<Folder, Error> {
+pub fn retry(args: &RetryArgs) -> Result<Folders, Error> {
     // `bachata1c retry /srv/bachata`: a folder where a name of failed/ belongs.
     if args.dir.is_none()
         && args.config.is_none()
@@ -664,8 +514,7 @@ pub fn leads(args: &crate::cli::LeadsArgs) -> Result<Leads, Error> {
             config: args.config.clone(),
             state: args.state.clone(),
             ..FolderArgs::default()
-        })?
-        .folders,
+        })?,
         filter: crate::ledger::Filter {
             states: args.only.iter().map(|&state| state.into()).collect(),
             since: when("--since", &args.since)?,
@@ -693,11 +542,9 @@ fn moment(option: &'static str, text: &str) -> Result<String, Error> {
     Ok(parsed.format("%Y-%m-%d %H:%M:%S").to_string())
 }
 
-fn folder(args: &FolderArgs) -> Result<Folder, Error> {
+fn folder(args: &FolderArgs) -> Result<Folders, Error> {
     let args = given(args)?;
-    Ok(Folder {
-        folders: Source::of(&args)?.folders(&args)?,
-    })
+    Source::of(&args)?.folders(&args)
 }
 
 /// The folder options with the exchange folder given once: the positional DIR and `--dir` are
@@ -777,7 +624,7 @@ fn overlap_reason(part: &str, other: &str) -> &'static str {
 }
 
 /// `run`: the options over the config's sections over the defaults.
-pub fn run(args: &RunArgs) -> Result<Exchange, Error> {
+pub fn run(args: &RunArgs) -> Result<exchange::Settings, Error> {
     let args = &RunArgs {
         folders: given(&args.folders)?,
         ..args.clone()
@@ -785,7 +632,7 @@ pub fn run(args: &RunArgs) -> Result<Exchange, Error> {
     exchange(&Source::of(&args.folders)?, args)
 }
 
-fn exchange(source: &Source, args: &RunArgs) -> Result<Exchange, Error> {
+fn exchange(source: &Source, args: &RunArgs) -> Result<exchange::Settings, Error> {
     let watch = &source.config.watch;
     if let Some(marker) = &args.done_marker
         && (marker.is_empty() || marker.contains(['/', '\\']))
@@ -803,7 +650,7 @@ fn exchange(source: &Source, args: &RunArgs) -> Result<Exchange, Error> {
     };
     let conversion = source.conversion(&args.output, &args.rules)?;
     let orders_file = orders_file(source, args, &conversion)?;
-    Ok(Exchange {
+    Ok(exchange::Settings {
         folders: source.folders(&args.folders)?,
         conversion,
         limits: source.limits(&args.limits),
@@ -833,7 +680,7 @@ fn exchange(source: &Source, args: &RunArgs) -> Result<Exchange, Error> {
 fn orders_file(
     source: &Source,
     args: &RunArgs,
-    conversion: &Conversion,
+    conversion: &conversion::Settings,
 ) -> Result<Option<OrdersFile>, Error> {
     let file = &source.config.output;
     let Some(name) = args
@@ -897,7 +744,7 @@ fn watch_from(source: &Source, args: &WatchArgs) -> Result<Watch, Error> {
 
 /// `serve`: the options over the config's `[serve]` and `[folders]` over the defaults. The
 /// password is read here, from its variable or file; it never comes from the command line.
-pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
+pub fn serve(args: &ServeArgs) -> Result<serve::Settings, Error> {
     let mut watch_args = args.watch.clone();
     watch_args.run.folders = given(&watch_args.run.folders)?;
     let args = &ServeArgs {
@@ -953,7 +800,7 @@ pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
         Some(0) => Err(Error::ZeroTimeout { what, option, key }),
         Some(secs) => Ok(Duration::from_secs(secs)),
     };
-    Ok(Serve {
+    Ok(serve::Settings {
         listen: args.listen.or(file.listen).unwrap_or_else(|| {
             DEFAULT_LISTEN
                 .parse()
@@ -999,7 +846,7 @@ enum SiteChoice {
     Off,
     /// On by default, but no login is set: its paths answer `failure` with the reason.
     WithoutLogin(Vec<String>),
-    On(Box<SiteExchange>),
+    On(Box<site::Settings>),
 }
 
 /// 1C's «Обмен с сайтом»: on whenever the exchange folder's state folder (its ledger) is
@@ -1056,7 +903,7 @@ fn site_exchange(
         mapping: source.config.mapping.clone(),
         ..Layout::new(Format::Commerceml)
     };
-    Ok(SiteChoice::On(Box::new(SiteExchange {
+    Ok(SiteChoice::On(Box::new(site::Settings {
         paths,
         credentials,
         ledger: state.join("ledger.sqlite"),

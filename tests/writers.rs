@@ -10,8 +10,8 @@ mod xlsx;
 use std::path::{Component, Path};
 
 use bachata1c::conversion;
+use bachata1c::conversion::Settings;
 use bachata1c::format::{Format, Layout, TextEncoding};
-use bachata1c::settings::Conversion as Settings;
 use chrono::NaiveDate;
 use encoding_rs::WINDOWS_1251;
 use proptest::prelude::*;

@@ -3,6 +3,7 @@
 
 use super::Exit;
 use crate::cli::ServeArgs;
+use crate::exchange;
 use crate::serve;
 use crate::settings;
 use crate::stop::Stop;
@@ -30,7 +31,7 @@ pub fn run(args: &ServeArgs) -> Exit {
 
 /// `serve --convert`: the watch loop on its own thread over the same exchange folder, stopped
 /// by the same token as the server.
-fn converter(settings: settings::Watch) -> serve::Background {
+fn converter(settings: exchange::Watch) -> serve::Background {
     Box::new(
         move |stop: Stop| match super::watch::watch(&settings, &stop) {
             Exit::Success => Ok(()),

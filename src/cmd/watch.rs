@@ -6,9 +6,9 @@ use std::time::Duration;
 use super::Exit;
 use super::run::open_log;
 use crate::cli::WatchArgs;
-use crate::exchange::{self, Exchange};
+use crate::exchange::{self, DEFAULT_POLL_RESCAN, Exchange};
 use crate::report::Level;
-use crate::settings::{self, DEFAULT_POLL_RESCAN};
+use crate::settings;
 use crate::stop::Stop;
 use crate::trigger::Trigger;
 
@@ -23,7 +23,7 @@ pub fn run(args: &WatchArgs) -> Exit {
 }
 
 /// The watch loop until `stop` is requested (by a signal, or by `serve` shutting down).
-pub fn watch(settings: &settings::Watch, stop: &Stop) -> Exit {
+pub fn watch(settings: &exchange::Watch, stop: &Stop) -> Exit {
     let Some(log) = open_log(&settings.exchange.log) else {
         return Exit::Unusable;
     };

@@ -26,12 +26,13 @@ pub use mapping::Mapping;
 
 use crate::lead::Lead;
 
-/// The file layout 1C reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+/// The file layout 1C reads; by default CSV for a 1C processing, the integration note's route.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// `;`-separated text for a 1C processing, windows-1251 by default; with the `bsp` profile
     /// for 1C's «Загрузка данных из файла».
+    #[default]
     Csv,
     /// Plain XML with Russian element names (schemas/bachata1c-leads-1.xsd); UTF-8 by default.
     Xml,

@@ -21,8 +21,10 @@ use super::connections::{self, Connections};
 use super::throttle::Throttle;
 use super::{Credentials, Settings, Store, store};
 use crate::payload;
-use crate::settings::HEALTH_PATH;
 use crate::site::{self, AnswerKind, Intake, Site};
+
+/// The path that answers health checks (never the webhook's or 1C's).
+pub const HEALTH_PATH: &str = "/health";
 
 /// What every request handler shares.
 #[derive(Debug)]

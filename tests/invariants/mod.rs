@@ -6,10 +6,10 @@
 pub mod xlsx;
 
 use bachata1c::conversion;
+use bachata1c::conversion::Settings;
 use bachata1c::format::{EnterpriseDataVersion, Format, Layout, TextEncoding};
 use bachata1c::lead::Rules;
 use bachata1c::limits::Limits;
-use bachata1c::settings::Conversion as Settings;
 use encoding_rs::WINDOWS_1251;
 
 /// Every format in each of its variants: CSV in every encoding and style, EnterpriseData in

@@ -7,17 +7,21 @@ use std::fmt::Write;
 use std::path::Path;
 
 use crate::config::path_literal;
+use crate::conversion::DEFAULT_EVENT;
+use crate::exchange::{
+    DEFAULT_GIVE_UP_AFTER, DEFAULT_LEASE, DEFAULT_POLL_RESCAN, DEFAULT_RESCAN, DEFAULT_WINDOW_DAYS,
+};
+use crate::format::Format;
 use crate::format::bsp::{CsvProfile, CsvTarget, DEFAULT_PARTNER};
 use crate::format::mapping::{COUNTERPARTY_NAME, CommerceMlMapping, Mapping};
 use crate::format::{CmlVersion, EnterpriseDataVersion, Field, TextEncoding};
 use crate::lead::Rules;
 use crate::limits::{DEFAULT_MAX_CLIENTS, DEFAULT_MAX_INPUT_BYTES, human_size};
-use crate::settings::{
-    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_EVENT, DEFAULT_FILE_LIMIT, DEFAULT_FORMAT,
-    DEFAULT_GIVE_UP_AFTER, DEFAULT_HEADER_TIMEOUT, DEFAULT_LEASE, DEFAULT_LISTEN,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_POLL_RESCAN, DEFAULT_RESCAN, DEFAULT_SESSION_TIMEOUT,
-    DEFAULT_SITE_PATH, DEFAULT_TRUSTED_PROXIES, DEFAULT_WEBHOOK_PATH, DEFAULT_WINDOW_DAYS,
+use crate::serve::{
+    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_LISTEN,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_TRUSTED_PROXIES, DEFAULT_WEBHOOK_PATH,
 };
+use crate::site::{DEFAULT_FILE_LIMIT, DEFAULT_SESSION_TIMEOUT, DEFAULT_SITE_PATH};
 
 /// What marks a key that has no default value: its line shows an example.
 pub const NOT_SET: &str = "not set by default";
@@ -79,7 +83,7 @@ pub fn config(dir: &Path) -> String {
     text.section("output");
     text.at_default(
         "format",
-        &quoted(DEFAULT_FORMAT.name()),
+        &quoted(Format::default().name()),
         "csv (a 1C processing; csv_profile = \"bsp\" for «Загрузка данных из файла»),\n\
          xml (a 1C processing), commerceml («Обмен с сайтом»), enterprisedata\n\
          («Выгрузка/загрузка данных EnterpriseData») or xlsx (Excel)",
