@@ -391,7 +391,7 @@ mod tests {
                 phone_valid: true,
                 email: email.clone(),
                 dialog_id: "".into(),
-                custom_data: vec![("k".into(), clean(&name))],
+                custom_data: [("k", clean(&name))].into_iter().collect(),
                 source_file: "hook.json".into(),
                 received_at: NaiveDateTime::default(),
             };

@@ -196,7 +196,7 @@ mod tests {
             default_event: "dialog_completed",
         };
         let (mut leads, _) = crate::lead::qualify(payload, &crate::lead::Rules::default(), &origin);
-        leads[0].custom_data = custom_data;
+        leads[0].custom_data = custom_data.into_iter().collect();
         leads.remove(0)
     }
 

@@ -197,11 +197,7 @@ impl Column {
         match self {
             Column::Field(field) => field.text(lead),
             Column::Counterparty => mapping.counterparty_name(lead).into(),
-            Column::CustomData(key) => lead
-                .custom_data
-                .iter()
-                .find(|(k, _)| k == key)
-                .map_or("".into(), |(_, v)| v.as_str().into()),
+            Column::CustomData(key) => lead.custom_data.get(key).unwrap_or_default().into(),
         }
     }
 }
@@ -399,19 +395,10 @@ pub fn requisites<'a>(
         )
     };
     match keys {
-        None => lead
-            .custom_data
-            .iter()
-            .map(|(k, v)| (name(k), v.as_str()))
-            .collect(),
+        None => lead.custom_data.iter().map(|(k, v)| (name(k), v)).collect(),
         Some(keys) => keys
             .iter()
-            .filter_map(|key| {
-                lead.custom_data
-                    .iter()
-                    .find(|(k, _)| k == key)
-                    .map(|(k, v)| (name(k), v.as_str()))
-            })
+            .filter_map(|key| Some((name(key), lead.custom_data.get(key)?)))
             .collect(),
     }
 }

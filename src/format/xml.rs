@@ -56,7 +56,7 @@ fn write_lead(writer: &mut Writer<Vec<u8>>, lead: &Lead) -> std::io::Result<()> 
                     for (key, value) in &lead.custom_data {
                         writer
                             .create_element("Поле")
-                            .with_attribute(("Имя", key.as_str()))
+                            .with_attribute(("Имя", key))
                             .write_text_content(BytesText::new(value))?;
                     }
                     Ok(())
