@@ -135,6 +135,13 @@ impl Field {
 /// split at the `|` and keys at the first `=` that have none (`{"a":"1 | b=2"}` gives
 /// `a=1 \| b=2`, `{"a":"1","b":"2"}` gives `a=1 | b=2`).
 pub fn write_custom_data(lead: &Lead, out: &mut String) {
+    // Room for all of it at once: a million entries grew the text by doubling, every old
+    // buffer a copy kept until the allocator gives it back.
+    out.reserve(
+        (lead.custom_data.iter())
+            .map(|(key, value)| key.len() + value.len() + " | =".len())
+            .sum(),
+    );
     for (i, (key, value)) in lead.custom_data.iter().enumerate() {
         if i > 0 {
             out.push_str(" | ");
