@@ -137,11 +137,8 @@ impl Field {
 pub fn write_custom_data(lead: &Lead, out: &mut String) {
     // Room for all of it at once: a million entries grew the text by doubling, every old
     // buffer a copy kept until the allocator gives it back.
-    out.reserve(
-        (lead.custom_data.iter())
-            .map(|(key, value)| key.len() + value.len() + " | =".len())
-            .sum(),
-    );
+    let data = &lead.custom_data;
+    out.reserve(data.text_len() + data.len() * " | =".len());
     for (i, (key, value)) in lead.custom_data.iter().enumerate() {
         if i > 0 {
             out.push_str(" | ");

@@ -18,14 +18,21 @@ use serde::ser::{Serialize, SerializeSeq, Serializer};
 pub struct CustomData(Option<Box<Entries>>);
 
 /// At least one entry.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Entries {
     /// Every key and then its value, one entry after another.
     text: String,
     /// The length in bytes of each key and each value in `text`, in turn, as LEB128 numbers:
     /// one byte for up to 127, and no length a `usize` holds is too long.
     lengths: Vec<u8>,
+    count: usize,
 }
+
+/// Room a customData's text starts with: most are a few short fields.
+const FIRST_TEXT: usize = 64;
+
+/// Entries sorted with their places on the stack up to this many (most customData).
+const SORTED_ON_STACK: usize = 16;
 
 impl CustomData {
     pub fn new() -> CustomData {
@@ -36,13 +43,30 @@ impl CustomData {
         self.0.is_none()
     }
 
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |entries| entries.count)
+    }
+
+    /// The length in bytes of all keys and values together.
+    pub fn text_len(&self) -> usize {
+        self.0.as_ref().map_or(0, |entries| entries.text.len())
+    }
+
     /// Appends one entry.
     pub fn push(&mut self, key: &str, value: &str) {
-        let entries = self.0.get_or_insert_default();
+        let entries = self.0.get_or_insert_with(|| {
+            Box::new(Entries {
+                text: String::with_capacity(FIRST_TEXT.max(key.len() + value.len())),
+                lengths: Vec::with_capacity(8),
+                count: 0,
+            })
+        });
         entries.text.push_str(key);
         entries.text.push_str(value);
         put_length(&mut entries.lengths, key.len());
         put_length(&mut entries.lengths, value.len());
+        entries.count += 1;
     }
 
     /// The entries in order, as `(key, value)`.
@@ -63,19 +87,17 @@ impl CustomData {
 
     /// The entries sorted by key, and of equal keys only the one put in last, as a JSON map
     /// keeps an object's: the order every output writes them in, whatever the sender's.
-    pub fn sorted_by_key(self) -> CustomData {
-        let keys = || self.iter().map(|(key, _)| key);
-        if keys().zip(keys().skip(1)).all(|(a, b)| a < b) {
-            return self;
+    pub fn sorted_by_key(mut self) -> CustomData {
+        if let Some(entries) = self.0.as_deref_mut()
+            && !entries.sorted()
+        {
+            // Offsets of 4 bytes where they fit: the entries' places take half the memory.
+            *entries = match u32::try_from(entries.text.len()) {
+                Ok(_) => entries.sorted_by_key::<u32>(),
+                Err(_) => entries.sorted_by_key::<usize>(),
+            };
         }
-        // Offsets of 4 bytes where they fit: the entries' places take half the memory.
-        match self.0.as_deref() {
-            Some(entries) if u32::try_from(entries.text.len()).is_ok() => {
-                entries.sorted_by_key::<u32>()
-            }
-            Some(entries) => entries.sorted_by_key::<usize>(),
-            None => self,
-        }
+        self
     }
 }
 
@@ -87,13 +109,33 @@ impl Entries {
         }
     }
 
-    fn sorted_by_key<At: Offset>(&self) -> CustomData {
+    /// Whether every key is greater than the one before.
+    fn sorted(&self) -> bool {
+        let mut keys = self.iter().map(|(key, _)| key);
+        let Some(mut previous) = keys.next() else {
+            return true;
+        };
+        keys.all(|key| {
+            let greater = previous < key;
+            previous = key;
+            greater
+        })
+    }
+
+    fn sorted_by_key<At: Offset>(&self) -> Entries {
         // Where each entry is in `text`: its key's start and end, its value's end.
-        let mut spans: Vec<[At; 3]> = Vec::with_capacity(self.iter().count());
+        let mut on_stack = [[At::of(0); 3]; SORTED_ON_STACK];
+        let mut on_heap = Vec::new();
+        let spans = if self.count <= SORTED_ON_STACK {
+            &mut on_stack[..self.count]
+        } else {
+            on_heap.resize(self.count, [At::of(0); 3]);
+            &mut on_heap[..]
+        };
         let mut at = 0;
-        for (key, value) in self.iter() {
+        for (span, (key, value)) in spans.iter_mut().zip(self.iter()) {
             let (key_end, end) = (at + key.len(), at + key.len() + value.len());
-            spans.push([At::of(at), At::of(key_end), At::of(end)]);
+            *span = [At::of(at), At::of(key_end), At::of(end)];
             at = end;
         }
         let key = |span: &[At; 3]| &self.text[span[0].at()..span[1].at()];
@@ -103,6 +145,7 @@ impl Entries {
         let mut sorted = Entries {
             text: String::with_capacity(self.text.len()),
             lengths: Vec::with_capacity(self.lengths.len()),
+            count: 0,
         };
         for (i, span) in spans.iter().enumerate() {
             if spans.get(i + 1).is_some_and(|next| key(next) == key(span)) {
@@ -111,8 +154,9 @@ impl Entries {
             sorted.text.push_str(&self.text[span[0].at()..span[2].at()]);
             put_length(&mut sorted.lengths, span[1].at() - span[0].at());
             put_length(&mut sorted.lengths, span[2].at() - span[1].at());
+            sorted.count += 1;
         }
-        CustomData(Some(Box::new(sorted)))
+        sorted
     }
 }
 
@@ -177,9 +221,9 @@ impl<'a> Iterator for Iter<'a> {
     fn next(&mut self) -> Option<(&'a str, &'a str)> {
         let key_length = take_length(&mut self.lengths)?;
         let value_length = take_length(&mut self.lengths)?;
-        let key = self.text.get(..key_length)?;
-        let value = self.text.get(key_length..key_length + value_length)?;
-        self.text = &self.text[key_length + value_length..];
+        let (key, rest) = self.text.split_at_checked(key_length)?;
+        let (value, rest) = rest.split_at_checked(value_length)?;
+        self.text = rest;
         Some((key, value))
     }
 }
@@ -207,7 +251,7 @@ impl<K: AsRef<str>, V: AsRef<str>> FromIterator<(K, V)> for CustomData {
 impl<K: AsRef<str>, V: AsRef<str>> PartialEq<[(K, V)]> for CustomData {
     fn eq(&self, pairs: &[(K, V)]) -> bool {
         let pairs = pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref()));
-        self.iter().eq(pairs)
+        self.len() == pairs.len() && self.iter().eq(pairs)
     }
 }
 
@@ -234,7 +278,7 @@ impl fmt::Debug for CustomData {
 /// (it was a `Vec<(String, String)>`), so rows written before read as they were.
 impl Serialize for CustomData {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(None)?;
+        let mut seq = serializer.serialize_seq(Some(self.len()))?;
         for entry in self.iter() {
             seq.serialize_element(&entry)?;
         }
@@ -304,7 +348,8 @@ mod tests {
             (&long, "x"),
         ];
         let data: CustomData = entries.into_iter().collect();
-        assert_eq!(data.iter().count(), 5);
+        assert_eq!((data.len(), data.iter().count()), (5, 5));
+        assert_eq!(data.text_len(), 2 * long.len() + "kv".len() + "ключx".len());
         assert_eq!(data.iter().collect::<Vec<_>>(), entries);
         assert_eq!(data.get("ключ"), Some(long.as_str()));
         assert_eq!(data.get("nothing"), None);

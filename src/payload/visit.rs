@@ -459,8 +459,11 @@ impl<'de> Visitor<'de> for JsonVisitor {
         while let Some(key) = map.next_key::<Key>()? {
             entries.push(&key.0, &map.next_value::<Json>()?.0);
         }
-        let mut text = String::from("{");
-        for (i, (key, value)) in entries.sorted_by_key().iter().enumerate() {
+        let entries = entries.sorted_by_key();
+        // Each key quoted, a colon and a comma: room for all but escapes.
+        let mut text = String::with_capacity(entries.text_len() + 4 * entries.len() + 2);
+        text.push('{');
+        for (i, (key, value)) in entries.iter().enumerate() {
             if i > 0 {
                 text.push(',');
             }
