@@ -139,7 +139,7 @@ pub fn write_custom_data(lead: &Lead, out: &mut String) {
     // buffer a copy kept until the allocator gives it back.
     let data = &lead.custom_data;
     out.reserve(data.text_len() + data.len() * " | =".len());
-    for (i, (key, value)) in lead.custom_data.iter().enumerate() {
+    for (i, (key, value)) in data.iter().enumerate() {
         if i > 0 {
             out.push_str(" | ");
         }

@@ -377,7 +377,7 @@ impl Mapping {
 }
 
 /// customData of a lead as requisites: `(name in 1C, value)`, for the keys `keys` selects
-/// (`None`: all, in the webhook's order), renamed by `titles`. A key the lead lacks is left out.
+/// (`None`: all, in key order), renamed by `titles`. A key the lead lacks is left out.
 /// Given one by one: a lead may have a million keys.
 pub fn requisites<'a>(
     lead: &'a Lead,
