@@ -26,6 +26,20 @@ use session::{Session, Sessions};
 /// The cookie 1C is told to send: line 2 of the `checkauth` answer (its value is line 3).
 pub const COOKIE: &str = "bachata1c_session";
 
+/// A refused login's reason when no `Authorization` header came at all: the likely cause is a
+/// proxy that drops it (`doctor` tells it from a wrong password by this; 1C shows it).
+pub const NO_CREDENTIALS: &str = "no credentials came with the request: if 1C's node has a user \
+     and password, a proxy in front of bachata1c drops the Authorization header";
+
+/// A refused login's reason when credentials came and are not the ones set; it does not say
+/// which part was wrong.
+pub const WRONG_CREDENTIALS: &str = "wrong user or password";
+
+/// The query parameter (`&doctor=look`) that makes `query` a read-only look, for `doctor`: the
+/// answer is what 1C would get, and nothing is marked offered.
+pub const DOCTOR: &str = "doctor";
+pub const DOCTOR_LOOK: &str = "look";
+
 /// Leads read from the ledger at a time while a query answer is filled.
 const PAGE: usize = 200;
 
@@ -165,14 +179,14 @@ impl Site {
         if let Some(credentials) = &self.settings.credentials
             && !credentials.accepts(request.authorization)
         {
-            let note = if request.authorization.is_some() {
-                "wrong credentials"
+            let (note, reason) = if request.authorization.is_some() {
+                ("wrong credentials", WRONG_CREDENTIALS)
             } else {
-                "no credentials"
+                ("no credentials", NO_CREDENTIALS)
             };
             return Answer {
                 kind: AnswerKind::Unauthorized,
-                body: b"failure\nauthentication required".to_vec(),
+                body: format!("failure\n{reason}").into_bytes(),
                 note: format!("login refused: {note}"),
             };
         }
@@ -198,6 +212,7 @@ impl Site {
     /// The leads not confirmed yet, oldest first, as one CommerceML document of at most
     /// `file_limit` bytes (at least one order, so a big one cannot stall the queue); the rest
     /// comes next time. Each is marked offered in this query; only `success` confirms them.
+    /// With `&doctor=…` ([`DOCTOR`]) it is a read-only look: nothing is marked.
     fn query(&self, session: &Session, params: &Params) -> Answer {
         let mut layout = self.settings.layout.clone();
         // The schema version 1C asks for (УНФ 3 sends `cmlVersion=2.10`), else the configured one.
@@ -251,6 +266,17 @@ impl Site {
             &layout,
             Framing::SiteQuery,
         );
+        // `doctor`'s look: the answer 1C would get, nothing marked, nothing for `success`.
+        if params.get(DOCTOR).is_some() {
+            return Answer {
+                kind: AnswerKind::Xml,
+                body: document.bytes,
+                note: format!(
+                    "a doctor's look: {} lead(s) would be offered; nothing marked offered",
+                    numbers.len()
+                ),
+            };
+        }
         let offer = session::new_token();
         if !numbers.is_empty() {
             let marked = self.with_ledger(|ledger| match ledger {
