@@ -278,8 +278,8 @@ pub fn judge(
     };
 
     let trusted = chain_ok && name_ok && dates_ok;
-    if !trusted && let Some(last) = findings.last_mut() {
-        last.text.push_str(
+    if let Some(first) = findings.iter_mut().find(|f| f.verdict == Verdict::Problem) {
+        first.text.push_str(
             "; the steps below go on without checking the certificate, as 1C does when its \
              БСП hands OpenSSL no certificate authorities, to find what else stands in the way",
         );

@@ -107,8 +107,7 @@ fn file_limit_finding(limit: i64, line: &str) -> Finding {
             Verdict::Ok,
             step,
             format!(
-                "{n} bytes ({}): 1C cuts what it uploads into parts of at most this; bachata1c's \
-                 query answers stay within it too",
+                "{n} bytes ({}): 1C cuts what it uploads into parts of at most this",
                 crate::limits::ByteSize(n as u64)
             ),
         ),

@@ -212,7 +212,7 @@ fn document(reply: &Reply, body: &[u8], file_limit: Option<i64>, looked: bool) -
             let waiting = match documents {
                 0 => "no order waiting: 1C says «Нет документов для обработки.» and confirms"
                     .to_string(),
-                n => format!("{n} order(s) waiting for 1C"),
+                n => format!("{n} order(s) for 1C in this answer"),
             };
             findings.push(finding(
                 if over.is_some() {
@@ -317,7 +317,9 @@ mod tests {
         );
         assert_eq!(verdicts(&findings), [(Verdict::Ok, "query")]);
         assert!(
-            findings[0].text.starts_with("2 order(s) waiting"),
+            findings[0]
+                .text
+                .starts_with("2 order(s) for 1C in this answer"),
             "{}",
             findings[0].text
         );
