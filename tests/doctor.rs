@@ -535,3 +535,85 @@ fn usage_errors_exit_2() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("DOCTOR_UNSET_PASSWORD"), "{stderr}");
 }
+
+/// Every `bachata1c doctor` command the docs show, run as written (through bash, `bachata1c` the
+/// binary under test), the example address and folder replaced by this test's: on the guide's
+/// set-up (1C's own login in `[site_exchange]`, its password in a file) it finds nothing in the
+/// way.
+#[test]
+fn every_doctor_command_the_docs_show_runs_as_written() {
+    let work = Workdir::new();
+    let (code, stderr) = run(&mut work.bachata1c(&["init", "srv/bachata"]));
+    assert_eq!(code, 0, "{stderr}");
+    work.write(
+        "srv/bachata/bachata1c.toml",
+        "[site_exchange]\nuser = \"1c\"\npassword_file = \"1c-password.txt\"\n",
+    );
+    work.write("srv/bachata/1c-password.txt", "пароль-1С\n");
+    work.write(
+        "srv/bachata/inbox/hook.json",
+        webhook(&[("c1", "+79160000001")]),
+    );
+    let (code, stderr) = run(&mut work.bachata1c(&["run", "srv/bachata"]));
+    assert_eq!(code, 0, "{stderr}");
+    let server = Server::start(
+        &work,
+        &[
+            "--dir",
+            "srv/bachata",
+            "--user",
+            USER,
+            "--password-env",
+            "BACHATA1C_TEST_PASSWORD",
+        ],
+    );
+    let before = leads_json(&work, "srv/bachata");
+    let binary = std::path::PathBuf::from(env!("CARGO_BIN_EXE_bachata1c"));
+    let path = format!(
+        "{}:{}",
+        binary.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut ran = 0;
+    for doc in ["docs/1c-site-exchange.md", "docs/serve.md"] {
+        let text =
+            std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(doc))
+                .unwrap();
+        let mut in_sh = false;
+        let mut shown = 0;
+        for line in text.lines() {
+            let line = line.trim();
+            match line {
+                "```sh" => in_sh = true,
+                "```" => in_sh = false,
+                _ if in_sh && line.starts_with("bachata1c doctor ") => {
+                    let command = line
+                        .replace("https://leads.example-dealer.ru", &server.url(""))
+                        .replace(
+                            "/srv/bachata",
+                            &work.join("srv/bachata").display().to_string(),
+                        );
+                    let output = std::process::Command::new("bash")
+                        .args(["-c", &format!("exec {command}")])
+                        .current_dir(work.path())
+                        .env("PATH", &path)
+                        .env_remove("SSL_CERT_FILE")
+                        .output()
+                        .unwrap();
+                    let stdout = String::from_utf8_lossy(&output.stdout);
+                    assert!(
+                        output.status.success() && stdout.contains("nothing stands in the way"),
+                        "{doc}: {line}\n{stdout}{}",
+                        String::from_utf8_lossy(&output.stderr)
+                    );
+                    shown += 1;
+                }
+                _ => {}
+            }
+        }
+        assert!(shown > 0, "{doc} shows no doctor command");
+        ran += shown;
+    }
+    assert!(ran >= 3, "{ran}");
+    assert_eq!(leads_json(&work, "srv/bachata"), before);
+}
