@@ -152,7 +152,7 @@ fn steps(settings: &Settings, now: SystemTime, note: &mut dyn FnMut(Finding)) {
     };
     texts.push((step, reply.body));
     client.cookie = Some(login.cookie.clone());
-    // УТ 11 adds `&sessid=` to every request after the login (ЗагрузитьЗаказыССайта 3894).
+    // УТ 11 adds `&sessid=` to every request after the login (ЗагрузитьЗаказыССайта 3895).
     let sessid = format!("&sessid={}", login.sessid);
 
     let mut file_limit = None;

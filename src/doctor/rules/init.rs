@@ -94,7 +94,7 @@ fn file_limit_finding(limit: i64, line: &str) -> Finding {
             step,
             format!(
                 "line 2 «{}» is no number after `file_limit=`: 1C logs «Ошибка получения \
-                 параметров обмена» and sends its uploads whole (УТ 11 ВыгрузитьНаСайт 6066‑6076)",
+                 параметров обмена» and sends its uploads whole (УТ 11 ВыгрузитьНаСайт 6065‑6079)",
                 shown::field(line, 80)
             ),
         ),

@@ -83,7 +83,7 @@ pub(super) fn first_line(body: &[u8]) -> String {
 }
 
 /// An answer 1C stops at before reading its lines, or `None` when its body is to be read.
-/// 1C reads the body whatever the status (УТ 11 ПолучитьДанныеССервера 6484‑6495: a status
+/// 1C reads the body whatever the status (УТ 11 ПолучитьДанныеССервера 6489‑6496: a status
 /// other than 200 is only logged), so a status alone stops nothing; what comes with it does.
 pub(super) fn refused(
     step: &'static str,
@@ -131,7 +131,7 @@ pub(super) fn refused(
 /// 1C does not follow redirects: `HTTPСоединение.Получить` hands a 3xx back (БСП's own
 /// downloader follows `Location` by hand: ПолучениеФайловИзИнтернетаСлужебный
 /// ПолучитьФайлИзИнтернет 403‑441), and the exchange reads its page as the answer (УТ 11
-/// ПолучитьДанныеССервера 6484‑6495), which is no `success`.
+/// ПолучитьДанныеССервера 6489‑6496), which is no `success`.
 fn redirect(reply: &Reply, address: &Address) -> String {
     let location = reply.location.as_deref().unwrap_or("").trim();
     let target = location.split('?').next().unwrap_or("");
@@ -155,7 +155,7 @@ fn redirect(reply: &Reply, address: &Address) -> String {
         "HTTP {} redirect to {} ({}): 1C does not follow redirects (its HTTPСоединение hands \
          the {} back; БСП follows Location by hand in ПолучитьФайлИзИнтернет, \
          ПолучениеФайловИзИнтернетаСлужебный 403‑441) and reads the redirect's page as the \
-         answer (УТ 11 ПолучитьДанныеССервера 6484‑6495), so it stops with «Авторизация не \
+         answer (УТ 11 ПолучитьДанныеССервера 6489‑6496), so it stops with «Авторизация не \
          выполнена.»: {advice}",
         reply.status,
         if location.is_empty() {

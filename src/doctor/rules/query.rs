@@ -32,7 +32,7 @@ pub fn query(
             step,
             format!(
                 "an empty answer (HTTP {}, {}): 1C logs «Получен пустой ответ сервера» (УТ 11 \
-                 ПолучитьДанныеССервера 6495) and imports nothing",
+                 ПолучитьДанныеССервера 6496) and imports nothing",
                 reply.status,
                 took(reply)
             ),
