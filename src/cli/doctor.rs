@@ -20,11 +20,13 @@ user and password typed into 1C's node.";
 
 pub const AFTER_HELP: &str = "\
 Examples:
-  BACHATA1C_PASSWORD='…' bachata1c doctor https://leads.example-dealer.ru/1c_exchange.php \\
-    --user bachata --password-env BACHATA1C_PASSWORD
-  The password from the file serve reads it from:
-    bachata1c doctor http://127.0.0.1:8080/1c_exchange.php --user bachata \\
-      --password-file /etc/bachata1c/password
+  On 1C's server, the node's password from a variable:
+    BACHATA1C_PASSWORD='…' bachata1c doctor \\
+      https://leads.example-dealer.ru/1c_exchange.php \\
+      --user 1c --password-env BACHATA1C_PASSWORD
+  The password from the file serve reads it from, on serve's machine:
+    bachata1c doctor http://127.0.0.1:8080/1c_exchange.php --user 1c \\
+      --password-file /srv/bachata/1c-password.txt
 
 Exit status: 0 nothing stands in the way (warnings only), 1 a problem was found,
 2 usage error (a bad option, an address 1C cannot read, the password not
