@@ -14,7 +14,7 @@ use crate::cli::{
 use crate::config::{Config, ConfigError};
 use crate::exchange::folders::{CONFIG_NAME, Folders};
 use crate::files::identity::{Relation, identity, relation};
-use crate::format::bsp::CsvProfile;
+use crate::format::bsp::{CsvProfile, DEFAULT_PARTNER};
 use crate::format::{Format, Layout, TextEncoding};
 use crate::lead::Rules;
 use crate::limits::Limits;
@@ -158,6 +158,11 @@ pub enum Error {
         "--csv-profile bsp ([output] csv_profile) cannot quote values: 1C's «Загрузка данных из файла» splits every `;`; drop --csv-quote ([output] csv_quote)"
     )]
     BspQuote,
+    #[error(
+        "--csv-partner ([output] csv_partner) is empty: name the partner of the counterparties as 1C names it (default «{}»)",
+        crate::format::bsp::DEFAULT_PARTNER
+    )]
+    EmptyPartner,
     #[error("[serve] max_connections must be at least 1")]
     ZeroConnections,
     #[error("give --password-env or --password-file, not both")]
@@ -423,7 +428,8 @@ impl Source {
             mapping: self.config.mapping.clone(),
         };
         let profile = output.csv_profile.or(file.csv_profile).unwrap_or_default();
-        if profile == CsvProfile::Bsp && format == Format::Csv {
+        let bsp_csv = profile == CsvProfile::Bsp && format == Format::Csv;
+        if bsp_csv {
             // БСП's loader reads UTF-8 (`Новый ЧтениеТекста(ИмяФайла)`, no encoding) and splits
             // on every `;` (no quotes): docs/1c-loaders-research.md §1.2.
             if encoding == Some(TextEncoding::Windows1251) {
@@ -433,15 +439,24 @@ impl Source {
                 return Err(Error::BspQuote);
             }
             layout.encoding = TextEncoding::Utf8;
-            let csv = &mut layout.mapping.csv;
-            if csv.columns.is_none() {
-                let target = output.csv_target.or(file.csv_target).unwrap_or_default();
-                for (column, title) in target.columns() {
-                    csv.titles
-                        .entry(column.clone())
-                        .or_insert(title.to_string());
-                    csv.columns.get_or_insert_with(Vec::new).push(column);
-                }
+        }
+        let partner = output
+            .csv_partner
+            .as_ref()
+            .or(file.csv_partner.as_ref())
+            .map_or(DEFAULT_PARTNER, String::as_str);
+        if partner.trim().is_empty() {
+            return Err(Error::EmptyPartner);
+        }
+        // The loader reads a workbook by the same titles: with the `bsp` profile an XLSX takes
+        // the target's columns too (it has no encoding to choose).
+        let bsp_xlsx = profile == CsvProfile::Bsp && format == Format::Xlsx;
+        let csv = &mut layout.mapping.csv;
+        if (bsp_csv || bsp_xlsx) && csv.columns.is_none() {
+            let target = output.csv_target.or(file.csv_target).unwrap_or_default();
+            for (column, title) in target.columns(partner) {
+                csv.titles.entry(column.clone()).or_insert(title);
+                csv.columns.get_or_insert_with(Vec::new).push(column);
             }
         }
         Ok(Conversion {

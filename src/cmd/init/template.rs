@@ -8,7 +8,7 @@ use std::path::Path;
 
 use clap::ValueEnum;
 
-use crate::format::bsp::{CsvProfile, CsvTarget};
+use crate::format::bsp::{CsvProfile, CsvTarget, DEFAULT_PARTNER};
 use crate::format::mapping::{COUNTERPARTY_NAME, CommerceMlMapping, Mapping};
 use crate::format::{CmlVersion, EnterpriseDataVersion, Field, TextEncoding};
 use crate::lead::Rules;
@@ -100,12 +100,18 @@ pub fn config(dir: &Path) -> String {
     text.at_default(
         "csv_profile",
         &quoted(&name(CsvProfile::default())),
-        "plain (every field) or bsp (UTF-8, the columns «Загрузка данных из файла» matches)",
+        "plain (every field) or bsp (UTF-8, the columns «Загрузка данных из файла» matches;\n\
+         for xlsx too)",
     );
     text.at_default(
         "csv_target",
         &quoted(&name(CsvTarget::default())),
         "bsp titles: counterparties, ut11-counterparties, partners or persons",
+    );
+    text.at_default(
+        "csv_partner",
+        &quoted(DEFAULT_PARTNER),
+        "ut11-counterparties: the partner of every counterparty, as 1C names it",
     );
     text.at_default(
         "event",
@@ -315,7 +321,8 @@ pub fn config(dir: &Path) -> String {
         "columns",
         &strings(&every_field),
         "every field in this order (with csv_profile = \"bsp\", the\n\
-         target's); also counterparty and customData.KEY",
+         target's); also counterparty, person, customData.KEY and\n\
+         \"TITLE=VALUE\" (a fixed value)",
     );
     text.unset(
         "titles",
