@@ -25,6 +25,9 @@ pub struct Reply {
     pub location: Option<String>,
     pub content_type: Option<String>,
     pub retry_after: Option<String>,
+    /// A `WWW-Authenticate` header came (a 401 that a client sending its login only when
+    /// challenged would answer).
+    pub challenge: bool,
     pub body: Vec<u8>,
     pub took: Duration,
 }
@@ -91,10 +94,11 @@ impl Client {
                 .get(name)
                 .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
         };
-        let (location, content_type, retry_after) = (
+        let (location, content_type, retry_after, challenge) = (
             header("location"),
             header("content-type"),
             header("retry-after"),
+            header("www-authenticate").is_some(),
         );
         let status = response.status().as_u16();
         let body = response
@@ -114,6 +118,7 @@ impl Client {
             location,
             content_type,
             retry_after,
+            challenge,
             body,
             took: started.elapsed(),
         })

@@ -200,5 +200,24 @@ mod tests {
             "{}",
             findings[0].text
         );
+        // Another server's 401: without a challenge, a 1C that waits for one never logs in.
+        let mut other = reply(
+            401,
+            b"<html><title>401 Authorization Required</title></html>",
+        );
+        let (findings, _) = checkauth("checkauth", &other, &address(), true);
+        assert!(
+            findings[0].text.contains("no WWW-Authenticate"),
+            "{}",
+            findings[0].text
+        );
+        other.challenge = true;
+        let (findings, _) = checkauth("checkauth", &other, &address(), true);
+        assert!(
+            !findings[0].text.contains("WWW-Authenticate"),
+            "{}",
+            findings[0].text
+        );
+        assert!(findings[0].text.contains("401 Authorization Required"));
     }
 }

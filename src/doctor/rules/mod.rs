@@ -44,12 +44,15 @@ pub(super) fn describe(body: &[u8]) -> String {
         return "an empty answer".to_string();
     }
     let text = text(body);
-    let start = text.trim_start().to_lowercase();
-    if start.starts_with("<!doctype html") || start.starts_with("<html") {
-        let title = start
-            .split_once("<title>")
-            .and_then(|(_, rest)| rest.split_once("</title>"))
-            .map(|(title, _)| format!(" «{}»", shown::field(title.trim(), 80)));
+    let page = text.trim_start();
+    // ASCII case only, so that positions in `lower` are positions in `page`.
+    let lower = page.to_ascii_lowercase();
+    if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
+        let title = lower.find("<title>").and_then(|at| {
+            let from = at + "<title>".len();
+            let to = from + lower[from..].find("</title>")?;
+            Some(format!(" «{}»", shown::field(page[from..to].trim(), 80)))
+        });
         return format!("an HTML page{}", title.unwrap_or_default());
     }
     let first = text.lines().next().unwrap_or("");
@@ -194,9 +197,15 @@ fn login_refused(reply: &Reply) -> String {
             took(reply)
         )
     } else {
+        let challenge = if reply.challenge {
+            ""
+        } else {
+            " (and it sent no WWW-Authenticate: whether 1C sends its login before being \
+             challenged cannot be told from its code, and if it waits, it never sends it here)"
+        };
         format!(
-            "the login was refused (HTTP 401, {}): {}. Either the user or password is wrong, \
-             or a proxy in front drops the Authorization header doctor sent",
+            "the login was refused (HTTP 401, {}): {}{challenge}. Either the user or password \
+             is wrong, or a proxy in front drops the Authorization header doctor sent",
             took(reply),
             describe(&reply.body)
         )
