@@ -576,6 +576,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_connections: Option<u64>,
 
+    /// A reverse proxy's address whose X-Forwarded-For (or X-Real-IP) names the client, so
+    /// that wrong passwords are counted per real client; repeat for several [default:
+    /// 127.0.0.1 and ::1, a proxy on this machine; config: [serve] trusted_proxies]. Any other
+    /// peer is the client itself, whatever headers it sends.
+    #[arg(long, value_name = "ADDR")]
+    pub trusted_proxy: Option<Vec<std::net::IpAddr>>,
+
     /// Also convert what arrives, as `bachata1c watch` would, in this same process: one
     /// service for the whole way from Bachata to 1C. The options below apply to it; serve
     /// itself uses only the inbox and failed folders (and state/ for 1C's «Обмен с сайтом»).

@@ -142,6 +142,9 @@ pub struct ServeConfig {
     pub body_timeout_seconds: Option<u64>,
     /// Most connections open at once; default 512.
     pub max_connections: Option<u64>,
+    /// Reverse proxies whose `X-Forwarded-For`/`X-Real-IP` names the client; default the
+    /// loopback addresses (`[]`: trust none).
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 /// `[site_exchange]`: 1C's «Обмен с сайтом» served by `serve` (docs/1c-site-exchange.md).

@@ -17,7 +17,7 @@ use crate::settings::{
     DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_EVENT, DEFAULT_FILE_LIMIT, DEFAULT_FORMAT,
     DEFAULT_GIVE_UP_AFTER, DEFAULT_HEADER_TIMEOUT, DEFAULT_LEASE, DEFAULT_LISTEN,
     DEFAULT_MAX_CONNECTIONS, DEFAULT_POLL_RESCAN, DEFAULT_RESCAN, DEFAULT_SESSION_TIMEOUT,
-    DEFAULT_SITE_PATH, DEFAULT_WEBHOOK_PATH, DEFAULT_WINDOW_DAYS,
+    DEFAULT_SITE_PATH, DEFAULT_TRUSTED_PROXIES, DEFAULT_WEBHOOK_PATH, DEFAULT_WINDOW_DAYS,
 };
 
 /// What marks a key that has no default value: its line shows an example.
@@ -260,6 +260,15 @@ pub fn config(dir: &Path) -> String {
         "max_connections",
         &DEFAULT_MAX_CONNECTIONS.to_string(),
         "open at once (lowered to the file descriptor limit)",
+    );
+    let proxies: Vec<String> = DEFAULT_TRUSTED_PROXIES
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    text.at_default(
+        "trusted_proxies",
+        &strings(&proxies),
+        "whose X-Forwarded-For names the client (nginx here)",
     );
 
     text.section("site_exchange");
