@@ -310,9 +310,12 @@ fn now() -> u64 {
         .as_secs()
 }
 
-/// A server certificate for `names`, valid until `days` and a half from now, signed by
-/// `authority` or by itself; written as the files serve's --tls-cert and --tls-key read.
-fn certificate(work: &Workdir, names: &[&str], days: u64, authority: Option<&Authority>) {
+/// doctor against `serve` over HTTPS with a certificate for `names`, valid for `days` and a half
+/// more, signed by an authority doctor's system trusts (its only one: SSL_CERT_FILE) or, when
+/// not `signed`, by itself. Also the queue as it was before doctor ran.
+fn over_tls(names: &[&str], days: u64, signed: bool) -> (Workdir, Report, Vec<serde_json::Value>) {
+    let work = Workdir::new();
+    let authority = Authority::new();
     let mut params =
         rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
             .unwrap();
@@ -322,30 +325,27 @@ fn certificate(work: &Workdir, names: &[&str], days: u64, authority: Option<&Aut
     params.not_after =
         rcgen::date_time_ymd(1970, 1, 1) + Duration::from_secs(now() + days * 86_400 + 43_200);
     let key = rcgen::KeyPair::generate().unwrap();
-    let cert = match authority {
-        Some(authority) => params.signed_by(&key, &authority.issuer).unwrap(),
-        None => params.self_signed(&key).unwrap(),
+    let cert = match signed {
+        true => params.signed_by(&key, &authority.issuer).unwrap(),
+        false => params.self_signed(&key).unwrap(),
     };
     work.write("tls/cert.pem", cert.pem());
     work.write("tls/key.pem", key.serialize_pem());
+    let server = exchange_with_leads(
+        &work,
+        &["--tls-cert", "tls/cert.pem", "--tls-key", "tls/key.pem"],
+    );
+    let before = leads_json(&work, "exchange");
+    let url = server.url("/1c_exchange.php");
+    let report = doctor(&work, &url, PASSWORD, Some(&authority.pem));
+    (work, report, before)
 }
-
-const TLS: [&str; 4] = ["--tls-cert", "tls/cert.pem", "--tls-key", "tls/key.pem"];
 
 /// A certificate signed by an authority this system trusts: the chain and the name are right,
 /// its days left are counted, and fewer than 14 is a warning, not a problem.
 #[test]
 fn a_trusted_certificate_is_checked_and_its_days_left_counted() {
-    let work = Workdir::new();
-    let authority = Authority::new();
-    certificate(&work, &["127.0.0.1"], 10, Some(&authority));
-    let server = exchange_with_leads(&work, &TLS);
-    let report = doctor(
-        &work,
-        &server.url("/1c_exchange.php"),
-        PASSWORD,
-        Some(&authority.pem),
-    );
+    let (_work, report, _) = over_tls(&["127.0.0.1"], 10, true);
     assert_eq!(report.code, 0, "{report}");
     assert!(
         report.line("tls").contains("issued by Doctor Test CA"),
@@ -365,17 +365,7 @@ fn a_trusted_certificate_is_checked_and_its_days_left_counted() {
 /// authorities and refuses it): reported with its days left, and the other steps still run.
 #[test]
 fn a_self_signed_certificate_is_a_chain_problem_and_the_other_checks_go_on() {
-    let work = Workdir::new();
-    let authority = Authority::new();
-    certificate(&work, &["127.0.0.1"], 30, None);
-    let server = exchange_with_leads(&work, &TLS);
-    let before = leads_json(&work, "exchange");
-    let report = doctor(
-        &work,
-        &server.url("/1c_exchange.php"),
-        PASSWORD,
-        Some(&authority.pem),
-    );
+    let (work, report, before) = over_tls(&["127.0.0.1"], 30, false);
     assert_eq!(report.code, 1, "{report}");
     assert_eq!(report.verdict("tls chain"), "PROBLEM", "{report}");
     assert!(report.line("tls chain").contains("self-signed"), "{report}");
@@ -406,16 +396,7 @@ fn a_self_signed_certificate_is_a_chain_problem_and_the_other_checks_go_on() {
 /// A certificate for another name: the chain is fine, the name is not.
 #[test]
 fn a_certificate_for_another_name_is_a_name_problem() {
-    let work = Workdir::new();
-    let authority = Authority::new();
-    certificate(&work, &["leads.example-dealer.ru"], 60, Some(&authority));
-    let server = exchange_with_leads(&work, &TLS);
-    let report = doctor(
-        &work,
-        &server.url("/1c_exchange.php"),
-        PASSWORD,
-        Some(&authority.pem),
-    );
+    let (_work, report, _) = over_tls(&["leads.example-dealer.ru"], 60, true);
     assert_eq!(report.code, 1, "{report}");
     assert_eq!(report.verdict("tls chain"), "OK", "{report}");
     assert_eq!(report.verdict("tls name"), "PROBLEM", "{report}");
