@@ -1130,7 +1130,10 @@ pub fn doctor(args: &DoctorArgs) -> Result<crate::doctor::Settings, Error> {
     let address = crate::doctor::address::Address::parse(&args.url).map_err(Error::Address)?;
     let password = match (&args.password_env, &args.password_file) {
         (Some(_), Some(_)) => return Err(Error::TwoPasswordOptions),
-        (Some(var), None) => PasswordSource::Env(var.clone()),
+        (Some(var), None) => PasswordSource::Env {
+            var: var.clone(),
+            origin: "--password-env",
+        },
         (None, Some(path)) => PasswordSource::File(path.clone()),
         (None, None) => return Err(Error::NoPassword(args.user.clone())),
     };
