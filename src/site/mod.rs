@@ -1,8 +1,8 @@
 //! The shop side of 1C's «Обмен с сайтом»: 1C's own scheduled client calls `serve`, takes the
 //! leads waiting in the ledger as CommerceML orders, confirms them, and sends back what it made
 //! of them. The protocol, as 1C's client code speaks it, is in docs/site-exchange-protocol.md;
-//! each answer below cites the rule it keeps. [`session`] holds the logins; [`upload`] reads
-//! 1C's report of its orders.
+//! each answer below cites the rule it keeps. [`session`] holds the logins; [`uploads`] keeps
+//! the files 1C uploads on disk, bounded; [`upload`] reads 1C's report of its orders.
 //!
 //! 1C is always the caller: `checkauth` (Basic credentials) → a session cookie; `init` → the
 //! exchange parameters; `query` → the orders not confirmed yet; `success` → the last query's
@@ -13,15 +13,18 @@
 
 pub mod session;
 pub mod upload;
+pub mod uploads;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
-use crate::format::commerceml::{self, Framing, Order};
-use crate::ledger::Ledger;
+use crate::format::commerceml::{self, Framing};
+use crate::ledger::{Ledger, Reported};
 use crate::settings::SiteExchange as Settings;
-use session::{Session, Sessions};
+use session::{Received, Session, Sessions};
+use uploads::{Part, Upload, Uploads};
 
 /// The cookie 1C is told to send: line 2 of the `checkauth` answer (its value is line 3).
 pub const COOKIE: &str = "bachata1c_session";
@@ -40,9 +43,6 @@ pub const WRONG_CREDENTIALS: &str = "wrong user or password";
 pub const DOCTOR: &str = "doctor";
 pub const DOCTOR_LOOK: &str = "look";
 
-/// Leads read from the ledger at a time while a query answer is filled.
-const PAGE: usize = 200;
-
 /// A request as 1C sends it.
 #[derive(Debug, Default)]
 pub struct Request<'a> {
@@ -51,7 +51,32 @@ pub struct Request<'a> {
     pub authorization: Option<&'a [u8]>,
     /// The `Cookie` header.
     pub cookie: Option<&'a str>,
-    pub body: &'a [u8],
+    pub body: Body,
+}
+
+/// What came as a request's body, read as [`Site::intake`] said.
+#[derive(Debug, Default)]
+pub enum Body {
+    /// None, or left unread.
+    #[default]
+    None,
+    /// Read and dropped (goods): its length.
+    Dropped(u64),
+    /// A part of a file 1C uploads, written into it: the file, and the part's length.
+    Part(Arc<Upload>, u64),
+}
+
+/// How a POST's body is to be read, decided before any of it is.
+#[derive(Debug)]
+pub enum Intake {
+    /// Answered at once, the body left unread: no session, or an upload past its bounds.
+    Refuse(Answer),
+    /// Read into this part of an upload.
+    Upload(Part),
+    /// Read and dropped: goods, which bachata1c does not keep.
+    Drop,
+    /// Left unread: the request needs no body.
+    Ignore,
 }
 
 /// What to answer, and the line for the log.
@@ -97,16 +122,30 @@ impl Answer {
 pub struct Site {
     settings: Settings,
     sessions: Sessions,
+    uploads: Uploads,
     /// Opened on first use and kept; reopened after an error.
     ledger: Mutex<Option<Ledger>>,
+    /// Whether the offers of an earlier `serve` were released (once, on first use).
+    offers_released: AtomicBool,
 }
 
 impl Site {
+    /// The site exchange, with the uploads a `serve` that stopped abruptly left removed.
     pub fn new(settings: Settings) -> Site {
+        let uploads = Uploads::new(settings.uploads.clone());
+        let stale = uploads.remove_stale(settings.session_timeout);
+        if stale > 0 {
+            crate::say!(
+                "bachata1c: removed {stale} unfinished upload(s) from 1C left in {} by a serve that stopped",
+                uploads.folder().display()
+            );
+        }
         Site {
             sessions: Sessions::new(settings.session_timeout),
+            uploads,
             settings,
             ledger: Mutex::new(None),
+            offers_released: AtomicBool::new(false),
         }
     }
 
@@ -114,12 +153,59 @@ impl Site {
         &self.settings
     }
 
-    /// Whether a `Cookie` header names a live session: checked before a body is read, so
-    /// that a stranger's upload is never held in memory.
+    /// Whether a `Cookie` header names a live session: a request in one came after a right
+    /// login, so the throttle of wrong passwords leaves it alone.
     pub fn has_session(&self, cookie: Option<&str>) -> bool {
         cookie
             .and_then(|cookie| self.sessions.find(cookie))
             .is_some()
+    }
+
+    /// How the body of a POST is to be read, before any of it is: only within a session (a
+    /// stranger's body is never read), a file 1C uploads into its part on disk within the
+    /// bounds (`declared`: the length the request announces), goods dropped as they come.
+    pub fn intake(&self, query: &str, cookie: Option<&str>, declared: Option<u64>) -> Intake {
+        let params = Params::parse(query);
+        let Some(session) = cookie.and_then(|cookie| self.sessions.find(cookie)) else {
+            return Intake::Refuse(Answer {
+                kind: AnswerKind::Lines,
+                body: b"failure\nno session: log in first (checkauth)".to_vec(),
+                note: format!(
+                    "{}: upload without a session: refused unread",
+                    params.asked()
+                ),
+            });
+        };
+        let kind = params.get("type").unwrap_or("").to_ascii_lowercase();
+        let mode = params.get("mode").unwrap_or("").to_ascii_lowercase();
+        let name = params.get("filename");
+        match (kind.as_str(), mode.as_str(), name) {
+            ("catalog", "file", _) => Intake::Drop,
+            ("sale", "file", Some(name)) => {
+                let refused = |reason: String| {
+                    let mut answer = Answer::failure(&format!("{name}: {reason}"));
+                    answer.note = format!("{}: {}", params.asked(), answer.note);
+                    Intake::Refuse(answer)
+                };
+                match self.sessions.receive(&session, name, &self.uploads) {
+                    Ok(part) => match declared.and_then(|bytes| part.refuses(bytes)) {
+                        Some(reason) => refused(reason),
+                        None => Intake::Upload(part),
+                    },
+                    Err(reason) => refused(reason),
+                }
+            }
+            _ => Intake::Ignore,
+        }
+    }
+
+    /// The answer to an upload whose body did not arrive whole, or passed its bounds.
+    pub fn upload_failed(query: &str, reason: &str) -> Answer {
+        let params = Params::parse(query);
+        let name = params.get("filename").unwrap_or("the file");
+        let mut answer = Answer::failure(&format!("{name}: {reason}"));
+        answer.note = format!("{}: {}", params.asked(), answer.note);
+        answer
     }
 
     /// Answers one request; its note, for the log, says what 1C asked and what was done. Runs
@@ -127,11 +213,7 @@ impl Site {
     pub fn answer(&self, request: &Request) -> Answer {
         let params = Params::parse(request.query);
         let mut answer = self.answer_params(request, &params);
-        let asked = match (params.get("type"), params.get("mode")) {
-            (Some(kind), Some(mode)) => format!("1C {kind}/{mode}"),
-            _ => "1C".to_string(),
-        };
-        answer.note = format!("{asked}: {}", answer.note);
+        answer.note = format!("{}: {}", params.asked(), answer.note);
         answer
     }
 
@@ -158,14 +240,17 @@ impl Site {
             (_, "init") => self.init(),
             ("sale", "query") => self.query(&session, params),
             ("sale", "success") => self.success(&session),
-            ("sale", "file") => self.sale_file(&session, params, request.body),
+            ("sale", "file") => self.sale_file(&session, params, &request.body),
             ("sale", "import") => self.sale_import(&session, params),
             // Goods are not bachata1c's: taken and dropped, so that a node set to exchange
             // goods too still succeeds and goes on to the orders (protocol note §5).
             ("catalog", "file") => Answer::success(format!(
                 "goods file {} of {} bytes discarded: bachata1c exchanges orders only; switch goods off in 1C's node",
                 params.get("filename").unwrap_or("?"),
-                request.body.len()
+                match request.body {
+                    Body::Dropped(bytes) => bytes,
+                    _ => 0,
+                }
             )),
             ("catalog", "import") => Answer::success("goods import: nothing to do"),
             _ => Answer::failure(&format!("unknown mode {mode} for type={kind}")),
@@ -188,7 +273,11 @@ impl Site {
                 note: format!("login refused: {note}"),
             };
         }
-        let token = self.sessions.open();
+        let login = self.settings.credentials.user();
+        let token = match self.sessions.open(login) {
+            Ok(token) => token,
+            Err(reason) => return Answer::failure(&reason),
+        };
         let note = match kind {
             "catalog" => "connection test: session opened",
             _ => "session opened",
@@ -209,8 +298,12 @@ impl Site {
 
     /// The leads not confirmed yet, oldest first, as one CommerceML document of at most
     /// `file_limit` bytes (at least one order, so a big one cannot stall the queue); the rest
-    /// comes next time. Each is marked offered in this query; only `success` confirms them.
-    /// With `&doctor=…` ([`DOCTOR`]) it is a read-only look: nothing is marked.
+    /// comes next time. Each is marked offered in this query, which holds it for this session
+    /// for `session_minutes`: another session is not offered it meanwhile, and only this
+    /// session's `success` confirms it. The session's own earlier query, not confirmed, is
+    /// offered again (1C asked anew).
+    /// With `&doctor=…` ([`DOCTOR`]) it is a read-only look: nothing is released, marked or
+    /// held.
     fn query(&self, session: &Session, params: &Params) -> Answer {
         let mut layout = self.settings.layout.clone();
         // The schema version 1C asks for (УНФ 3 sends `cmlVersion=2.10`), else the configured one.
@@ -222,42 +315,44 @@ impl Site {
         let empty = commerceml::assemble(&[], Default::default(), &layout, Framing::SiteQuery)
             .bytes
             .len();
+        let limit = self.settings.file_limit;
+        let now = chrono::Utc::now().timestamp();
+        let until = now.saturating_add(self.settings.session_timeout.as_secs() as i64);
+        let offer = session::new_token();
+        let look = params.get(DOCTOR).is_some();
+        let previous = self.sessions.offer(session).filter(|_| !look);
+        // Read and marked under one hold of the ledger: two sessions asking at once never get
+        // the same lead.
         let result = self.with_ledger(|ledger| {
-            let (mut fragments, mut numbers, mut formed) = (Vec::new(), Vec::new(), None);
             let Some(ledger) = ledger else {
-                return Ok((fragments, numbers, formed));
+                return Ok(Vec::new());
             };
-            let (mut size, mut after) = (empty, 0);
-            'pages: loop {
-                let page = ledger.unconfirmed(after, PAGE)?;
-                let Some((last, _)) = page.last() else {
-                    break;
-                };
-                after = *last;
-                for (number, lead) in page {
-                    let fragment = commerceml::order_xml(
-                        &Order {
-                            lead: &lead,
-                            number,
-                        },
-                        &layout,
-                    );
-                    let cost = fragment.len() + 1;
-                    if !fragments.is_empty() && size + cost > self.settings.file_limit {
-                        break 'pages;
-                    }
-                    size += cost;
-                    numbers.push(number);
-                    fragments.push(fragment);
-                    formed = formed.max(Some(lead.received_at));
-                }
+            if let Some(previous) = &previous {
+                ledger.release_offer(previous)?;
             }
-            Ok((fragments, numbers, formed))
+            let (mut size, mut taken) = (empty, 0);
+            // Each order goes on its own line; the first goes in whatever its size.
+            let offers = ledger.unconfirmed_orders(&layout, now, |bytes| {
+                let cost = bytes + 1;
+                if taken > 0 && size + cost > limit {
+                    return false;
+                }
+                (size, taken) = (size + cost, taken + 1);
+                true
+            })?;
+            if !offers.is_empty() && !look {
+                let numbers: Vec<u64> = offers.iter().map(|offer| offer.number).collect();
+                ledger.mark_offered(&offer, &numbers, until)?;
+            }
+            Ok(offers)
         });
-        let (fragments, numbers, formed) = match result {
-            Ok(found) => found,
+        let offers = match result {
+            Ok(offers) => offers,
             Err(err) => return Answer::failure(&err),
         };
+        let numbers: Vec<u64> = offers.iter().map(|offer| offer.number).collect();
+        let formed = offers.iter().map(|offer| offer.received_at).max();
+        let fragments: Vec<String> = offers.into_iter().map(|offer| offer.document).collect();
         let document = commerceml::assemble(
             &fragments,
             formed.unwrap_or_default(),
@@ -265,7 +360,7 @@ impl Site {
             Framing::SiteQuery,
         );
         // `doctor`'s look: the answer 1C would get, nothing marked, nothing for `success`.
-        if params.get(DOCTOR).is_some() {
+        if look {
             return Answer {
                 kind: AnswerKind::Xml,
                 body: document.bytes,
@@ -274,16 +369,6 @@ impl Site {
                     numbers.len()
                 ),
             };
-        }
-        let offer = session::new_token();
-        if !numbers.is_empty() {
-            let marked = self.with_ledger(|ledger| match ledger {
-                Some(ledger) => ledger.mark_offered(&offer, &numbers),
-                None => Ok(()),
-            });
-            if let Err(err) = marked {
-                return Answer::failure(&err);
-            }
         }
         self.sessions
             .set_offer(session, (!numbers.is_empty()).then_some(offer));
@@ -317,43 +402,61 @@ impl Site {
         }
     }
 
-    /// A part of 1C's report on its orders, appended to what came under the same file name
-    /// (1C splits a file bigger than `file_limit`); read as soon as it is whole, because some
-    /// clients never send `import` (SmB, УНФ 1.6: note §4).
-    fn sale_file(&self, session: &Session, params: &Params, body: &[u8]) -> Answer {
+    /// A part of 1C's report on its orders, appended on disk to what came under the same file
+    /// name, and read as soon as the file is whole, because some clients never send `import`
+    /// (SmB, УНФ 1.6: note §4). 1C cuts a file longer than `file_limit` into parts of exactly
+    /// `file_limit` bytes, the last one shorter (`РазделитьФайл` in РазделитьФайлыНаФрагменты:
+    /// УТ11 6319, УНФ3 12761, SmB SplitFilesToFragments 6176), and sends them one after another:
+    /// a part of another length is the last, and so is one of `file_limit` bytes after which
+    /// the document ends. A file read whole that is no CommerceML document is refused with the
+    /// reason, which 1C writes into its exchange log.
+    fn sale_file(&self, session: &Session, params: &Params, body: &Body) -> Answer {
         let Some(name) = params.get("filename") else {
             return Answer::failure("mode=file needs filename=…");
         };
-        match self
-            .sessions
-            .append_upload(session, name, body, self.settings.upload_limit)
-        {
-            Err(reason) => Answer::failure(&reason),
-            Ok(whole) => match upload::read(&whole) {
-                Ok(reports) => self.apply(session, name, &reports, "file"),
-                // Not whole yet: more parts come under the same name.
-                Err(_) => Answer::success(format!(
-                    "part of {name} received ({} bytes so far)",
-                    whole.len()
-                )),
-            },
+        let Body::Part(upload, part) = body else {
+            return Answer::failure(&format!(
+                "{name}: mode=file needs the file as a POST's body"
+            ));
+        };
+        let limit = self.settings.file_limit as u64;
+        if *part == limit && !upload::ends_a_document(upload.path()) {
+            return Answer::success(format!(
+                "part of {name} received ({} bytes so far; more to come)",
+                upload.len()
+            ));
         }
+        self.read_upload(session, name, upload, "file")
     }
 
-    /// 1C asks that a file it sent be imported: done already when it was whole (idempotent).
+    /// 1C asks that a file it sent be imported: done already when it was whole (idempotent),
+    /// else it is whole now.
     fn sale_import(&self, session: &Session, params: &Params) -> Answer {
         let Some(name) = params.get("filename") else {
             return Answer::success("import: nothing to do");
         };
         match self.sessions.upload(session, name) {
-            None => Answer::success(format!("{name}: imported")),
-            Some(whole) => match upload::read(&whole) {
-                Ok(reports) => self.apply(session, name, &reports, "import"),
-                Err(reason) => Answer::failure(&format!("{name}: {reason}")),
-            },
+            None | Some(Received::Read) => Answer::success(format!("{name}: imported")),
+            Some(Received::Refused(refusal)) => Answer::failure(&refusal),
+            Some(Received::Partly(upload)) => self.read_upload(session, name, &upload, "import"),
         }
     }
 
+    /// Reads a whole upload and applies 1C's reports; its file goes either way.
+    fn read_upload(&self, session: &Session, name: &str, upload: &Upload, step: &str) -> Answer {
+        match upload::read_file(upload.path()) {
+            Ok(reports) => self.apply(session, name, &reports, step),
+            Err(reason) => {
+                let refusal = format!("{name} of {} bytes: {reason}", upload.len());
+                let answer = Answer::failure(&refusal);
+                self.sessions.close_upload(session, name, Some(refusal));
+                answer
+            }
+        }
+    }
+
+    /// Records 1C's reports on the leads it could know; a report on any other number changes
+    /// nothing and is named in the log as a warning (the ledger keeps it for `status`).
     fn apply(
         &self,
         session: &Session,
@@ -362,28 +465,52 @@ impl Site {
         step: &str,
     ) -> Answer {
         let applied = self.with_ledger(|ledger| {
-            let Some(ledger) = ledger else {
-                return Ok((0, reports.len()));
+            let outcomes = match ledger {
+                Some(ledger) => ledger.record_from_1c(
+                    reports
+                        .iter()
+                        .map(|report| (report.number, &report.from_1c)),
+                )?,
+                None => vec![Reported::NoSuchLead; reports.len()],
             };
-            let mut known = 0;
-            for report in reports {
-                if ledger.record_from_1c(report.number, &report.from_1c)? {
-                    known += 1;
-                }
+            let mut by_outcome: HashMap<Reported, Vec<u64>> = HashMap::new();
+            for (report, outcome) in reports.iter().zip(outcomes) {
+                by_outcome.entry(outcome).or_default().push(report.number);
             }
-            Ok((known, reports.len() - known))
+            Ok(by_outcome)
         });
-        match applied {
-            Ok((known, unknown)) => {
-                self.sessions.finish_upload(session, name);
-                let mut note = format!("{name} ({step}): 1C reported on {known} lead(s)");
-                if unknown > 0 {
-                    note.push_str(&format!("; {unknown} order(s) not from bachata1c ignored"));
+        let by_outcome = match applied {
+            Ok(by_outcome) => by_outcome,
+            Err(err) => return Answer::failure(&err),
+        };
+        self.sessions.close_upload(session, name, None);
+        let of = |outcome| by_outcome.get(&outcome).map_or(&[][..], Vec::as_slice);
+        let mut note = format!(
+            "{name} ({step}): 1C reported on {} lead(s)",
+            of(Reported::Recorded).len()
+        );
+        let never_given = of(Reported::NeverGiven);
+        if !never_given.is_empty() {
+            note.push_str(&format!(
+                "; warning: ignored the report on {}: 1C was never given {} (not offered, not in \
+                 a file 1C reads)",
+                numbers_text(never_given),
+                if never_given.len() == 1 {
+                    "this number"
+                } else {
+                    "these numbers"
                 }
-                Answer::success(note)
-            }
-            Err(err) => Answer::failure(&err),
+            ));
         }
+        let unknown = of(Reported::NoSuchLead);
+        if !unknown.is_empty() {
+            note.push_str(&format!(
+                "; warning: ignored {} order(s) not from bachata1c: no lead numbered {}",
+                unknown.len(),
+                numbers_text(unknown)
+            ));
+        }
+        Answer::success(note)
     }
 
     /// Runs `work` with the ledger, opened once; `None` while there is no ledger yet (nothing
@@ -398,7 +525,16 @@ impl Site {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let path = &self.settings.ledger;
         if slot.is_none() && path.is_file() {
-            *slot = Some(Ledger::open(path).map_err(|err| ledger_error(path, &err))?);
+            let mut ledger = Ledger::open(path).map_err(|err| ledger_error(path, &err))?;
+            // The sessions that received the offers in the ledger lived in the memory of a
+            // `serve` before this one: they can no longer confirm them.
+            if !self.offers_released.load(Ordering::Relaxed) {
+                ledger
+                    .release_offers()
+                    .map_err(|err| ledger_error(path, &err))?;
+                self.offers_released.store(true, Ordering::Relaxed);
+            }
+            *slot = Some(ledger);
         }
         let result = work(slot.as_mut());
         if result.is_err() {
@@ -406,6 +542,20 @@ impl Site {
         }
         result.map_err(|err| ledger_error(path, &err))
     }
+}
+
+/// Numbers as 1C shows them, at most ten, then how many more.
+fn numbers_text(numbers: &[u64]) -> String {
+    const SHOWN: usize = 10;
+    let mut text: Vec<String> = numbers
+        .iter()
+        .take(SHOWN)
+        .map(|n| commerceml::number_text(*n))
+        .collect();
+    if numbers.len() > SHOWN {
+        text.push(format!("and {} more", numbers.len() - SHOWN));
+    }
+    text.join(", ")
 }
 
 fn ledger_error(path: &Path, err: &crate::ledger::Error) -> String {
@@ -430,6 +580,14 @@ impl Params {
 
     fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(String::as_str)
+    }
+
+    /// What 1C asked, as the log says it: `1C sale/query`.
+    fn asked(&self) -> String {
+        match (self.get("type"), self.get("mode")) {
+            (Some(kind), Some(mode)) => format!("1C {kind}/{mode}"),
+            _ => "1C".to_string(),
+        }
     }
 }
 
