@@ -173,6 +173,37 @@ fn a_right_login_finds_nothing_in_the_way_and_leaves_the_queue_as_it_was() {
     assert_eq!(imported.created().len(), 3);
 }
 
+/// A doctor run in the middle of 1C's own exchange takes nothing from it: 1C's query holds its
+/// leads for its session, doctor's look is offered none of them (as another session would not
+/// be), and 1C's `success` still confirms exactly what it was offered.
+#[test]
+fn a_doctor_run_during_1c_s_exchange_leaves_1c_s_offer_alone() {
+    let work = Workdir::new();
+    let server = exchange_with_leads(&work, &[]);
+    let mut onec = Client::new(
+        &server.url("/1c_exchange.php"),
+        USER,
+        PASSWORD,
+        Profile::Ut11,
+    );
+    onec.checkauth().unwrap();
+    assert_eq!(onec.query().unwrap().len(), 3);
+    let held = leads_json(&work, "exchange");
+    let report = doctor(&work, &server.url("/1c_exchange.php"), PASSWORD, None);
+    assert_eq!(report.code, 0, "{report}");
+    assert!(
+        report.line("query").contains("no order waiting"),
+        "{report}"
+    );
+    assert_eq!(leads_json(&work, "exchange"), held);
+    onec.success().unwrap();
+    let states: Vec<String> = leads_json(&work, "exchange")
+        .iter()
+        .map(|lead| lead["state"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(states, vec!["confirmed"; 3], "{:?}", server.lines());
+}
+
 /// A wrong password is told as such (not as a stripped header), stops at 1C's connection
 /// test, and changes nothing.
 #[test]
