@@ -587,6 +587,7 @@ fn every_doctor_command_the_docs_show_runs_as_written() {
         std::env::var("PATH").unwrap_or_default()
     );
     let mut ran = 0;
+    let mut printed = String::new();
     for doc in ["docs/1c-site-exchange.md", "docs/serve.md"] {
         let text =
             std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(doc))
@@ -619,6 +620,7 @@ fn every_doctor_command_the_docs_show_runs_as_written() {
                         String::from_utf8_lossy(&output.stderr)
                     );
                     shown += 1;
+                    printed = stdout.into_owned();
                 }
                 _ => {}
             }
@@ -628,4 +630,40 @@ fn every_doctor_command_the_docs_show_runs_as_written() {
     }
     assert!(ran >= 3, "{ran}");
     assert_eq!(leads_json(&work, "srv/bachata"), before);
+
+    // The guide's example of what doctor prints is what it prints, numbers aside (its
+    // certificate lines need an https:// address and are left out).
+    let guide = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/1c-site-exchange.md"),
+    )
+    .unwrap();
+    let numbers = regex::Regex::new(r"[0-9]+").unwrap();
+    let shape = |line: &str| numbers.replace_all(line, "#").into_owned();
+    let example: Vec<&str> = guide
+        .lines()
+        .skip_while(|line| !line.starts_with("OK      address:"))
+        .take_while(|line| !line.starts_with("```"))
+        .collect();
+    let mut compared = 0;
+    for line in &example {
+        let Some(step) = line.get(8..).and_then(|rest| rest.split(':').next()) else {
+            continue;
+        };
+        if line.starts_with("bachata1c")
+            || ["address", "connect"].contains(&step)
+            || step.starts_with("tls")
+        {
+            continue;
+        }
+        let real = printed
+            .lines()
+            .find(|real| {
+                real.get(8..)
+                    .is_some_and(|rest| rest.starts_with(&format!("{step}:")))
+            })
+            .unwrap_or_else(|| panic!("doctor printed no {step} line:\n{printed}"));
+        assert_eq!(shape(line), shape(real), "docs/1c-site-exchange.md");
+        compared += 1;
+    }
+    assert_eq!(compared, 7, "{example:?}");
 }

@@ -101,7 +101,7 @@ pub fn checkauth(
     } else {
         "logged in"
     };
-    let who = if bachata1c { ", bachata1c serve" } else { "" };
+    let who = if bachata1c { ", from bachata1c" } else { "" };
     findings.push(finding(
         if reply.status == 200 {
             Verdict::Ok
