@@ -8,6 +8,9 @@ use clap::{Args, Parser, Subcommand};
 use crate::format::{CmlVersion, EnterpriseDataVersion, Format, TextEncoding};
 use crate::limits::ByteSize;
 
+mod doctor;
+pub use doctor::DoctorArgs;
+
 const ABOUT: &str = "Turns Bachata webhooks into files 1C:Enterprise imports (CSV, XML, XLSX, \
      CommerceML, EnterpriseData), or hands them to 1C's «Обмен с сайтом» over HTTP.";
 
@@ -264,6 +267,10 @@ work failed), 2 usage error, or it could not start (address in use, unusable
 folder or certificate)."
     )]
     Serve(ServeArgs),
+
+    /// Play 1C's «Обмен с сайтом» against an address and say what stands in the way.
+    #[command(long_about = doctor::LONG_ABOUT, after_help = doctor::AFTER_HELP)]
+    Doctor(DoctorArgs),
 }
 
 /// Where the exchange folder, its parts and its config are: for the commands that use them all.

@@ -5,7 +5,8 @@
 //! that whole path for one input, without touching the disk or the clock. At the edges:
 //! [`files`] (file operations that name their path, atomic publishing), [`exchange`] (the
 //! exchange folder), [`trigger`] (what wakes `watch`), [`serve`] (HTTP), [`site`] (1C's «Обмен с
-//! сайтом» answered from the ledger's queue of leads). [`settings`] is where
+//! сайтом» answered from the ledger's queue of leads), [`doctor`] (1C's client played against an
+//! address, to say what stands in the way). [`settings`] is where
 //! the command line ([`cli`]) meets the config file ([`config`]); [`cmd`] runs each command;
 //! [`report`] tells the administrator; [`stop`] ends everything cleanly; [`template`] reads the
 //! header row of the template 1C saves, for `csv-template`.
@@ -15,6 +16,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod conversion;
+pub mod doctor;
 pub mod exchange;
 pub mod files;
 pub mod format;

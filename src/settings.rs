@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::{
-    ConvertArgs, FolderArgs, InitArgs, LimitArgs, LogArgs, OutputArgs, RetryArgs, RuleArgs,
-    RunArgs, ServeArgs, StatusArgs, WatchArgs,
+    ConvertArgs, DoctorArgs, FolderArgs, InitArgs, LimitArgs, LogArgs, OutputArgs, RetryArgs,
+    RuleArgs, RunArgs, ServeArgs, StatusArgs, WatchArgs,
 };
 use crate::config::{Config, ConfigError};
 use crate::exchange::folders::{CONFIG_NAME, Folders};
@@ -189,6 +189,8 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Address(#[from] crate::doctor::address::Error),
     #[error("Basic Authentication: {0}")]
     Credentials(#[from] crate::serve::auth::CredentialsError),
 }
@@ -1119,6 +1121,26 @@ fn credentials(args: &ServeArgs, source: &Source) -> Result<Option<Credentials>,
         (None, Some(_)) => Err(Error::NoUser),
         (Some(user), Some(password)) => Ok(Some(Credentials::new(&user, &password.read()?)?)),
     }
+}
+
+/// `doctor`: the address as 1C reads it and the node's login, its password from a variable or a
+/// file as `serve` reads its own.
+pub fn doctor(args: &DoctorArgs) -> Result<crate::doctor::Settings, Error> {
+    let address = crate::doctor::address::Address::parse(&args.url).map_err(Error::Address)?;
+    let password = match (&args.password_env, &args.password_file) {
+        (Some(_), Some(_)) => return Err(Error::TwoPasswordOptions),
+        (Some(var), None) => PasswordSource::Env {
+            var: var.clone(),
+            origin: "--password-env",
+        },
+        (None, Some(path)) => PasswordSource::File(path.clone()),
+        (None, None) => return Err(Error::NoPassword(args.user.clone())),
+    };
+    Ok(crate::doctor::Settings {
+        typed: args.url.clone(),
+        address,
+        credentials: Credentials::new(&args.user, &password.read()?)?,
+    })
 }
 
 enum PasswordSource {

@@ -4,6 +4,7 @@
 
 pub mod convert;
 pub mod csv_template;
+pub mod doctor;
 pub mod init;
 pub mod leads;
 pub mod retry;
@@ -25,6 +26,8 @@ pub enum Exit {
     SomeRefused,
     /// `serve` stopped on its own: the server or the converter beside it failed.
     StoppedOnItsOwn,
+    /// `doctor` found something in the way of 1C's exchange.
+    ProblemFound,
     /// A usage error, or the folders, config, ledger or address cannot be used.
     Unusable,
 }
@@ -33,7 +36,7 @@ impl Exit {
     pub fn code(self) -> u8 {
         match self {
             Exit::Success => 0,
-            Exit::SomeRefused | Exit::StoppedOnItsOwn => 1,
+            Exit::SomeRefused | Exit::StoppedOnItsOwn | Exit::ProblemFound => 1,
             Exit::Unusable => 2,
         }
     }
@@ -56,6 +59,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Leads(args) => leads::run(&args),
         Command::CsvTemplate(args) => csv_template::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Doctor(args) => doctor::run(&args),
     };
     exit.into()
 }
