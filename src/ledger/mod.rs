@@ -3,6 +3,7 @@
 //! skipped). It is what makes a re-delivered webhook a duplicate and a crash recoverable.
 //! [`queue`] holds the leads waiting for 1C's «Обмен с сайтом», journalled with their input.
 
+pub mod inspect;
 mod orders;
 mod queue;
 
