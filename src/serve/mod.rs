@@ -68,6 +68,13 @@ pub fn run(settings: &Settings, stop: &Stop, background: Option<Background>) -> 
             "bachata1c: removed {stale} half-written temporary file(s) left by a serve that was stopped abruptly"
         );
     }
+    let trace = match &settings.trace_1c {
+        Some(trace) => Some(
+            crate::support::trace::Tracer::start(trace)
+                .map_err(|err| Error::Startup(err.to_string()))?,
+        ),
+        None => None,
+    };
     let listener = listen(settings.listen)?;
     let address = listener
         .local_addr()
@@ -129,7 +136,7 @@ pub fn run(settings: &Settings, stop: &Stop, background: Option<Background>) -> 
         }
     }
 
-    let app = http::App::new(store, settings);
+    let app = http::App::new(store, settings, trace);
     let connections = app.connections.clone();
     let router = http::router(app.clone());
     let served = runtime.block_on(async {
@@ -306,6 +313,7 @@ mod tests {
             site: None,
             site_without_login: Vec::new(),
             trusted_proxies: settings::DEFAULT_TRUSTED_PROXIES.to_vec(),
+            trace_1c: None,
         }
     }
 
