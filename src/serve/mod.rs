@@ -68,13 +68,10 @@ pub fn run(settings: &Settings, stop: &Stop, background: Option<Background>) -> 
             "bachata1c: removed {stale} half-written temporary file(s) left by a serve that was stopped abruptly"
         );
     }
-    let trace = match &settings.trace_1c {
-        Some(trace) => Some(
-            crate::support::trace::Tracer::start(trace)
-                .map_err(|err| Error::Startup(err.to_string()))?,
-        ),
-        None => None,
-    };
+    let trace = settings
+        .trace_1c
+        .as_ref()
+        .map(crate::support::trace::Tracer::start);
     let listener = listen(settings.listen)?;
     let address = listener
         .local_addr()

@@ -126,67 +126,37 @@ enum State {
 
 impl Tracer {
     /// Decides, at a start of `serve`, whether to trace (see the module's docs), says so, and
-    /// starts the clock that ends the trace and removes an old one.
-    pub fn start(settings: &Settings) -> files::Result<Arc<Tracer>> {
-        let now = Utc::now();
+    /// starts the clock that ends the trace and removes an old one. A trace that cannot be
+    /// written is said and left: 1C's exchange is served all the same.
+    pub fn start(settings: &Settings) -> Arc<Tracer> {
         let dir = &settings.dir;
-        let old = Record::read(dir);
-        let state = match (&settings.asked, old) {
-            (Some(asked), Some(old)) if old.by == asked.by && old.running(now) => {
-                crate::say!(
-                    "bachata1c: tracing 1C's exchange into {} until {} (the trace {} began at {} \
-                     goes on; a restart does not lengthen it)",
-                    dir.display(),
-                    local(old.ends),
-                    old.by,
-                    local(old.began)
-                );
-                let (file, bytes) = open_exchange(dir)?;
-                State::Recording {
-                    record: old,
-                    file,
-                    bytes,
-                }
-            }
-            (Some(asked), Some(old)) if old.by == asked.by && asked.once => {
-                crate::say!(
-                    "bachata1c: warning: {} traced 1C's exchange from {} to {} already, and a \
-                     key traces once: nothing is traced now. Remove the key; to trace again, \
-                     start serve once with --trace-1c LENGTH",
-                    asked.by,
-                    local(old.began),
-                    local(old.end())
-                );
-                idle(dir, old, now, None)?
-            }
-            (Some(asked), _) => begin(dir, asked, now)?,
-            (None, Some(old)) => {
-                let why = old.running(now).then_some(
-                    "serve started again without --trace-1c or [site_exchange] trace_1c",
-                );
-                idle(dir, old, now, why)?
-            }
-            (None, None) => State::Idle { remove_at: None },
-        };
+        let state = decide(settings, Utc::now()).unwrap_or_else(|err| {
+            crate::say!(
+                "bachata1c: warning: the trace of 1C's exchange: {err}; 1C's exchange is served \
+                 without a trace"
+            );
+            State::Idle { remove_at: None }
+        });
         let tracer = Arc::new(Tracer {
             dir: dir.clone(),
             state: Mutex::new(state),
         });
         let clock = tracer.clone();
-        std::thread::Builder::new()
+        let started = std::thread::Builder::new()
             .name("bachata1c-trace-1c".to_string())
             .spawn(move || {
                 while let Some(wait) = clock.tick(Utc::now()) {
                     // At most an hour at a time: a clock set forward is noticed within one.
                     std::thread::sleep(wait.clamp(Duration::from_millis(10), HOUR));
                 }
-            })
-            .map_err(|source| files::Error {
-                action: "start the trace's clock for",
-                path: dir.clone(),
-                source,
-            })?;
-        Ok(tracer)
+            });
+        if let Err(err) = started {
+            crate::say!(
+                "bachata1c: warning: the trace of 1C's exchange has no clock ({err}): it ends at \
+                 the first request of 1C's after its time"
+            );
+        }
+        tracer
     }
 
     /// Whether 1C's requests are recorded now (a trace past its end is ended here).
@@ -197,6 +167,8 @@ impl Tracer {
 
     /// Appends one exchange to the trace, if one is recording and it fits its bound.
     pub fn record(&self, exchange: &Exchange) {
+        // An answer that took past the trace's end is not recorded.
+        self.tick(Utc::now());
         let mut line = serde_json::to_vec(exchange).unwrap_or_default();
         line.push(b'\n');
         let mut state = self.lock();
@@ -277,6 +249,52 @@ impl Tracer {
 }
 
 const HOUR: Duration = Duration::from_secs(60 * 60);
+
+/// What this start of `serve` does with the trace (see the module's docs).
+fn decide(settings: &Settings, now: DateTime<Utc>) -> files::Result<State> {
+    let dir = &settings.dir;
+    Ok(match (&settings.asked, Record::read(dir)) {
+        (Some(asked), Some(old)) if old.by == asked.by && old.running(now) => {
+            crate::say!(
+                "bachata1c: tracing 1C's exchange into {} until {} (the trace {} began at {} \
+                 goes on; a restart does not lengthen it)",
+                dir.display(),
+                local(old.ends),
+                old.by,
+                local(old.began)
+            );
+            let (file, bytes) = open_exchange(dir)?;
+            State::Recording {
+                record: old,
+                file,
+                bytes,
+            }
+        }
+        (Some(asked), Some(old)) if old.by == asked.by && asked.once => {
+            crate::say!(
+                "bachata1c: warning: {} traced 1C's exchange from {} to {} already, and a key \
+                 traces once: nothing is traced now. Remove the key; to trace again, start serve \
+                 once with --trace-1c LENGTH",
+                asked.by,
+                local(old.began),
+                local(old.end())
+            );
+            idle(dir, old, now, None)?
+        }
+        (Some(asked), _) => begin(dir, asked, now)?,
+        (None, Some(old)) => {
+            let why = old
+                .running(now)
+                .then_some("serve started again without --trace-1c or [site_exchange] trace_1c");
+            idle(dir, old, now, why)?
+        }
+        (None, None) => {
+            // A trace without its record (removed by hand): nothing says how old it is.
+            remove(dir);
+            State::Idle { remove_at: None }
+        }
+    })
+}
 
 /// A new trace: the old one removed, the record written before anything is recorded.
 fn begin(dir: &Path, asked: &Asked, now: DateTime<Utc>) -> files::Result<State> {
@@ -401,38 +419,49 @@ mod tests {
             dir: dir.clone(),
             ..asked(by, seconds, once)
         };
-        let first = Tracer::start(&with("--trace-1c 1h", 3600, false)).unwrap();
+        let first = Tracer::start(&with("--trace-1c 1h", 3600, false));
         assert!(first.recording());
         let began = Record::read(&dir).unwrap();
         drop(first);
         // A restart with the same option: the same trace, the same end.
-        let again = Tracer::start(&with("--trace-1c 1h", 3600, false)).unwrap();
+        let again = Tracer::start(&with("--trace-1c 1h", 3600, false));
         assert!(again.recording());
         assert_eq!(Record::read(&dir).unwrap(), began);
         // Without the option: ended now, nothing recorded.
         let without = Tracer::start(&Settings {
             dir: dir.clone(),
             asked: None,
-        })
-        .unwrap();
+        });
         assert!(!without.recording());
         let ended = Record::read(&dir).unwrap();
         assert!(ended.ended.is_some() && ended.why.unwrap().contains("without"));
 
         // The key: traced once; the same key again after its end traces nothing.
         let key = "[site_exchange] trace_1c = \"1h\"";
-        let tracer = Tracer::start(&with(key, 3600, true)).unwrap();
+        let tracer = Tracer::start(&with(key, 3600, true));
         assert!(tracer.recording());
         let mut state = tracer.lock();
         tracer.end(&mut state, Utc::now(), "a test ended it");
         drop(state);
         assert!(!tracer.recording());
-        let after = Tracer::start(&with(key, 3600, true)).unwrap();
+        let after = Tracer::start(&with(key, 3600, true));
         assert!(!after.recording());
         assert_eq!(Record::read(&dir).unwrap().why.unwrap(), "a test ended it");
         // Another length is another setting.
-        let other = Tracer::start(&with("[site_exchange] trace_1c = \"2h\"", 7200, true)).unwrap();
+        let other = Tracer::start(&with("[site_exchange] trace_1c = \"2h\"", 7200, true));
         assert!(other.recording());
+    }
+
+    #[test]
+    fn a_trace_that_cannot_be_written_is_left_and_nothing_else_stops() {
+        let temp = tempfile::tempdir().unwrap();
+        let not_a_folder = temp.path().join("trace-1c");
+        std::fs::write(&not_a_folder, "a file where the folder would be").unwrap();
+        let tracer = Tracer::start(&Settings {
+            dir: not_a_folder.join("inside"),
+            ..asked("--trace-1c 1h", 3600, false)
+        });
+        assert!(!tracer.recording());
     }
 
     #[test]
@@ -454,8 +483,7 @@ mod tests {
         let tracer = Tracer::start(&Settings {
             dir: dir.clone(),
             asked: None,
-        })
-        .unwrap();
+        });
         assert!(!tracer.recording());
         assert!(!dir.exists());
     }
@@ -467,8 +495,7 @@ mod tests {
         let tracer = Tracer::start(&Settings {
             dir: dir.clone(),
             ..asked("--trace-1c 1h", 3600, false)
-        })
-        .unwrap();
+        });
         let big = Exchange {
             at: Utc::now(),
             ms: 1,
