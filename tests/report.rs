@@ -245,7 +245,10 @@ fn a_long_log_is_cut_to_its_last_lines_and_the_bundle_stays_out_of_the_exchange_
     assert!(!work.join("ex/outbox/r.zip").exists());
     let (code, stderr) = run(&mut work.bachata1c(&["report", "exx", "--out", "r.zip"]));
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("exx/inbox: no such inbox folder"), "{stderr}");
+    assert!(
+        stderr.contains("exx/inbox: no such inbox folder"),
+        "{stderr}"
+    );
     let (code, stderr) = run(&mut work.bachata1c(&["report", "ex", "--out", "nowhere/r.zip"]));
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("no such folder nowhere"), "{stderr}");
