@@ -168,6 +168,8 @@ pub struct SiteExchangeConfig {
     pub file_limit: Option<ByteSize>,
     /// A session idle this long ends, and a query's leads stay its own this long; default 60.
     pub session_minutes: Option<u64>,
+    /// Record 1C's exchange this long (`"30m"`) into state/trace-1c/, once per value.
+    pub trace_1c: Option<crate::span::Span>,
 }
 
 /// A config file that cannot be used, with the file and (from toml) the line and key.

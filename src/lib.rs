@@ -9,7 +9,8 @@
 //! address, to say what stands in the way). [`settings`] is where
 //! the command line ([`cli`]) meets the config file ([`config`]); [`cmd`] runs each command;
 //! [`report`] tells the administrator; [`stop`] ends everything cleanly; [`template`] reads the
-//! header row of the template 1C saves, for `csv-template`.
+//! header row of the template 1C saves, for `csv-template`; [`support`] makes what a dealer
+//! sends to support (`report`, and `serve --trace-1c`); [`span`] reads lengths of time.
 #![forbid(unsafe_code)]
 
 pub mod cli;
@@ -30,6 +31,8 @@ pub mod report;
 pub mod serve;
 pub mod settings;
 pub mod site;
+pub mod span;
 pub mod stop;
+pub mod support;
 pub mod template;
 pub mod trigger;

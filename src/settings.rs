@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::{
-    ConvertArgs, DoctorArgs, FolderArgs, InitArgs, LimitArgs, LogArgs, OutputArgs, RetryArgs,
-    RuleArgs, RunArgs, ServeArgs, StatusArgs, WatchArgs,
+    ConvertArgs, DoctorArgs, FolderArgs, InitArgs, LimitArgs, LogArgs, OutputArgs, ReportArgs,
+    RetryArgs, RuleArgs, RunArgs, ServeArgs, StatusArgs, WatchArgs,
 };
 use crate::config::{Config, ConfigError};
 use crate::exchange::folders::{CONFIG_NAME, Folders};
@@ -20,6 +20,7 @@ use crate::lead::Rules;
 use crate::limits::Limits;
 use crate::report::Level;
 use crate::serve::Credentials;
+use crate::support::{bundle, trace};
 
 /// The format when none is asked for: CSV for a 1C processing, the integration note's route.
 pub const DEFAULT_FORMAT: Format = Format::Csv;
@@ -193,6 +194,17 @@ pub enum Error {
     Address(#[from] crate::doctor::address::Error),
     #[error("Basic Authentication: {0}")]
     Credentials(#[from] crate::serve::auth::CredentialsError),
+    #[error(
+        "{by}: a trace of 1C's exchange lasts at most {} hours: it holds personal data and is \
+         meant for an exchange or a day of them",
+        trace::MAX_LENGTH.as_secs() / 3600
+    )]
+    TraceLength { by: String },
+    #[error(
+        "{by} records 1C's «Обмен с сайтом», which this serve does not answer: it needs the \
+         exchange folder (DIR, --dir, or [folders] dir) and [site_exchange] enabled"
+    )]
+    TraceWithoutExchange { by: String },
 }
 
 /// How one input becomes a document: what decides a conversion's result.
@@ -314,6 +326,9 @@ pub struct Serve {
     /// Peers whose `X-Forwarded-For`/`X-Real-IP` names the client (whose wrong passwords are
     /// counted); any other peer is the client.
     pub trusted_proxies: Vec<IpAddr>,
+    /// The trace of 1C's exchange (`--trace-1c`), whenever 1C's paths are answered: a start
+    /// without the option ends a trace still running, and removes one past its keeping.
+    pub trace_1c: Option<trace::Settings>,
 }
 
 /// 1C's «Обмен с сайтом» as `serve` answers it.
@@ -606,6 +621,55 @@ pub fn status(args: &StatusArgs) -> Result<Folder, Error> {
         failed: args.failed.clone(),
         state: args.state.clone(),
         ..FolderArgs::default()
+    })
+}
+
+/// `report`: the folders as `status` finds them, the config in use, and what makes `status`
+/// look at the same folder.
+pub fn report(args: &ReportArgs) -> Result<bundle::Settings, Error> {
+    let given_args = given(&FolderArgs {
+        folder: args.folder.clone(),
+        dir: args.dir.clone(),
+        config: args.config.clone(),
+        inbox: args.inbox.clone(),
+        failed: args.failed.clone(),
+        state: args.state.clone(),
+        ..FolderArgs::default()
+    })?;
+    let source = Source::of(&given_args)?;
+    let config = match (&given_args.config, &given_args.dir) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Some(dir)) if dir.join(CONFIG_NAME).is_file() => Some(dir.join(CONFIG_NAME)),
+        _ => None,
+    };
+    let mut status_args = Vec::new();
+    for (option, value) in [
+        ("--dir", &given_args.dir),
+        ("--config", &given_args.config),
+        ("--inbox", &given_args.inbox),
+        ("--failed", &given_args.failed),
+        ("--state", &given_args.state),
+    ] {
+        if let Some(value) = value {
+            status_args.push(option.into());
+            status_args.push(value.clone().into_os_string());
+        }
+    }
+    status_args.push("--failures".into());
+    status_args.push(crate::support::parts::REASONS.to_string().into());
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "bachata1c-report-{}.zip",
+            chrono::Local::now().format("%Y%m%d-%H%M%S")
+        ))
+    });
+    Ok(bundle::Settings {
+        folders: source.folders(&given_args)?,
+        config,
+        out,
+        logs: args.log_file.clone(),
+        personal_data: args.with_personal_data,
+        status_args,
     })
 }
 
@@ -919,6 +983,8 @@ pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
         SiteChoice::WithoutLogin(paths) => (None, paths),
         SiteChoice::On(site) => (Some(*site), Vec::new()),
     };
+    let answers_1c = site.is_some() || !site_without_login.is_empty();
+    let trace_1c = trace_1c(args, &source, answers_1c)?;
     // Without --dir not every part is known: the ones that are must still be apart.
     let known: Vec<(&'static str, PathBuf)> = ["inbox", "outbox", "archive", "failed", "state"]
         .into_iter()
@@ -972,7 +1038,51 @@ pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
             .clone()
             .or_else(|| file.trusted_proxies.clone())
             .unwrap_or_else(|| DEFAULT_TRUSTED_PROXIES.to_vec()),
+        trace_1c,
     })
+}
+
+/// `--trace-1c` over `[site_exchange] trace_1c`; the trace's folder whenever 1C is answered.
+fn trace_1c(
+    args: &ServeArgs,
+    source: &Source,
+    answers_1c: bool,
+) -> Result<Option<trace::Settings>, Error> {
+    let asked = match (args.trace_1c, source.config.site_exchange.trace_1c) {
+        (Some(length), _) => Some(trace::Asked {
+            length,
+            by: format!("--trace-1c {length}"),
+            once: false,
+        }),
+        (None, Some(length)) => Some(trace::Asked {
+            length,
+            by: format!("[site_exchange] trace_1c = \"{length}\""),
+            once: true,
+        }),
+        (None, None) => trace::DEFAULT_TRACE_1C.map(|length| trace::Asked {
+            length,
+            by: format!("the default trace of {length}"),
+            once: true,
+        }),
+    };
+    if let Some(asked) = &asked
+        && asked.length.0 > trace::MAX_LENGTH
+    {
+        return Err(Error::TraceLength {
+            by: asked.by.clone(),
+        });
+    }
+    let state = source.folder(&args.watch.run.folders, "state");
+    match (state, answers_1c) {
+        (Ok(state), true) => Ok(Some(trace::Settings {
+            dir: state.join(trace::FOLDER),
+            asked,
+        })),
+        _ => match asked {
+            Some(asked) => Err(Error::TraceWithoutExchange { by: asked.by }),
+            None => Ok(None),
+        },
+    }
 }
 
 /// What `serve` does for 1C's «Обмен с сайтом».

@@ -7,6 +7,7 @@ pub mod csv_template;
 pub mod doctor;
 pub mod init;
 pub mod leads;
+pub mod report;
 pub mod retry;
 pub mod run;
 pub mod serve;
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Watch(args) => watch::run(&args),
         Command::Status(args) => status::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Retry(args) => retry::run(&args),
         Command::Leads(args) => leads::run(&args),
         Command::CsvTemplate(args) => csv_template::run(&args),

@@ -4,6 +4,7 @@
 //! [`queue`] holds the leads waiting for 1C's «Обмен с сайтом», journalled with their input;
 //! [`numbers`] hands out their numbers; [`reports`] records what 1C reports on them.
 
+pub mod inspect;
 mod numbers;
 mod orders;
 mod queue;

@@ -23,6 +23,7 @@ use super::{Credentials, Settings, Store, store};
 use crate::payload;
 use crate::settings::HEALTH_PATH;
 use crate::site::{self, AnswerKind, Intake, Site};
+use crate::support::trace::{self, Tracer};
 
 /// What every request handler shares.
 #[derive(Debug)]
@@ -42,10 +43,12 @@ pub struct App {
     trusted_proxies: Vec<IpAddr>,
     /// Each save holds a read guard; shutdown takes the write lock to wait for them all.
     saving: Arc<tokio::sync::RwLock<()>>,
+    /// The trace of 1C's exchange (`--trace-1c`), whenever 1C's paths are answered.
+    trace: Option<Arc<Tracer>>,
 }
 
 impl App {
-    pub fn new(store: Store, settings: &Settings) -> Arc<App> {
+    pub fn new(store: Store, settings: &Settings, trace: Option<Arc<Tracer>>) -> Arc<App> {
         Arc::new(App {
             store,
             credentials: settings.credentials.clone(),
@@ -58,6 +61,7 @@ impl App {
             throttle: Throttle::new(super::throttle::first_block()),
             trusted_proxies: settings.trusted_proxies.clone(),
             saving: Arc::new(tokio::sync::RwLock::new(())),
+            trace,
         })
     }
 
@@ -71,13 +75,14 @@ pub fn router(app: Arc<App>) -> Router {
     let mut router = Router::new()
         .route(&app.path, post(receive).fallback(post_only))
         .route(HEALTH_PATH, get(health).fallback(get_only));
+    let traced = || middleware::from_fn_with_state(app.clone(), trace_1c);
     if let Some(site) = &app.site {
         for path in &site.settings().paths {
-            router = router.route(path, any(site_exchange));
+            router = router.route(path, any(site_exchange).layer(traced()));
         }
     }
     for path in &app.site_without_login {
-        router = router.route(path, any(site_without_login));
+        router = router.route(path, any(site_without_login).layer(traced()));
     }
     router
         .fallback(not_found)
@@ -377,6 +382,29 @@ async fn site_exchange(State(app): State<Arc<App>>, request: Request) -> Respons
         close_after(&mut response);
     }
     response
+}
+
+/// While a trace of 1C's exchange runs (`serve --trace-1c`): each request of 1C's and its
+/// answer into it (see [`trace`]). The request's body is copied as the handler reads it; the
+/// answer, whole in memory already, is read here and handed on unchanged.
+async fn trace_1c(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let Some(tracer) = app.trace.clone().filter(|tracer| tracer.recording()) else {
+        return next.run(request).await;
+    };
+    let (parts, body) = request.into_parts();
+    let seen = trace::Seen::new(client_of(&parts), &parts);
+    let (body, copied) = trace::Copied::tee(body);
+    let response = next.run(Request::from_parts(parts, body)).await;
+    let (parts, body) = response.into_parts();
+    let answer = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    let exchange = seen.answered(&copied, &parts, &answer);
+    // A line appended to a file: short, but a file write all the same.
+    tokio::task::block_in_place(|| tracer.record(&exchange));
+    Response::from_parts(parts, Body::from(answer))
 }
 
 /// Writes a body into a part of a file 1C uploads as it arrives (never the whole in memory),

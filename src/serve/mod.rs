@@ -68,6 +68,10 @@ pub fn run(settings: &Settings, stop: &Stop, background: Option<Background>) -> 
             "bachata1c: removed {stale} half-written temporary file(s) left by a serve that was stopped abruptly"
         );
     }
+    let trace = settings
+        .trace_1c
+        .as_ref()
+        .map(crate::support::trace::Tracer::start);
     let listener = listen(settings.listen)?;
     let address = listener
         .local_addr()
@@ -129,7 +133,7 @@ pub fn run(settings: &Settings, stop: &Stop, background: Option<Background>) -> 
         }
     }
 
-    let app = http::App::new(store, settings);
+    let app = http::App::new(store, settings, trace);
     let connections = app.connections.clone();
     let router = http::router(app.clone());
     let served = runtime.block_on(async {
@@ -306,6 +310,7 @@ mod tests {
             site: None,
             site_without_login: Vec::new(),
             trusted_proxies: settings::DEFAULT_TRUSTED_PROXIES.to_vec(),
+            trace_1c: None,
         }
     }
 

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different part of it
 
 pub mod bsl;
+pub mod bundle;
 pub mod exchange;
 pub mod nginx;
 pub mod onec;

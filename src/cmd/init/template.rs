@@ -20,6 +20,7 @@ use crate::settings::{
     DEFAULT_MAX_CONNECTIONS, DEFAULT_POLL_RESCAN, DEFAULT_RESCAN, DEFAULT_SESSION_TIMEOUT,
     DEFAULT_SITE_PATH, DEFAULT_TRUSTED_PROXIES, DEFAULT_WEBHOOK_PATH, DEFAULT_WINDOW_DAYS,
 };
+use crate::support::trace;
 
 /// What marks a key that has no default value: its line shows an example.
 pub const NOT_SET: &str = "not set by default";
@@ -315,6 +316,13 @@ pub fn config(dir: &Path) -> String {
         &(DEFAULT_SESSION_TIMEOUT.as_secs() / 60).to_string(),
         "an idle session ends; a query's leads stay its own that long",
     );
+    debug_assert!(trace::DEFAULT_TRACE_1C.is_none(), "shown as not set");
+    text.unset(
+        "trace_1c",
+        &quoted("30m"),
+        "no trace. Set: serve records 1C's requests and answers this long\n\
+         (at most 24h) into state/trace-1c/ for `bachata1c report`, once per value",
+    );
 
     let mapping = Mapping::default();
     text.section("mapping");
@@ -565,7 +573,9 @@ mod tests {
             }
             let setting = line.strip_prefix("# ").unwrap_or(line);
             if let Some((key, _)) = setting.split_once(" = ")
-                && key.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             {
                 keys.push((table.clone(), key.to_string(), line.contains(NOT_SET)));
             }
