@@ -22,6 +22,7 @@ pub mod lead;
 pub mod ledger;
 pub mod limits;
 pub mod parallel;
+pub mod password;
 pub mod payload;
 pub mod phone;
 pub mod report;

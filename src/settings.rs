@@ -18,6 +18,7 @@ use crate::format::bsp::CsvProfile;
 use crate::format::{Format, Layout, TextEncoding};
 use crate::lead::Rules;
 use crate::limits::Limits;
+use crate::password::{PasswordError, PasswordSource};
 use crate::report::Level;
 use crate::serve::Credentials;
 
@@ -180,6 +181,15 @@ pub enum Error {
     },
     #[error("Basic Authentication: {0}")]
     Credentials(#[from] crate::serve::auth::CredentialsError),
+}
+
+impl From<PasswordError> for Error {
+    fn from(err: PasswordError) -> Error {
+        match err {
+            PasswordError::Variable { var, source } => Error::PasswordVariable { var, source },
+            PasswordError::File { path, source } => Error::PasswordFile { path, source },
+        }
+    }
 }
 
 /// How one input becomes a document: what decides a conversion's result.
@@ -1059,32 +1069,5 @@ fn credentials(args: &ServeArgs, source: &Source) -> Result<Option<Credentials>,
         (Some(user), None) => Err(Error::NoPassword(user)),
         (None, Some(_)) => Err(Error::NoUser),
         (Some(user), Some(password)) => Ok(Some(Credentials::new(&user, &password.read()?)?)),
-    }
-}
-
-enum PasswordSource {
-    Env(String),
-    File(PathBuf),
-}
-
-impl PasswordSource {
-    fn read(&self) -> Result<String, Error> {
-        match self {
-            PasswordSource::Env(var) => {
-                std::env::var(var).map_err(|source| Error::PasswordVariable {
-                    var: var.clone(),
-                    source,
-                })
-            }
-            PasswordSource::File(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| Error::PasswordFile {
-                    path: path.clone(),
-                    source,
-                })?;
-                // The first line, as `echo secret > file` or Notepad (BOM, CRLF) leave it.
-                let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
-                Ok(text.lines().next().unwrap_or("").to_string())
-            }
-        }
     }
 }
