@@ -11,6 +11,7 @@
 //! header row of the template 1C saves, for `csv-template`.
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 pub mod cli;
 pub mod cmd;
 pub mod config;

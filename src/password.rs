@@ -60,7 +60,10 @@ mod tests {
         assert_eq!(PasswordSource::File(path).read().unwrap(), "s3cret");
         let missing = dir.path().join("missing.txt");
         let err = PasswordSource::File(missing.clone()).read().unwrap_err();
-        assert!(err.to_string().contains(&missing.display().to_string()), "{err}");
+        assert!(
+            err.to_string().contains(&missing.display().to_string()),
+            "{err}"
+        );
     }
 
     #[test]
