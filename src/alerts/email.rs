@@ -141,6 +141,11 @@ pub fn send(settings: &EmailSettings, alert: &Alert) -> Result<(), EmailError> {
             (None, true) => "; the server wants a login: set [alerts.email] user and \
                              password_env or password_file"
                 .to_string(),
+            (_, false) if untrusted_certificate(&err) => format!(
+                "; the server's certificate is not one a trusted CA issued for {}: for a mail \
+                 server with a private CA, set [alerts.email] ca_file to that CA's PEM file",
+                settings.host
+            ),
             (_, false) if err.is_permanent() => {
                 "; the server refused the mail: check [alerts.email] from and to".to_string()
             }
@@ -149,6 +154,24 @@ pub fn send(settings: &EmailSettings, alert: &Alert) -> Result<(), EmailError> {
         fail(err.to_string(), hint)
     })?;
     Ok(())
+}
+
+/// Whether TLS failed on the server's certificate (unknown issuer, wrong name, expired).
+fn untrusted_certificate(err: &lettre::transport::smtp::Error) -> bool {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(error) = next {
+        // An io::Error hides the rustls error it carries from `source()`.
+        let carried = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+        let rustls = error.downcast_ref::<rustls::Error>().or(carried);
+        if matches!(rustls, Some(rustls::Error::InvalidCertificate(_))) {
+            return true;
+        }
+        next = error.source();
+    }
+    false
 }
 
 fn transport(settings: &EmailSettings) -> Result<SmtpTransport, lettre::transport::smtp::Error> {
