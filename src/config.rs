@@ -21,6 +21,7 @@ pub struct Config {
     pub watch: WatchConfig,
     pub serve: ServeConfig,
     pub site_exchange: SiteExchangeConfig,
+    pub alerts: AlertsConfig,
 }
 
 /// `[output]`: how files for 1C are written.
@@ -159,6 +160,58 @@ pub struct SiteExchangeConfig {
     pub file_limit: Option<ByteSize>,
     /// A session idle this long ends; default 60.
     pub session_minutes: Option<u64>,
+}
+
+/// `[alerts]`: how `run`, `watch` and `serve` tell a person that leads stopped flowing
+/// (docs/monitoring.md). The checks' thresholds live in this section too.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// A command line run through the system shell with the alert's text on standard input.
+    pub command: Option<String>,
+    /// Seconds the command may run before it is killed.
+    pub command_timeout_seconds: Option<u64>,
+    /// Hours before a condition that still holds is told again.
+    pub repeat_hours: Option<u64>,
+    pub email: Option<AlertsEmailConfig>,
+}
+
+/// `[alerts.email]`: alerts by mail. Relative file paths are taken from the config file's
+/// folder.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsEmailConfig {
+    /// The SMTP server; mail is sent only when it is set.
+    pub host: Option<String>,
+    /// Default: 587 for starttls, 465 for tls, 25 for none.
+    pub port: Option<u16>,
+    pub security: Option<crate::alerts::Security>,
+    /// The login; the password comes from `password_env` or `password_file`.
+    pub user: Option<String>,
+    pub password_env: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub from: Option<String>,
+    /// One address, or a list.
+    pub to: Option<Addresses>,
+    /// PEM file of the CA that issued a private mail server's certificate.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// One address or a list of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged, expecting = "an address, or a list of addresses")]
+pub enum Addresses {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Addresses {
+    pub fn list(&self) -> Vec<String> {
+        match self {
+            Addresses::One(one) => vec![one.clone()],
+            Addresses::Many(many) => many.clone(),
+        }
+    }
 }
 
 /// A config file that cannot be used, with the file and (from toml) the line and key.
@@ -309,6 +362,27 @@ mod tests {
         assert!(err.contains("password"), "{err}");
         let err = Config::parse("[serve]\nlisten = \"localhost\"\n").unwrap_err();
         assert!(err.contains("listen") || err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn the_alerts_section_is_typed_and_strict() {
+        let c = Config::parse(
+            "[alerts]\ncommand = 'telegram-alert.sh'\ncommand_timeout_seconds = 20\n\
+             [alerts.email]\nhost = \"smtp.example.ru\"\nsecurity = \"tls\"\nto = \"a@b.ru\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.alerts.command.as_deref(), Some("telegram-alert.sh"));
+        let email = c.alerts.email.unwrap();
+        assert_eq!(email.security, Some(crate::alerts::Security::Tls));
+        assert_eq!(email.to.unwrap().list(), ["a@b.ru"]);
+        let c = Config::parse("[alerts.email]\nto = [\"a@b.ru\", \"c@d.ru\"]\n").unwrap();
+        assert_eq!(c.alerts.email.unwrap().to.unwrap().list().len(), 2);
+        let err = Config::parse("[alerts.email]\nsecurity = \"ssl\"\n").unwrap_err();
+        assert!(err.contains("ssl") && err.contains("starttls"), "{err}");
+        let err = Config::parse("[alerts.email]\nto = 5\n").unwrap_err();
+        assert!(err.contains("a list of addresses"), "{err}");
+        let err = Config::parse("[alerts]\npassword = \"x\"\n").unwrap_err();
+        assert!(err.contains("password"), "{err}");
     }
 
     #[test]

@@ -7,11 +7,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::alerts::{CommandSettings, EmailSettings, Login, Security};
 use crate::cli::{
     ConvertArgs, FolderArgs, InitArgs, LimitArgs, LogArgs, OutputArgs, RetryArgs, RuleArgs,
     RunArgs, ServeArgs, StatusArgs, WatchArgs,
 };
-use crate::config::{Config, ConfigError};
+use crate::config::{AlertsEmailConfig, Config, ConfigError};
 use crate::exchange::folders::{CONFIG_NAME, Folders};
 use crate::files::identity::{Relation, identity, relation};
 use crate::format::bsp::CsvProfile;
@@ -181,6 +182,40 @@ pub enum Error {
     },
     #[error("Basic Authentication: {0}")]
     Credentials(#[from] crate::serve::auth::CredentialsError),
+    #[error("[alerts] {key} = {value}: {expected} is expected")]
+    AlertsValue {
+        key: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("[alerts.email] sets {0} but no host: mail is sent only when host is set")]
+    EmailNoHost(&'static str),
+    #[error("[alerts.email] sends mail through {0} and needs {1}")]
+    EmailMissing(String, &'static str),
+    #[error(
+        "[alerts.email] security = \"none\" sends the mail and the login unencrypted: only to a \
+         mail relay on this machine (host = \"localhost\"), not {0}; use starttls or tls"
+    )]
+    EmailPlain(String),
+    #[error("[alerts.email] {key} {value:?} is not an e-mail address: {reason}")]
+    EmailAddress {
+        key: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error("[alerts.email] has both password_env and password_file; keep one")]
+    EmailTwoPasswords,
+    #[error("[alerts.email] user {0:?} has no password: set password_env or password_file")]
+    EmailNoPassword(String),
+    #[error("[alerts.email] has a password but no user: set user")]
+    EmailNoUser,
+    #[error("[alerts.email] {key}: {source}")]
+    EmailPassword {
+        key: &'static str,
+        source: PasswordError,
+    },
+    #[error("[alerts.email] ca_file {}: {reason}", path.display())]
+    EmailCa { path: PathBuf, reason: String },
 }
 
 impl From<PasswordError> for Error {
@@ -1070,4 +1105,164 @@ fn credentials(args: &ServeArgs, source: &Source) -> Result<Option<Credentials>,
         (None, Some(_)) => Err(Error::NoUser),
         (Some(user), Some(password)) => Ok(Some(Credentials::new(&user, &password.read()?)?)),
     }
+}
+
+/// `[alerts]`: the channels alerts are told through, for the exchange folder `args` names (its
+/// config). The mail password and the CA file are read here, so that a mistake stops the start.
+pub fn alerts(args: &FolderArgs) -> Result<crate::alerts::Settings, Error> {
+    let source = Source::of(&given(args)?)?;
+    let file = &source.config.alerts;
+    let command = match &file.command {
+        None => None,
+        Some(command) if command.trim().is_empty() => {
+            return Err(Error::AlertsValue {
+                key: "command",
+                value: format!("{command:?}"),
+                expected: "a command line",
+            });
+        }
+        Some(command) => Some(CommandSettings {
+            command: command.clone(),
+            timeout: match file.command_timeout_seconds {
+                None => crate::alerts::DEFAULT_COMMAND_TIMEOUT,
+                Some(0) => {
+                    return Err(Error::AlertsValue {
+                        key: "command_timeout_seconds",
+                        value: "0".into(),
+                        expected: "a number of seconds, 1 or more,",
+                    });
+                }
+                Some(seconds) => Duration::from_secs(seconds),
+            },
+        }),
+    };
+    let repeat = match file.repeat_hours {
+        None => crate::alerts::DEFAULT_REPEAT,
+        Some(0) => {
+            return Err(Error::AlertsValue {
+                key: "repeat_hours",
+                value: "0".into(),
+                expected: "a number of hours, 1 or more,",
+            });
+        }
+        Some(hours) => Duration::from_secs(hours.saturating_mul(3600)),
+    };
+    let email = match &file.email {
+        Some(email) => alerts_email(email, &source)?,
+        None => None,
+    };
+    Ok(crate::alerts::Settings {
+        command,
+        email,
+        repeat,
+    })
+}
+
+/// `[alerts.email]`: on when `host` is set.
+fn alerts_email(file: &AlertsEmailConfig, source: &Source) -> Result<Option<EmailSettings>, Error> {
+    let Some(host) = &file.host else {
+        let set = [
+            ("to", file.to.is_some()),
+            ("from", file.from.is_some()),
+            ("user", file.user.is_some()),
+            ("password_env", file.password_env.is_some()),
+            ("password_file", file.password_file.is_some()),
+            ("ca_file", file.ca_file.is_some()),
+        ];
+        return match set.iter().find(|(_, set)| *set) {
+            Some((key, _)) => Err(Error::EmailNoHost(key)),
+            None => Ok(None),
+        };
+    };
+    let security = file.security.unwrap_or(Security::Starttls);
+    if security == Security::None && !crate::alerts::email::is_local(host) {
+        return Err(Error::EmailPlain(host.clone()));
+    }
+    let address = |key: &'static str, text: &str| {
+        text.parse()
+            .map_err(|err: lettre::address::AddressError| Error::EmailAddress {
+                key,
+                value: text.to_string(),
+                reason: err.to_string(),
+            })
+    };
+    let from = match &file.from {
+        Some(from) => address("from", from)?,
+        None => {
+            return Err(Error::EmailMissing(
+                host.clone(),
+                "from (the sender's address)",
+            ));
+        }
+    };
+    let to = file.to.as_ref().map(|to| to.list()).unwrap_or_default();
+    if to.is_empty() {
+        return Err(Error::EmailMissing(
+            host.clone(),
+            "to (one address or a list)",
+        ));
+    }
+    let to = to
+        .iter()
+        .map(|one| address("to", one))
+        .collect::<Result<Vec<_>, _>>()?;
+    let password = match (&file.password_env, &file.password_file) {
+        (Some(_), Some(_)) => return Err(Error::EmailTwoPasswords),
+        (Some(var), None) => Some((
+            "password_env",
+            PasswordSource::Env(var.clone()),
+            format!("the environment variable {var} ([alerts.email] password_env)"),
+        )),
+        (None, Some(path)) => {
+            let path = source.base.join(path);
+            let from = format!("the file {} ([alerts.email] password_file)", path.display());
+            Some(("password_file", PasswordSource::File(path), from))
+        }
+        (None, None) => None,
+    };
+    let login = match (&file.user, password) {
+        (None, None) => None,
+        (Some(user), None) => return Err(Error::EmailNoPassword(user.clone())),
+        (None, Some(_)) => return Err(Error::EmailNoUser),
+        (Some(user), Some((key, password, password_from))) => Some(Login {
+            user: user.clone(),
+            password: password
+                .read()
+                .map_err(|source| Error::EmailPassword { key, source })?,
+            password_from,
+        }),
+    };
+    let ca = match &file.ca_file {
+        None => None,
+        Some(path) => {
+            let path = source.base.join(path);
+            let pem = std::fs::read(&path).map_err(|err| Error::EmailCa {
+                path: path.clone(),
+                reason: err.to_string(),
+            })?;
+            if let Err(err) = lettre::transport::smtp::client::Certificate::from_pem(&pem) {
+                return Err(Error::EmailCa {
+                    path,
+                    reason: format!("not a PEM certificate ({err})"),
+                });
+            }
+            if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+                return Err(Error::EmailCa {
+                    path,
+                    reason: "holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+                });
+            }
+            Some(pem)
+        }
+    };
+    Ok(Some(EmailSettings {
+        host: host.clone(),
+        port: file.port.unwrap_or(security.default_port()),
+        security,
+        login,
+        from,
+        to,
+        ca,
+        timeout: crate::alerts::email::SMTP_TIMEOUT,
+    }))
 }
