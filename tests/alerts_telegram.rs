@@ -308,3 +308,120 @@ fn the_powershell_script_posts_its_standard_input_where_pwsh_runs() {
     );
     assert_eq!(request.field("text"), TEXT);
 }
+
+fn page(relative: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)).unwrap()
+}
+
+/// The fenced blocks of `language` in a page.
+fn blocks(text: &str, language: &str) -> Vec<String> {
+    text.split(&format!("```{language}\n"))
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap().to_string())
+        .collect()
+}
+
+/// docs/monitoring.md's Telegram commands, run with /usr/local/bin as a temporary folder and
+/// the service's user as ours: they install the script and its telegram.conf, and the try-out
+/// line sends the test message with the token and chat the page wrote.
+#[test]
+fn the_monitoring_pages_commands_install_and_try_the_telegram_script() {
+    let (en, ru) = (page("docs/monitoring.md"), page("docs/monitoring.ru.md"));
+    let commands = blocks(&en, "sh");
+    assert_eq!(
+        commands,
+        blocks(&ru, "sh"),
+        "both pages show the same commands"
+    );
+    assert_eq!(blocks(&en, "toml"), blocks(&ru, "toml"));
+    assert_eq!(blocks(&en, "text"), blocks(&ru, "text"));
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let user = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
+    let script = commands
+        .join("\n")
+        .replace("/usr/local/bin", bin.to_str().unwrap())
+        .replace("chown bachata1c", &format!("chown {}", user.trim()));
+    let (url, received) = bot_api("200 OK", r#"{"ok":true}"#);
+    let output = Command::new("sh")
+        .args(["-e", "-c", &script])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("TELEGRAM_BOT_TOKEN")
+        .env_remove("TELEGRAM_CHAT_ID")
+        .env("TELEGRAM_API_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let request = received.recv_timeout(Duration::from_secs(60)).unwrap();
+    assert_eq!(
+        request.line,
+        "POST /bot123456789:AA.../sendMessage HTTP/1.1"
+    );
+    assert_eq!(request.field("chat_id"), "-1001234567890");
+    assert_eq!(request.field("text"), "bachata1c: проверка / test\n");
+    let conf = std::fs::metadata(bin.join("telegram.conf")).unwrap();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&conf.permissions()) & 0o777,
+        0o600
+    );
+}
+
+/// The pages' config examples are configs bachata1c reads, and the example message is what
+/// bachata1c writes (the same folder, server and times put in).
+#[test]
+fn the_monitoring_pages_configs_read_and_their_example_message_is_ours() {
+    let en = page("docs/monitoring.md");
+    let dir = tempfile::tempdir().unwrap();
+    for block in blocks(&en, "toml") {
+        bachata1c::config::Config::parse(&block).unwrap_or_else(|err| panic!("{block}: {err}"));
+        std::fs::write(dir.path().join("bachata1c.toml"), &block).unwrap();
+        let resolved = bachata1c::settings::alerts(&bachata1c::cli::FolderArgs {
+            dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        });
+        match resolved {
+            Ok(settings) => assert!(settings.command.is_some(), "{block}"),
+            // The mail example reads its password from a variable the tests do not set.
+            Err(err) => assert!(
+                err.to_string()
+                    .contains("[alerts.email] password_env: cannot read the password from the environment variable BACHATA1C_SMTP_PASSWORD"),
+                "{err}"
+            ),
+        }
+    }
+    let example = blocks(&en, "text").remove(0);
+    let since = chrono::NaiveDateTime::parse_from_str("2026-12-07 09:12", "%Y-%m-%d %H:%M")
+        .unwrap()
+        .and_local_timezone(chrono::Local)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let row = bachata1c::alerts::machine::Tracked {
+        state: bachata1c::alerts::State::Firing,
+        since,
+        cleared: None,
+        owed: true,
+        last_sent: None,
+        summary: Said {
+            ru: "3 лида ждут 1С дольше 2 ч".into(),
+            en: "3 leads have waited for 1C over 2 h".into(),
+        },
+        sending_until: None,
+    };
+    let framing = bachata1c::alerts::text::Framing {
+        condition: "leads_waiting",
+        folder: Path::new("/srv/bachata"),
+        host: "dealer-srv",
+        repeat: chrono::Duration::hours(4),
+    };
+    let details = Said {
+        ru: "Проверьте регламентное задание «Обмен с сайтом» в 1С.".into(),
+        en: "Check 1C's scheduled «Обмен с сайтом» job.".into(),
+    };
+    let (subject, text) = framing.render(&row, Some(&details));
+    assert_eq!(example, format!("Subject: {subject}\n\n{text}"));
+}
