@@ -342,6 +342,7 @@ fn the_monitoring_pages_commands_install_and_try_the_telegram_script() {
     let script = commands
         .join("\n")
         .replace("/usr/local/bin", bin.to_str().unwrap())
+        .replace("/opt/bachata1c/", "")
         .replace("chown bachata1c", &format!("chown {}", user.trim()));
     let (url, received) = bot_api("200 OK", r#"{"ok":true}"#);
     let output = Command::new("sh")
