@@ -569,6 +569,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_connections: Option<u64>,
 
+    /// A reverse proxy's address whose X-Forwarded-For (or X-Real-IP) names the client, so
+    /// that wrong passwords are counted per real client; repeat for several [default:
+    /// 127.0.0.1 and ::1, a proxy on this machine; config: [serve] trusted_proxies]. Any other
+    /// peer is the client itself, whatever headers it sends.
+    #[arg(long, value_name = "ADDR")]
+    pub trusted_proxy: Option<Vec<std::net::IpAddr>>,
+
     /// Also convert what arrives, as `bachata1c watch` would, in this same process: one
     /// service for the whole way from Bachata to 1C. The options below apply to it; serve
     /// itself uses only the inbox and failed folders (and state/ for 1C's «Обмен с сайтом»).
@@ -640,18 +647,24 @@ pub struct OutputArgs {
     #[arg(long)]
     pub csv_quote: bool,
 
-    /// CSV layout: `plain` (every field, bachata1c's titles, windows-1251: for the dealer's own
-    /// 1C processing) or `bsp` (for 1C's standard «Загрузка данных из файла»: UTF-8 with a
-    /// byte-order mark, only the columns whose titles the target's template has, in its order)
+    /// CSV (and XLSX) layout: `plain` (every field, bachata1c's titles, windows-1251: for the
+    /// dealer's own 1C processing) or `bsp` (for 1C's standard «Загрузка данных из файла»:
+    /// UTF-8 with a byte-order mark, only the columns whose titles the target's template has)
     /// [default: plain].
     #[arg(long, value_enum, value_name = "PROFILE")]
     pub csv_profile: Option<crate::format::bsp::CsvProfile>,
 
-    /// With `--csv-profile bsp`: what the file is loaded into, for its titles [default:
-    /// counterparties]. `bachata1c csv-template FILE` writes the titles of the template your 1C
-    /// saves instead.
+    /// With `--csv-profile bsp` (CSV or XLSX): what the file is loaded into, for its titles and
+    /// the values its catalog's fill check asks [default: counterparties]. `bachata1c
+    /// csv-template FILE` writes the titles of the template your 1C saves instead.
     #[arg(long, value_enum, value_name = "TARGET")]
     pub csv_target: Option<crate::format::bsp::CsvTarget>,
+
+    /// With `--csv-target ut11-counterparties`: the partner every counterparty is written under,
+    /// as 1C names it; УТ 11 refuses a counterparty without one [default: Неизвестный партнер,
+    /// the predefined partner УТ 11's own site exchange uses].
+    #[arg(long, value_name = "NAME")]
+    pub csv_partner: Option<String>,
 
     /// Event name for webhooks that do not name their event [default: dialog_completed].
     #[arg(long, value_name = "NAME")]

@@ -37,8 +37,10 @@ pub struct OutputConfig {
     pub enterprisedata_version: Option<EnterpriseDataVersion>,
     /// `bsp`: CSV for БСП's «Загрузка данных из файла»; `plain` (default): every field.
     pub csv_profile: Option<crate::format::bsp::CsvProfile>,
-    /// What a `bsp` CSV is loaded into: its template's titles.
+    /// What a `bsp` CSV (or an XLSX) is loaded into: its template's titles.
     pub csv_target: Option<crate::format::bsp::CsvTarget>,
+    /// The partner of a `ut11-counterparties` file's counterparties, as 1C names it.
+    pub csv_partner: Option<String>,
     /// Event name for webhooks that do not name their event.
     pub event: Option<String>,
     /// `run`, `watch`, `serve --convert` with CommerceML: one cumulative orders file of this
@@ -141,6 +143,9 @@ pub struct ServeConfig {
     pub body_timeout_seconds: Option<u64>,
     /// Most connections open at once; default 512.
     pub max_connections: Option<u64>,
+    /// Reverse proxies whose `X-Forwarded-For`/`X-Real-IP` names the client; default the
+    /// loopback addresses (`[]`: trust none).
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 /// `[site_exchange]`: 1C's «Обмен с сайтом» served by `serve` (docs/1c-site-exchange.md).
@@ -286,11 +291,18 @@ mod tests {
     #[test]
     fn the_example_config_in_the_1c_import_guide_is_valid() {
         let guide = include_str!("../docs/1c-import.md");
-        let example = guide
+        let blocks: Vec<&str> = guide
             .split("```toml\n")
-            .nth(1)
-            .and_then(|rest| rest.split("```").next())
-            .expect("a toml block in docs/1c-import.md");
+            .skip(1)
+            .filter_map(|rest| rest.split("```").next())
+            .collect();
+        for block in &blocks {
+            Config::parse(block).unwrap_or_else(|e| panic!("{e}:\n{block}"));
+        }
+        let example = blocks
+            .iter()
+            .find(|block| block.contains("[mapping.enterprisedata]"))
+            .expect("the [mapping] example in docs/1c-import.md");
         let config = Config::parse(example).unwrap();
         assert_eq!(config.output.format, Some(Format::Commerceml));
         let columns = config.mapping.csv.columns();

@@ -7,16 +7,21 @@ use std::path::PathBuf;
 /// The variable or the file that holds a password.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PasswordSource {
-    Env(String),
+    /// The variable's name, and the option or key that gave it.
+    Env {
+        var: String,
+        origin: &'static str,
+    },
     File(PathBuf),
 }
 
 /// A password that cannot be read, naming the variable or the file.
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
-    #[error("cannot read the password from the environment variable {var}: {source}")]
+    #[error("cannot read the password from the environment variable {var} ({origin}): {source}")]
     Variable {
         var: String,
+        origin: &'static str,
         source: std::env::VarError,
     },
     #[error("cannot read the password file {}: {source}", path.display())]
@@ -29,9 +34,10 @@ pub enum PasswordError {
 impl PasswordSource {
     pub fn read(&self) -> Result<String, PasswordError> {
         match self {
-            PasswordSource::Env(var) => {
+            PasswordSource::Env { var, origin } => {
                 std::env::var(var).map_err(|source| PasswordError::Variable {
                     var: var.clone(),
+                    origin,
                     source,
                 })
             }
@@ -69,7 +75,13 @@ mod tests {
     #[test]
     fn an_unset_variable_is_named() {
         let var = "BACHATA1C_TEST_PASSWORD_NEVER_SET";
-        let err = PasswordSource::Env(var.to_string()).read().unwrap_err();
+        let err = PasswordSource::Env {
+            var: var.to_string(),
+            origin: "--password-env",
+        }
+        .read()
+        .unwrap_err();
         assert!(err.to_string().contains(var), "{err}");
+        assert!(err.to_string().contains("--password-env"), "{err}");
     }
 }

@@ -3,7 +3,7 @@
 //! cross-option rule applied here. The rest of the program takes these values and never sees a
 //! clap type. A setting that cannot be used is an [`Error`] naming the option and the key.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ use crate::cli::{
 use crate::config::{AlertsEmailConfig, Config, ConfigError};
 use crate::exchange::folders::{CONFIG_NAME, Folders};
 use crate::files::identity::{Relation, identity, relation};
-use crate::format::bsp::CsvProfile;
+use crate::format::bsp::{CsvProfile, DEFAULT_PARTNER};
 use crate::format::{Format, Layout, TextEncoding};
 use crate::lead::Rules;
 use crate::limits::Limits;
@@ -43,6 +43,12 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// The peers whose `X-Forwarded-For` (or `X-Real-IP`) names the client: a reverse proxy on this
+/// machine, as deploy/nginx/bachata1c.conf is. Any other peer is the client itself.
+pub const DEFAULT_TRUSTED_PROXIES: [IpAddr; 2] = [
+    IpAddr::V4(Ipv4Addr::LOCALHOST),
+    IpAddr::V6(Ipv6Addr::LOCALHOST),
+];
 /// Where 1C's «Обмен с сайтом» finds bachata1c, and where 1C looks when the address in its
 /// node has no path (the Bitrix default; docs/site-exchange-protocol.md §5).
 pub const DEFAULT_SITE_PATH: &str = "/1c_exchange.php";
@@ -160,6 +166,11 @@ pub enum Error {
         "--csv-profile bsp ([output] csv_profile) cannot quote values: 1C's «Загрузка данных из файла» splits every `;`; drop --csv-quote ([output] csv_quote)"
     )]
     BspQuote,
+    #[error(
+        "--csv-partner ([output] csv_partner) is empty: name the partner of the counterparties as 1C names it (default «{}»)",
+        crate::format::bsp::DEFAULT_PARTNER
+    )]
+    EmptyPartner,
     #[error("[serve] max_connections must be at least 1")]
     ZeroConnections,
     #[error("give --password-env or --password-file, not both")]
@@ -170,9 +181,11 @@ pub enum Error {
     NoPassword(String),
     #[error("a password is set but no user: give --user NAME ([serve] user)")]
     NoUser,
-    #[error("cannot read the password from the environment variable {var}: {source}")]
+    #[error("{}", password_variable(var, origin, source))]
     PasswordVariable {
         var: String,
+        /// The option or key that named the variable.
+        origin: &'static str,
         source: std::env::VarError,
     },
     #[error("cannot read the password file {}: {source}", path.display())]
@@ -209,7 +222,7 @@ pub enum Error {
     EmailNoPassword(String),
     #[error("[alerts.email] has a password but no user: set user")]
     EmailNoUser,
-    #[error("[alerts.email] {key}: {source}")]
+    #[error("{}", email_password(key, source))]
     EmailPassword {
         key: &'static str,
         source: PasswordError,
@@ -221,7 +234,15 @@ pub enum Error {
 impl From<PasswordError> for Error {
     fn from(err: PasswordError) -> Error {
         match err {
-            PasswordError::Variable { var, source } => Error::PasswordVariable { var, source },
+            PasswordError::Variable {
+                var,
+                origin,
+                source,
+            } => Error::PasswordVariable {
+                var,
+                origin,
+                source,
+            },
             PasswordError::File { path, source } => Error::PasswordFile { path, source },
         }
     }
@@ -337,8 +358,15 @@ pub struct Serve {
     pub max_connections: usize,
     /// `--convert`: the watcher over the same exchange folder, in this process.
     pub convert: Option<Watch>,
-    /// 1C's «Обмен с сайтом», when the exchange folder's state folder is known.
+    /// 1C's «Обмен с сайтом», when the exchange folder's state folder is known and a login is
+    /// set for it.
     pub site: Option<SiteExchange>,
+    /// 1C's paths when the site exchange would be on but no login is set: leads are never
+    /// served without one, so every request there is answered `failure` with the reason.
+    pub site_without_login: Vec<String>,
+    /// Peers whose `X-Forwarded-For`/`X-Real-IP` names the client (whose wrong passwords are
+    /// counted); any other peer is the client.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 /// 1C's «Обмен с сайтом» as `serve` answers it.
@@ -346,8 +374,8 @@ pub struct Serve {
 pub struct SiteExchange {
     /// Our own path and the Bitrix default, both answered.
     pub paths: Vec<String>,
-    /// `None`: every login is accepted (a loopback address behind a proxy that checks).
-    pub credentials: Option<Credentials>,
+    /// 1C's login: the exchange hands out personal data, so it is never served without one.
+    pub credentials: Credentials,
     pub ledger: PathBuf,
     /// The largest query answer in bytes, and what `init` tells 1C.
     pub file_limit: usize,
@@ -466,7 +494,8 @@ impl Source {
             mapping: self.config.mapping.clone(),
         };
         let profile = output.csv_profile.or(file.csv_profile).unwrap_or_default();
-        if profile == CsvProfile::Bsp && format == Format::Csv {
+        let bsp_csv = profile == CsvProfile::Bsp && format == Format::Csv;
+        if bsp_csv {
             // БСП's loader reads UTF-8 (`Новый ЧтениеТекста(ИмяФайла)`, no encoding) and splits
             // on every `;` (no quotes): docs/1c-loaders-research.md §1.2.
             if encoding == Some(TextEncoding::Windows1251) {
@@ -476,15 +505,24 @@ impl Source {
                 return Err(Error::BspQuote);
             }
             layout.encoding = TextEncoding::Utf8;
-            let csv = &mut layout.mapping.csv;
-            if csv.columns.is_none() {
-                let target = output.csv_target.or(file.csv_target).unwrap_or_default();
-                for (column, title) in target.columns() {
-                    csv.titles
-                        .entry(column.clone())
-                        .or_insert(title.to_string());
-                    csv.columns.get_or_insert_with(Vec::new).push(column);
-                }
+        }
+        let partner = output
+            .csv_partner
+            .as_ref()
+            .or(file.csv_partner.as_ref())
+            .map_or(DEFAULT_PARTNER, String::as_str);
+        if partner.trim().is_empty() {
+            return Err(Error::EmptyPartner);
+        }
+        // The loader reads a workbook by the same titles: with the `bsp` profile an XLSX takes
+        // the target's columns too (it has no encoding to choose).
+        let bsp_xlsx = profile == CsvProfile::Bsp && format == Format::Xlsx;
+        let csv = &mut layout.mapping.csv;
+        if (bsp_csv || bsp_xlsx) && csv.columns.is_none() {
+            let target = output.csv_target.or(file.csv_target).unwrap_or_default();
+            for (column, title) in target.columns(partner) {
+                csv.titles.entry(column.clone()).or_insert(title);
+                csv.columns.get_or_insert_with(Vec::new).push(column);
             }
         }
         Ok(Conversion {
@@ -928,7 +966,11 @@ pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
         .map_or(DEFAULT_BODY_LIMIT, |size| {
             usize::try_from(size.0).unwrap_or(usize::MAX)
         });
-    let site = site_exchange(args, &source, &path)?;
+    let (site, site_without_login) = match site_exchange(args, &source, &path)? {
+        SiteChoice::Off => (None, Vec::new()),
+        SiteChoice::WithoutLogin(paths) => (None, paths),
+        SiteChoice::On(site) => (Some(*site), Vec::new()),
+    };
     // Without --dir not every part is known: the ones that are must still be apart.
     let known: Vec<(&'static str, PathBuf)> = ["inbox", "outbox", "archive", "failed", "state"]
         .into_iter()
@@ -976,22 +1018,36 @@ pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
             false => None,
         },
         site,
+        site_without_login,
+        trusted_proxies: args
+            .trusted_proxy
+            .clone()
+            .or_else(|| file.trusted_proxies.clone())
+            .unwrap_or_else(|| DEFAULT_TRUSTED_PROXIES.to_vec()),
     })
 }
 
+/// What `serve` does for 1C's «Обмен с сайтом».
+enum SiteChoice {
+    Off,
+    /// On by default, but no login is set: its paths answer `failure` with the reason.
+    WithoutLogin(Vec<String>),
+    On(Box<SiteExchange>),
+}
+
 /// 1C's «Обмен с сайтом»: on whenever the exchange folder's state folder (its ledger) is
-/// known, unless `[site_exchange] enabled = false`.
+/// known, unless `[site_exchange] enabled = false`; served only with a login.
 fn site_exchange(
     args: &ServeArgs,
     source: &Source,
     webhook_path: &str,
-) -> Result<Option<SiteExchange>, Error> {
+) -> Result<SiteChoice, Error> {
     let file = &source.config.site_exchange;
     if file.enabled == Some(false) {
-        return Ok(None);
+        return Ok(SiteChoice::Off);
     }
     let Ok(state) = source.folder(&args.watch.run.folders, "state") else {
-        return Ok(None);
+        return Ok(SiteChoice::Off);
     };
     let path = file
         .path
@@ -1010,7 +1066,10 @@ fn site_exchange(
         (user, env, path) => {
             let password = match (env, path) {
                 (Some(_), Some(_)) => return Err(Error::TwoPasswordKeys),
-                (Some(var), None) => Some(PasswordSource::Env(var.clone())),
+                (Some(var), None) => Some(PasswordSource::Env {
+                    var: var.clone(),
+                    origin: "[site_exchange] password_env",
+                }),
                 (None, Some(path)) => Some(PasswordSource::File(source.base.join(path))),
                 (None, None) => None,
             };
@@ -1021,13 +1080,16 @@ fn site_exchange(
             }
         }
     };
+    let Some(credentials) = credentials else {
+        return Ok(SiteChoice::WithoutLogin(paths));
+    };
     let output = &source.config.output;
     let layout = Layout {
         cml_version: output.cml_version.unwrap_or_default(),
         mapping: source.config.mapping.clone(),
         ..Layout::new(Format::Commerceml)
     };
-    Ok(Some(SiteExchange {
+    Ok(SiteChoice::On(Box::new(SiteExchange {
         paths,
         credentials,
         ledger: state.join("ledger.sqlite"),
@@ -1041,7 +1103,7 @@ fn site_exchange(
                 Duration::from_secs(minutes.max(1) * 60)
             }),
         layout,
-    }))
+    })))
 }
 
 /// Where `serve` saves webhooks (it needs no other folder of the exchange folder).
@@ -1090,11 +1152,17 @@ fn credentials(args: &ServeArgs, source: &Source) -> Result<Option<Credentials>,
     let user = args.user.clone().or_else(|| file.user.clone());
     let password = match (&args.password_env, &args.password_file) {
         (Some(_), Some(_)) => return Err(Error::TwoPasswordOptions),
-        (Some(var), None) => Some(PasswordSource::Env(var.clone())),
+        (Some(var), None) => Some(PasswordSource::Env {
+            var: var.clone(),
+            origin: "--password-env",
+        }),
         (None, Some(path)) => Some(PasswordSource::File(path.clone())),
         (None, None) => match (&file.password_env, &file.password_file) {
             (Some(_), Some(_)) => return Err(Error::TwoPasswordKeys),
-            (Some(var), None) => Some(PasswordSource::Env(var.clone())),
+            (Some(var), None) => Some(PasswordSource::Env {
+                var: var.clone(),
+                origin: "[serve] password_env",
+            }),
             (None, Some(path)) => Some(PasswordSource::File(source.base.join(path))),
             (None, None) => None,
         },
@@ -1210,7 +1278,10 @@ fn alerts_email(file: &AlertsEmailConfig, source: &Source) -> Result<Option<Emai
         (Some(_), Some(_)) => return Err(Error::EmailTwoPasswords),
         (Some(var), None) => Some((
             "password_env",
-            PasswordSource::Env(var.clone()),
+            PasswordSource::Env {
+                var: var.clone(),
+                origin: "[alerts.email] password_env",
+            },
             format!("the environment variable {var} ([alerts.email] password_env)"),
         )),
         (None, Some(path)) => {
@@ -1265,4 +1336,54 @@ fn alerts_email(file: &AlertsEmailConfig, source: &Source) -> Result<Option<Emai
         ca,
         timeout: crate::alerts::email::SMTP_TIMEOUT,
     }))
+}
+
+/// The mail login's password that cannot be read: a variable as serve's are told, a file
+/// with its key.
+fn email_password(key: &str, source: &PasswordError) -> String {
+    match source {
+        PasswordError::Variable {
+            var,
+            origin,
+            source,
+        } => password_variable(var, origin, source),
+        PasswordError::File { .. } => format!("[alerts.email] {key}: {source}"),
+    }
+}
+
+/// Why the password variable gave nothing, and what to do: a service does not inherit the
+/// variables of the shell it was set up from, and the option takes a variable's name. A name no
+/// variable could have is likely the password itself, typed in its place: it is not repeated.
+fn password_variable(var: &str, origin: &str, source: &std::env::VarError) -> String {
+    let plausible = !var.is_empty()
+        && !var.starts_with(|c: char| c.is_ascii_digit())
+        && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let file = if origin.starts_with("[site_exchange]") {
+        "[site_exchange] password_file"
+    } else if origin.starts_with("[alerts.email]") {
+        "[alerts.email] password_file"
+    } else {
+        "--password-file ([serve] password_file)"
+    };
+    if !plausible {
+        return format!(
+            "{origin} takes the name of an environment variable that holds the password, such \
+             as BACHATA1C_PASSWORD, and what it was given is no variable's name (is it the \
+             password itself? it is not repeated here): set the variable where the service \
+             starts and give its name, or put the password in a file read with {file}"
+        );
+    }
+    match source {
+        std::env::VarError::NotPresent => format!(
+            "the environment variable {var} ({origin}) is not set for bachata1c: a service does \
+             not inherit the variables of your shell. Set it where the service starts (systemd: \
+             Environment= or EnvironmentFile= in the unit; a Windows service: <env name=\"{var}\" \
+             value=\"…\"/> in its .xml), or keep the password in a file read with {file}. \
+             {origin} takes the variable's name, not the password"
+        ),
+        std::env::VarError::NotUnicode(_) => format!(
+            "the environment variable {var} ({origin}) does not hold valid Unicode text; set it \
+             again, or keep the password in a file read with {file}"
+        ),
+    }
 }

@@ -111,7 +111,10 @@ fn each_mistake_is_named_by_its_key() {
         ),
         (
             format!("{mail}user = \"u\"\npassword_env = \"BACHATA1C_TEST_UNSET_SMTP\"\n"),
-            &["[alerts.email] password_env", "BACHATA1C_TEST_UNSET_SMTP"],
+            &[
+                "BACHATA1C_TEST_UNSET_SMTP ([alerts.email] password_env) is not set",
+                "[alerts.email] password_file",
+            ],
         ),
         (
             format!("{mail}ca_file = \"missing-ca.pem\"\n"),

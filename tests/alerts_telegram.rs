@@ -390,7 +390,7 @@ fn the_monitoring_pages_configs_read_and_their_example_message_is_ours() {
             // The mail example reads its password from a variable the tests do not set.
             Err(err) => assert!(
                 err.to_string()
-                    .contains("[alerts.email] password_env: cannot read the password from the environment variable BACHATA1C_SMTP_PASSWORD"),
+                    .contains("the environment variable BACHATA1C_SMTP_PASSWORD ([alerts.email] password_env) is not set"),
                 "{err}"
             ),
         }

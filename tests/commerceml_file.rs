@@ -40,6 +40,23 @@ fn orders_path(wd: &Workdir) -> PathBuf {
     wd.join(&format!("outbox/{FILE}"))
 }
 
+/// Validates the orders file against the official schema `xsd`. The file has no namespace (see
+/// [`the_orders_file_dates_each_order_when_its_lead_came_like_the_http_answer`]) and the schema
+/// has a target one, so the very same elements are validated put into it: the root gets
+/// `xmlns="urn:1C.ru:commerceml_2"`, which unqualified children inherit, and nothing else changes.
+fn validate_orders_file(wd: &Workdir, xsd: &str) {
+    let text = xml_text(&wd.read(&format!("outbox/{FILE}")));
+    let root = "<КоммерческаяИнформация ";
+    let start = text.find(root).expect("the root element");
+    let tag = &text[start..start + text[start..].find('>').expect("the root's end")];
+    assert!(
+        !tag.contains("xmlns"),
+        "the orders file has a namespace: {tag}"
+    );
+    let namespaced = text.replacen(root, &format!("{root}xmlns=\"{NS}\" "), 1);
+    validate_official(xsd, &wd.write("orders-in-namespace.xml", namespaced));
+}
+
 /// The file's orders as 1C reads them (УТ11's reading: UTF-8 forced, the document gate), with
 /// no database: what any 1C would get from it.
 fn file_orders(wd: &Workdir) -> Vec<Order> {
@@ -162,14 +179,17 @@ fn an_empty_inbox_still_gives_1c_an_orders_file_without_documents() {
     let text = xml_text(&bytes);
     let doc = roxmltree::Document::parse(&text).unwrap();
     let root = doc.root_element();
-    assert!(root.has_tag_name((NS, "КоммерческаяИнформация")), "{text}");
+    assert!(
+        root.has_tag_name("КоммерческаяИнформация"),
+        "no namespace: {text}"
+    );
     assert_eq!(root.attribute("ВерсияСхемы"), Some("2.10"));
     assert!(root.attribute("ДатаФормирования").is_some(), "{text}");
     assert!(
-        !root.children().any(|n| n.has_tag_name((NS, "Документ"))),
+        !root.children().any(|n| n.has_tag_name("Документ")),
         "{text}"
     );
-    validate_official("commerceml_2_10.xsd", &orders_path(&wd));
+    validate_orders_file(&wd, "commerceml_2_10.xsd");
     for profile in Profile::ALL {
         let mut db = OneCDatabase::new(profile);
         let imported = read_orders_file(&mut db, &orders_path(&wd))
@@ -183,7 +203,7 @@ fn an_empty_inbox_still_gives_1c_an_orders_file_without_documents() {
     let text = xml_text(&wd.read(&format!("outbox/{FILE}")));
     let doc = roxmltree::Document::parse(&text).unwrap();
     assert_eq!(doc.root_element().attribute("ВерсияСхемы"), Some("2.08"));
-    validate_official("commerceml_2_08.xsd", &orders_path(&wd));
+    validate_orders_file(&wd, "commerceml_2_08.xsd");
 }
 
 /// (b) 1C reads the same fixed file at every exchange and never deletes it (УТ11
@@ -269,7 +289,7 @@ fn the_example_inbox_gives_one_valid_orders_file_and_no_per_input_files() {
         wd.list("outbox")
     );
     assert!(wd.list("inbox").iter().all(|n| n.starts_with('.')));
-    validate_official("commerceml_2_10.xsd", &orders_path(&wd));
+    validate_orders_file(&wd, "commerceml_2_10.xsd");
     let xml = file_text(Profile::Ut11, &wd.read(&format!("outbox/{FILE}")));
     let orders = read_orders(&xml, Profile::Ut11).unwrap();
     assert!(!orders.is_empty(), "{xml}");
@@ -395,7 +415,7 @@ fn the_config_file_turns_the_mode_on_like_the_options() {
     let numbers = numbers_by_phone(&file_orders(&wd));
     assert_eq!(numbers.len(), 2, "the config's 60 days: {numbers:?}");
     assert_eq!(numbers, listed_numbers(&wd));
-    validate_official("commerceml_2_10.xsd", &orders_path(&wd));
+    validate_orders_file(&wd, "commerceml_2_10.xsd");
 }
 
 /// (f) What the mode cannot honour is refused before anything moves (exit 2, the option
@@ -565,5 +585,91 @@ fn a_crash_at_any_step_then_a_normal_run_leaves_every_lead_in_the_file_once() {
                 .unwrap_or_else(|e| panic!("{step} {profile}: {e}"));
             assert_eq!(imported.created().len(), 12, "{step} {profile}");
         }
+    }
+}
+
+/// (h) The orders file is read as the HTTP answer is read: without the CommerceML namespace. In
+/// it, УТ 11 and УНФ 3 read the document typed against their CML208 package (УТ11
+/// ДанныеЗаказовВXDTO 4127, `ФабрикаXDTO.ПрочитатьXML`), so `Дата` and `Время` arrive as `Дата`
+/// values, and `ДатаВремяИзСтроки` (УТ11 ОбменССайтом 7008; УНФ3 ПолучитьДатуВремяИзСтроки 14124)
+/// formats them into a string `Дата()` cannot read and dates every order 01.01.0001; without it
+/// they are strings and the order gets its date (docs/site-exchange-protocol.md §3.1, why the
+/// `mode=query` answer has none). Both framings through one reader: every order is dated when its
+/// lead was received, the same from the file and over HTTP.
+#[test]
+fn the_orders_file_dates_each_order_when_its_lead_came_like_the_http_answer() {
+    let wd = Workdir::new();
+    let clients = [("c1", "+79160000061"), ("c2", "+79160000062")];
+    hook_received(&wd, "hook-1.json", &clients, 2 * DAY);
+    hook_received(
+        &wd,
+        "hook-2.json",
+        &[("c3", "+79160000063")],
+        Duration::ZERO,
+    );
+    let (code, stderr) = run_mode(&wd, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let received: BTreeMap<String, chrono::NaiveDateTime> = leads_json(&wd, ".")
+        .iter()
+        .map(|row| {
+            let at = row["received_at"].as_str().unwrap();
+            let at = chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S").unwrap();
+            (row["phone"].as_str().unwrap().to_string(), at)
+        })
+        .collect();
+    assert_eq!(received.len(), 3);
+    let day_one = chrono::NaiveDate::from_ymd_opt(1, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap();
+    assert!(received.values().all(|at| *at != day_one));
+
+    let bytes = wd.read(&format!("outbox/{FILE}"));
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+        "UTF-8 with a byte-order mark"
+    );
+    let from_file = file_orders(&wd);
+    assert_eq!(from_file.len(), 3);
+    for order in &from_file {
+        assert_eq!(order.date_in_1c(), received[&phone(order)], "{order:?}");
+    }
+    validate_orders_file(&wd, "commerceml_2_10.xsd");
+    // And as the database keeps them, УТ 11 and УНФ 3 alike.
+    let phones: BTreeMap<&str, String> = from_file.iter().map(|o| (o.number(), phone(o))).collect();
+    for profile in [Profile::Ut11, Profile::Unf3Other] {
+        let mut db = OneCDatabase::new(profile);
+        read_orders_file(&mut db, &orders_path(&wd)).unwrap_or_else(|e| panic!("{profile}: {e}"));
+        for stored in db.orders() {
+            let phone = &phones[stored.site_number.as_str()];
+            assert_eq!(stored.date, received[phone], "{profile}: {phone}");
+        }
+    }
+
+    let server = Server::start(
+        &wd,
+        &[
+            "--dir",
+            ".",
+            "--user",
+            USER,
+            "--password-env",
+            "BACHATA1C_TEST_PASSWORD",
+        ],
+    );
+    let mut onec = Client::new(
+        &server.url("/1c_exchange.php"),
+        USER,
+        PASSWORD,
+        Profile::Ut11,
+    );
+    onec.checkauth()
+        .unwrap_or_else(|e| panic!("{e}\n{:?}", server.lines()));
+    let offered = onec
+        .query()
+        .unwrap_or_else(|e| panic!("{e}\n{:?}", server.lines()));
+    assert_eq!(offered.len(), 3);
+    for order in &offered {
+        assert!(!order.typed, "the HTTP answer is read untyped");
+        assert_eq!(order.date_in_1c(), received[&phone(order)], "{order:?}");
     }
 }

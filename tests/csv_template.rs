@@ -109,11 +109,11 @@ fn every_kind_of_cell_in_the_first_row_is_a_title() {
     workbook(&wd, "kinds.xlsx", sheet.as_bytes(), Some(strings));
     let config = stdout(&csv_template(&wd, "kinds.xlsx"));
     assert!(
-        config.contains(r#"columns = ["counterparty", "phone"]"#),
+        config.contains(r#"columns = ["person", "phone"]"#),
         "{config}"
     );
     assert!(
-        config.contains(r#"titles = { counterparty = "ФИО", phone = "Мобильный телефон" }"#),
+        config.contains(r#"titles = { person = "ФИО", phone = "Мобильный телефон" }"#),
         "{config}"
     );
     assert!(
@@ -285,7 +285,8 @@ fn titles_with_line_breaks_escapes_and_keys_make_a_config_that_means_them() {
     assert_eq!(
         parsed.mapping.csv.columns(),
         [
-            (Column::Counterparty, "ФИО".to_string()),
+            // A person's ФИО is the name alone (issue 20).
+            (Column::Person, "ФИО".to_string()),
             (
                 Column::Field(Field::Phone),
                 "Телефон\n(мобильный)".to_string()

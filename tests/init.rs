@@ -256,7 +256,11 @@ fn as_root_the_folders_go_to_the_service_user_and_it_can_run_there() {
     );
     let (code, stderr) = as_nobody("root-owned");
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("cannot open the ledger"), "{stderr}");
+    assert!(
+        stderr.contains("cannot be written by the user nobody")
+            && stderr.contains("bachata1c init root-owned --owner nobody:GROUP"),
+        "{stderr}"
+    );
 }
 
 /// docs/configuration.md shows the whole file `init` writes: it must be that file, byte for

@@ -703,18 +703,71 @@ fn a_windows_1251_body_is_decoded_as_each_profile_decodes_it() {
     );
 }
 
-/// The order fields as 1C's importer reads them, the same with and without
-/// `xmlns="urn:1C.ru:commerceml_2"` (protocol note §3.1‑§3.3).
+/// 01.01.0001, `Дата(1,1,1)`: the empty date 1C falls back to.
+fn day_one() -> chrono::NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(1, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap()
+}
+
+/// `ДатаВремяИзСтроки` (УТ11 ОбменССайтом 7008) on each kind of value it meets: strings (an
+/// untyped read) become the date, with or without a time; `Дата` values (a typed read), with or
+/// without `Время`, and any string `Дата()` cannot read become 01.01.0001.
 #[test]
-fn orders_read_the_same_with_and_without_the_cml2_namespace() {
+fn date_time_from_string_reads_strings_and_fails_on_typed_dates() {
+    use common::onec::orders::{XdtoValue, date_time_from_string};
+    let text = |t: &str| XdtoValue::Text(t.to_string());
+    let at = |y, m, d, h, min, s| {
+        chrono::NaiveDate::from_ymd_opt(y, m, d)
+            .and_then(|date| date.and_hms_opt(h, min, s))
+            .unwrap()
+    };
+    assert_eq!(
+        date_time_from_string(&text("2026-11-27"), &text("09:05:07")),
+        at(2026, 11, 27, 9, 5, 7)
+    );
+    assert_eq!(
+        date_time_from_string(&text("2026-11-27"), &text("")),
+        at(2026, 11, 27, 0, 0, 0)
+    );
+    let typed_date = XdtoValue::Date(at(2026, 11, 27, 0, 0, 0));
+    let typed_time = XdtoValue::Date(at(1, 1, 1, 9, 5, 7));
+    assert_eq!(date_time_from_string(&typed_date, &typed_time), day_one());
+    assert_eq!(date_time_from_string(&typed_date, &text("")), day_one());
+    assert_eq!(
+        date_time_from_string(&text("27.11.2026"), &text("09:05:07")),
+        day_one()
+    );
+}
+
+/// The order fields as 1C's importer reads them, the same with and without
+/// `xmlns="urn:1C.ru:commerceml_2"` (protocol note §3.1‑§3.3) — but not the date 1C makes of
+/// them: read typed, `Дата` and `Время` are `Дата` values, and `ДатаВремяИзСтроки` (УТ11 7008)
+/// turns them into a string it cannot read back, dating the order 01.01.0001.
+#[test]
+fn orders_read_the_same_with_and_without_the_cml2_namespace_but_for_their_date() {
     let leads = [
         lead("123", "Иван", "+79161234567"),
         lead("124", "Мария", "+79167654321"),
     ];
+    let sent = chrono::NaiveDate::from_ymd_opt(2024, 5, 1)
+        .and_then(|d| d.and_hms_opt(12, 30, 0))
+        .unwrap();
     for profile in Profile::ALL {
         let plain = read(&batch(&leads, false), profile).expect("untyped");
         let typed = read(&batch(&leads, true), profile).expect("typed");
-        assert_eq!(plain, typed, "{profile}");
+        for (plain, typed) in plain.iter().zip(&typed) {
+            assert_eq!(
+                plain,
+                &Order {
+                    typed: false,
+                    ..typed.clone()
+                },
+                "{profile}"
+            );
+            assert_eq!(plain.date_in_1c(), sent, "{profile}");
+            assert_eq!(typed.date_in_1c(), day_one(), "{profile}");
+        }
     }
     let orders = read(&batch(&leads, false), Profile::Ut11).expect("orders");
     let order = &orders[1];

@@ -41,7 +41,18 @@ fn post(
     (response.status().as_u16(), text, challenge)
 }
 
+/// The inbox, as `init` makes it: `serve` refuses a folder that is not there (a mistyped one).
+fn make_inbox(work: &Workdir, inbox: &str) {
+    std::fs::create_dir_all(work.join(inbox)).unwrap();
+}
+
+/// `serve --dir exchange` (or the `--inbox` in `extra`) with Basic Authentication.
 fn authenticated(work: &Workdir, extra: &[&str]) -> Server {
+    let inbox = extra
+        .iter()
+        .position(|arg| *arg == "--inbox")
+        .map_or("exchange/inbox", |at| extra[at + 1]);
+    make_inbox(work, inbox);
     let mut args = vec![
         "--dir",
         "exchange",
@@ -391,6 +402,7 @@ fn an_unwritable_inbox_gets_503_and_health_says_so() {
 #[test]
 fn without_credentials_configured_every_post_is_accepted() {
     let work = Workdir::new();
+    make_inbox(&work, "in");
     let server = Server::start(
         &work,
         &[
@@ -429,6 +441,7 @@ fn the_config_file_sets_address_path_credentials_and_folders() {
         "conf/bachata1c.toml",
         "[folders]\ndir = \"../exchange\"\n\n[serve]\npath = \"/bachata\"\nuser = \"dealer\"\npassword_file = \"password.txt\"\nbody_limit = 4096\n",
     );
+    make_inbox(&work, "exchange/inbox");
     let server = Server::start(&work, &["--config", "conf/bachata1c.toml"]);
     let agent = agent();
     let url = server.url("/bachata");
@@ -748,6 +761,7 @@ fn a_full_disk_fails_health_as_it_fails_a_webhook() {
 #[test]
 fn idle_connections_make_room_for_a_real_post_under_a_low_descriptor_limit() {
     let work = Workdir::new();
+    make_inbox(&work, "exchange/inbox");
     let mut command = std::process::Command::new("bash");
     command.current_dir(work.path()).args([
         "-c",
@@ -872,6 +886,7 @@ fn unauthenticated_bodies_are_answered_unread_and_cost_no_memory() {
 #[test]
 fn listening_beyond_the_loopback_without_tls_warns_that_the_password_travels_readable() {
     let work = Workdir::new();
+    make_inbox(&work, "exchange/inbox");
     let mut command = work.bachata1c(&["serve", "--listen", "0.0.0.0:0"]);
     command.args([
         "--dir",

@@ -440,66 +440,21 @@ fn ten_thousand_leads_arrive_once_each_in_queries_within_file_limit() {
 /// login and the bodies pass as they do directly.
 #[test]
 fn the_1c_client_goes_through_the_nginx_example() {
-    if !common::have_tool("nginx", "Debian package nginx-light or nginx") {
-        return;
-    }
     let work = Workdir::new();
     let server = exchange_with(&work, &five_leads(), &[]);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let example = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx/bachata1c.conf"),
-    )
-    .unwrap();
-    // The first server block (HTTPS), pointed at this test's ports, without TLS.
-    let block = &example[example.find("server {").unwrap()..];
-    let block = &block[..block.find("\n}\n").unwrap() + 3];
-    let block: String = block
-        .lines()
-        .filter(|line| !line.trim_start().starts_with("ssl_") && !line.contains("[::]"))
-        .map(|line| {
-            line.replace("listen 443 ssl;", &format!("listen 127.0.0.1:{port};"))
-                .replace("127.0.0.1:8080", &server.address.to_string())
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let root = work.path().display().to_string();
-    let config = format!(
-        "daemon off;\nmaster_process off;\npid {root}/nginx.pid;\nerror_log {root}/nginx-error.log;\n\
-         events {{}}\nhttp {{\n  access_log {root}/nginx-access.log;\n\
-         client_body_temp_path {root}/nginx-body;\n  proxy_temp_path {root}/nginx-proxy;\n\
-         fastcgi_temp_path {root}/nginx-fcgi;\n  uwsgi_temp_path {root}/nginx-uwsgi;\n\
-         scgi_temp_path {root}/nginx-scgi;\n{block}\n}}\n"
-    );
-    let conf = work.write("nginx.conf", config);
-    let mut nginx = std::process::Command::new("nginx")
-        .args(["-e", &format!("{root}/nginx-error.log"), "-p", &root, "-c"])
-        .arg(&conf)
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "nginx did not start: {}",
-            String::from_utf8_lossy(
-                &std::fs::read(work.join("nginx-error.log")).unwrap_or_default()
-            )
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let through = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    let Some(nginx) = common::nginx::Nginx::start(&work, server.address) else {
+        return;
+    };
     let mut db = OneCDatabase::new(Profile::Ut11);
-    let result =
-        Client::new(&through("/1c_exchange.php"), USER, PASSWORD, Profile::Ut11).exchange(&mut db);
-    let nginx_log =
-        String::from_utf8_lossy(&std::fs::read(work.join("nginx-error.log")).unwrap_or_default())
-            .into_owned();
-    let _ = nginx.kill();
-    let _ = nginx.wait();
+    let result = Client::new(
+        &nginx.url("/1c_exchange.php"),
+        USER,
+        PASSWORD,
+        Profile::Ut11,
+    )
+    .exchange(&mut db);
+    let nginx_log = nginx.errors();
+    drop(nginx);
     let imported = result.unwrap_or_else(|err| panic!("{err}\n{nginx_log}\n{:?}", server.lines()));
     assert_eq!(imported.created().len(), 5);
     // Forwarded by nginx, as the log shows.

@@ -27,6 +27,8 @@ trap cleanup EXIT
 
 cp "$here/../../fixtures/inbox/dialog-2026-11-26-sales.json" "$work/body.json"
 export BENCH_PASSWORD="bench-$$-$RANDOM"
+# serve refuses a missing inbox (a mistyped folder); init would make it, with files of its own.
+mkdir -p "$work/exchange/inbox"
 "$bin" serve --listen 127.0.0.1:0 --dir "$work/exchange" \
   --user bachata --password-env BENCH_PASSWORD 2>"$work/serve.log" &
 server=$!

@@ -48,6 +48,27 @@ impl Folders {
     pub fn ledger(&self) -> PathBuf {
         self.state.join("ledger.sqlite")
     }
+
+    /// What a worker writes, by the part it belongs to: each folder, its hidden work folder,
+    /// and the ledger with SQLite's files beside it (checked before the work starts).
+    pub fn written(&self) -> Vec<(&'static str, &Path, PathBuf)> {
+        let ledger = self.ledger();
+        let mut written = vec![
+            ("inbox", self.inbox.as_path(), self.inbox.clone()),
+            ("inbox", self.inbox.as_path(), self.work_root()),
+            ("outbox", self.outbox.as_path(), self.outbox.clone()),
+            ("outbox", self.outbox.as_path(), self.staging_root()),
+            ("archive", self.archive.as_path(), self.archive.clone()),
+            ("failed", self.failed.as_path(), self.failed.clone()),
+            ("state", self.state.as_path(), self.state.clone()),
+        ];
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut file = ledger.clone().into_os_string();
+            file.push(suffix);
+            written.push(("state", self.state.as_path(), PathBuf::from(file)));
+        }
+        written
+    }
 }
 
 /// Only `*.json` is a webhook, so the names writers use while writing (`*.tmp`, `*.part`,

@@ -55,6 +55,8 @@ pub enum Error {
     NoInbox(PathBuf),
     #[error(transparent)]
     Files(#[from] files::Error),
+    #[error(transparent)]
+    Unwritable(#[from] files::access::Unwritable),
     #[error("cannot open the ledger {}: {source}", path.display())]
     LedgerOpen {
         path: PathBuf,
@@ -167,6 +169,7 @@ impl<'a> Exchange<'a> {
         if !folders.inbox.is_dir() {
             return Err(Error::NoInbox(folders.inbox.clone()));
         }
+        files::access::check_writable(&folders.written())?;
         folders.create_all()?;
         let mut ledger = Ledger::open(&folders.ledger()).map_err(|source| Error::LedgerOpen {
             path: folders.ledger(),

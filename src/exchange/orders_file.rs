@@ -36,7 +36,7 @@ impl Exchange<'_> {
                         number: *number,
                     })
                     .collect();
-                let rendered = commerceml::render_orders(&orders, layout, Framing::File);
+                let rendered = commerceml::render_orders(&orders, layout, Framing::OrdersFile);
                 files::write_atomic(outbox, &file.name, &rendered.bytes).map(|_| orders.len())
             })
             .map_err(|e| self.ledger_error(e))?;

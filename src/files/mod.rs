@@ -1,6 +1,7 @@
 //! File-system operations whose errors name the path (as cargo's `paths` module does), and
 //! [`publish`]: the one way files are published atomically and durably.
 
+pub mod access;
 pub mod identity;
 mod publish;
 

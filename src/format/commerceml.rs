@@ -29,6 +29,28 @@ pub enum Framing {
     /// reads an order without a namespace as plain text values (docs/site-exchange-protocol.md
     /// §3.1).
     SiteQuery,
+    /// The cumulative orders file 1C's «Обмен с сайтом» through a folder reads
+    /// (`--commerceml-file`): a file as [`Framing::File`] (the layout's encoding, a byte-order
+    /// mark in UTF-8) but without the namespace, for the reason the `mode=query` answer has none.
+    /// 1C reads it with the same `ЗагрузитьЗаказы` (УТ11 ЗагрузитьЗаказыИзФайла 3977, УНФ3 3298):
+    /// in `urn:1C.ru:commerceml_2`, the namespace of its CML208 package, `ФабрикаXDTO.ПрочитатьXML`
+    /// reads `Дата` and `Время` typed, and `ДатаВремяИзСтроки` (УТ11 ОбменССайтом 7008; УНФ3
+    /// ПолучитьДатуВремяИзСтроки 14124) formats those into a string `Дата()` refuses, dating
+    /// every order 01.01.0001; without it they stay strings and the order gets its date.
+    OrdersFile,
+}
+
+impl Framing {
+    /// Whether the document is declared in the CommerceML namespace.
+    fn namespaced(self) -> bool {
+        self == Framing::File
+    }
+
+    /// Whether the document is a file, encoded as the layout says (with a byte-order mark in
+    /// UTF-8), rather than an HTTP answer, always UTF-8 and without one.
+    fn is_file(self) -> bool {
+        self != Framing::SiteQuery
+    }
 }
 
 /// One order: a lead and the number it has in 1C's eyes.
@@ -84,14 +106,16 @@ pub fn assemble(
     layout: &Layout,
     framing: Framing,
 ) -> Rendered {
-    let encoding = match framing {
-        Framing::File => layout.encoding.xml_name(),
-        Framing::SiteQuery => "UTF-8",
+    let encoding = if framing.is_file() {
+        layout.encoding.xml_name()
+    } else {
+        "UTF-8"
     };
     let formed = formed.format("%Y-%m-%dT%H:%M:%S");
-    let namespace = match framing {
-        Framing::File => format!(" xmlns=\"{NAMESPACE}\""),
-        Framing::SiteQuery => String::new(),
+    let namespace = if framing.namespaced() {
+        format!(" xmlns=\"{NAMESPACE}\"")
+    } else {
+        String::new()
     };
     let mut text = format!(
         "<?xml version=\"1.0\" encoding=\"{encoding}\"?>\n<КоммерческаяИнформация{namespace} ВерсияСхемы=\"{}\" ДатаФормирования=\"{formed}\">",
@@ -102,12 +126,13 @@ pub fn assemble(
         text.push_str(fragment);
     }
     text.push_str("\n</КоммерческаяИнформация>");
-    match framing {
-        Framing::File => super::encoded(&text, layout, Unmappable::XmlCharRef, true),
-        Framing::SiteQuery => Rendered {
+    if framing.is_file() {
+        super::encoded(&text, layout, Unmappable::XmlCharRef, true)
+    } else {
+        Rendered {
             bytes: text.into_bytes(),
             replaced_chars: 0,
-        },
+        }
     }
 }
 

@@ -142,18 +142,28 @@ pub struct EnterpriseDataMapping {
     pub titles: BTreeMap<String, String>,
 }
 
-/// A CSV column: a lead field or one `customData` key.
+/// A CSV column: a lead field, a name made of the lead's, one `customData` key, or a fixed text.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(try_from = "String")]
 pub enum Column {
     Field(Field),
     /// The counterparty's name by `[mapping] counterparty_name`.
     Counterparty,
+    /// The client as a person is named: the name Bachata gives, else the phone or e-mail (a
+    /// person's «ФИО», a partner's «Публичное наименование»: 1C refuses them empty).
+    Person,
     CustomData(String),
+    /// The same text in every row under its own title (`"Клиент=Да"` in a config): what a 1C
+    /// catalog's fill check asks and a lead does not say, such as a partner's business relation.
+    Fixed {
+        title: String,
+        value: String,
+    },
 }
 
 const CUSTOM_DATA_PREFIX: &str = "customData.";
 const COUNTERPARTY_KEY: &str = "counterparty";
+const PERSON_KEY: &str = "person";
 
 impl TryFrom<String> for Column {
     type Error = String;
@@ -165,13 +175,25 @@ impl TryFrom<String> for Column {
         if key == COUNTERPARTY_KEY {
             return Ok(Column::Counterparty);
         }
-        match key.strip_prefix(CUSTOM_DATA_PREFIX) {
-            Some(custom) if !custom.is_empty() => Ok(Column::CustomData(custom.to_string())),
-            _ => Err(format!(
-                "unknown column `{key}`: use one of {}, {COUNTERPARTY_KEY} or customData.KEY",
-                Field::ALL.map(Field::key).join(", ")
-            )),
+        if key == PERSON_KEY {
+            return Ok(Column::Person);
         }
+        if let Some(custom) = key.strip_prefix(CUSTOM_DATA_PREFIX) {
+            if !custom.is_empty() {
+                return Ok(Column::CustomData(custom.to_string()));
+            }
+        } else if let Some((title, value)) = key.split_once('=')
+            && !title.trim().is_empty()
+        {
+            return Ok(Column::Fixed {
+                title: title.to_string(),
+                value: value.to_string(),
+            });
+        }
+        Err(format!(
+            "unknown column `{key}`: use one of {}, {COUNTERPARTY_KEY}, {PERSON_KEY}, customData.KEY or TITLE=VALUE",
+            Field::ALL.map(Field::key).join(", ")
+        ))
     }
 }
 
@@ -180,7 +202,9 @@ impl Column {
         match self {
             Column::Field(field) => field.title(),
             Column::Counterparty => "Контрагент",
+            Column::Person => "ФИО",
             Column::CustomData(key) => key,
+            Column::Fixed { title, .. } => title,
         }
     }
 
@@ -189,14 +213,18 @@ impl Column {
         match self {
             Column::Field(field) => field.key().to_string(),
             Column::Counterparty => COUNTERPARTY_KEY.to_string(),
+            Column::Person => PERSON_KEY.to_string(),
             Column::CustomData(key) => format!("{CUSTOM_DATA_PREFIX}{key}"),
+            Column::Fixed { title, value } => format!("{title}={value}"),
         }
     }
 
-    pub fn text<'a>(&self, lead: &'a Lead, mapping: &Mapping) -> std::borrow::Cow<'a, str> {
+    pub fn text<'a>(&'a self, lead: &'a Lead, mapping: &Mapping) -> std::borrow::Cow<'a, str> {
         match self {
             Column::Field(field) => field.text(lead),
             Column::Counterparty => mapping.counterparty_name(lead).into(),
+            Column::Person => super::display_name(lead).into(),
+            Column::Fixed { value, .. } => value.as_str().into(),
             Column::CustomData(key) => lead
                 .custom_data
                 .iter()

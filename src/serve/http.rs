@@ -2,7 +2,7 @@
 //! declared length, body read with a limit and a deadline, tolerant reading), the answers, and
 //! one log line per request. Saving happens on a blocking thread, answered only once durable.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,7 +16,9 @@ use axum::routing::{any, get, post};
 use chrono::Utc;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
+use super::client::{Client, client_address};
 use super::connections::{self, Connections};
+use super::throttle::Throttle;
 use super::{Credentials, Settings, Store, store};
 use crate::payload;
 use crate::settings::HEALTH_PATH;
@@ -31,8 +33,13 @@ pub struct App {
     body_limit: usize,
     body_timeout: Duration,
     pub connections: Arc<Connections>,
-    /// 1C's «Обмен с сайтом», when the exchange folder is known.
+    /// 1C's «Обмен с сайтом», when the exchange folder is known and a login set for it.
     site: Option<Arc<Site>>,
+    /// 1C's paths while it has no login: answered `failure` with the reason.
+    site_without_login: Vec<String>,
+    /// Wrong passwords per client address.
+    throttle: Throttle,
+    trusted_proxies: Vec<IpAddr>,
     /// Each save holds a read guard; shutdown takes the write lock to wait for them all.
     saving: Arc<tokio::sync::RwLock<()>>,
 }
@@ -47,6 +54,9 @@ impl App {
             body_timeout: settings.body_timeout,
             connections: Connections::new(connections::effective_cap(settings.max_connections)),
             site: settings.site.clone().map(|site| Arc::new(Site::new(site))),
+            site_without_login: settings.site_without_login.clone(),
+            throttle: Throttle::new(super::throttle::first_block()),
+            trusted_proxies: settings.trusted_proxies.clone(),
             saving: Arc::new(tokio::sync::RwLock::new(())),
         })
     }
@@ -65,6 +75,9 @@ pub fn router(app: Arc<App>) -> Router {
         for path in &site.settings().paths {
             router = router.route(path, any(site_exchange));
         }
+    }
+    for path in &app.site_without_login {
+        router = router.route(path, any(site_without_login));
     }
     router
         .fallback(not_found)
@@ -88,9 +101,16 @@ fn answer(status: StatusCode, bytes: Option<usize>, note: String, text: String) 
 async fn receive(State(app): State<Arc<App>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     if let Some(credentials) = &app.credentials {
+        let client = client_of(&parts);
+        if let Some(wait) = app.throttle.closed(client, Instant::now()) {
+            return too_many_wrong_passwords(wait, "");
+        }
         let authorization = parts.headers.get(header::AUTHORIZATION);
-        if !credentials.accepts(authorization.map(HeaderValue::as_bytes)) {
+        if credentials.accepts(authorization.map(HeaderValue::as_bytes)) {
+            app.throttle.right(client);
+        } else {
             let note = if authorization.is_some() {
+                app.wrong_password(client);
                 "wrong credentials"
             } else {
                 "no credentials"
@@ -286,9 +306,16 @@ async fn site_exchange(State(app): State<Arc<App>>, request: Request) -> Respons
     };
     let authorization = header(header::AUTHORIZATION);
     let cookie = header(header::COOKIE).map(|v| String::from_utf8_lossy(&v).into_owned());
+    let in_session = site.has_session(cookie.as_deref());
+    let client = client_of(&parts);
+    // Without a session only `checkauth` can succeed: that is the login a closed address may
+    // not try. A live session (its cookie came from a right login) goes on.
+    if !in_session && let Some(wait) = app.throttle.closed(client, Instant::now()) {
+        return too_many_wrong_passwords(wait, "failure\n");
+    }
     let body = if parts.method == axum::http::Method::POST {
         // Only within a session: a stranger's body is never read.
-        if !site.has_session(cookie.as_deref()) {
+        if !in_session {
             let mut response = site_answer(site::Answer {
                 kind: AnswerKind::Lines,
                 body: b"failure\nno session: log in first (checkauth)".to_vec(),
@@ -306,6 +333,7 @@ async fn site_exchange(State(app): State<Arc<App>>, request: Request) -> Respons
         Bytes::new()
     };
     let query = parts.uri.query().unwrap_or("").to_string();
+    let sent_login = authorization.is_some();
     let answered = tokio::task::spawn_blocking(move || {
         site.answer(&site::Request {
             query: &query,
@@ -316,7 +344,16 @@ async fn site_exchange(State(app): State<Arc<App>>, request: Request) -> Respons
     })
     .await;
     match answered {
-        Ok(answer) => site_answer(answer),
+        Ok(answer) => {
+            // A refused login is 401 (site::checkauth); out of a session only `checkauth`
+            // answers `success`, so that is a right login.
+            if sent_login && answer.kind == AnswerKind::Unauthorized {
+                app.wrong_password(client);
+            } else if sent_login && !in_session && answer.body.starts_with(b"success") {
+                app.throttle.right(client);
+            }
+            site_answer(answer)
+        }
         Err(err) => answer(
             StatusCode::OK,
             None,
@@ -324,6 +361,64 @@ async fn site_exchange(State(app): State<Arc<App>>, request: Request) -> Respons
             "failure\ninternal error; try again".to_string(),
         ),
     }
+}
+
+/// 1C's paths while no login is set: `failure` with the reason, which 1C shows in its exchange
+/// log; the body is never read.
+async fn site_without_login() -> Response {
+    let mut response = site_answer(site::Answer {
+        kind: AnswerKind::Lines,
+        body: format!("failure\n1C's exchange is off here: {}", super::NO_LOGIN).into_bytes(),
+        note: "1C refused: 1C's exchange has no login".to_string(),
+    });
+    close_after(&mut response);
+    response
+}
+
+/// A login from an address closed for its wrong passwords (see [`super::throttle`]): 429 with
+/// Retry-After, the password not checked, the body not read; `prefix` is what the caller reads
+/// first (`failure\n` for 1C). Its log line is the burst's, written when the address closed.
+fn too_many_wrong_passwords(wait: Duration, prefix: &str) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut response = (
+        StatusCode::TOO_MANY_REQUESTS,
+        format!("{prefix}too many wrong passwords from this address: try again in {seconds} s\n"),
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    close_after(&mut response);
+    response.extensions_mut().insert(Logged);
+    response
+}
+
+impl App {
+    /// Counts a wrong password from `client`; when that closes its logins, the one log line of
+    /// the burst, which fail2ban's filter in docs/serve.md matches.
+    fn wrong_password(&self, client: IpAddr) {
+        if let Some(burst) = self.throttle.wrong(client, Instant::now()) {
+            let refused = match burst.refused {
+                0 => String::new(),
+                n => format!(", {n} more refused unchecked before"),
+            };
+            crate::say!(
+                "bachata1c: too many wrong passwords from {client} ({} since its last right \
+                 login{refused}): its logins are answered 429 for {} s",
+                burst.wrong,
+                burst.closed_for.as_secs()
+            );
+        }
+    }
+}
+
+/// The client's address as [`log_request`] found it.
+fn client_of(parts: &axum::http::request::Parts) -> IpAddr {
+    parts
+        .extensions
+        .get::<Client>()
+        .map(|client| client.0)
+        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }
 
 fn site_answer(site_answer: site::Answer) -> Response {
@@ -419,6 +514,8 @@ async fn log_request(
 ) -> Response {
     // While a request is in hand its connection is never closed to make room for another.
     let _busy = app.connections.busy(remote);
+    let client = client_address(remote.ip(), request.headers(), &app.trusted_proxies);
+    request.extensions_mut().insert(Client(client));
     // In its own block: a borrow of the request (whose body is not Sync) must not live
     // across the await below.
     let log = {

@@ -3,11 +3,14 @@
 //! that runs beside it in the same process; [`http`] answers requests, [`store`] saves bodies.
 
 pub mod auth;
+pub mod client;
 pub mod connections;
 pub mod http;
 pub mod store;
+pub mod throttle;
 
 use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,7 +29,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// Why `serve` did not start or stopped on its own.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Nothing was served: bad address, port in use, unusable folders or TLS files.
+    /// Nothing was served: bad address, port in use, unusable folders or TLS files. Checked
+    /// in that order from the last: the files and folders before the port is taken.
     #[error("{0}")]
     Startup(String),
     /// It ran and then had to stop: the background worker ended, or the server failed.
@@ -41,14 +45,21 @@ pub enum Error {
 pub type Background = Box<dyn FnOnce(Stop) -> anyhow::Result<()> + Send>;
 
 /// Serves until `stop` is requested (then finishes the requests in flight), with an optional
-/// background worker. Prints the bound address on stderr once listening.
+/// background worker. Prints the bound address on stderr once listening. Everything that can
+/// be checked is checked before the port is taken (TLS files, folders, their permissions): a
+/// service that cannot work says why without holding the port meanwhile.
 pub fn run(settings: &Settings, stop: &Stop, background: Option<Background>) -> Result<(), Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("bachata1c-serve")
         .build()
         .map_err(|err| Error::Startup(format!("cannot start the server runtime: {err}")))?;
+    let tls = match &settings.tls {
+        Some(tls) => Some(runtime.block_on(rustls_config(tls))?),
+        None => None,
+    };
     let store = Store::new(settings.inbox.clone(), settings.failed.clone());
+    check_folders(settings)?;
     let stale = store
         .prepare()
         .map_err(|err| Error::Startup(err.to_string()))?;
@@ -57,15 +68,10 @@ pub fn run(settings: &Settings, stop: &Stop, background: Option<Background>) -> 
             "bachata1c: removed {stale} half-written temporary file(s) left by a serve that was stopped abruptly"
         );
     }
-    let listener = TcpListener::bind(settings.listen)
-        .map_err(|err| Error::Startup(format!("cannot listen on {}: {err}", settings.listen)))?;
+    let listener = listen(settings.listen)?;
     let address = listener
         .local_addr()
         .map_err(|err| Error::Startup(format!("cannot listen on {}: {err}", settings.listen)))?;
-    let tls = match &settings.tls {
-        Some(tls) => Some(runtime.block_on(rustls_config(tls))?),
-        None => None,
-    };
 
     let worker = background.map(|work| spawn_worker(work, stop.clone()));
     let scheme = if tls.is_some() { "https" } else { "http" };
@@ -88,10 +94,27 @@ pub fn run(settings: &Settings, stop: &Stop, background: Option<Background>) -> 
                 .collect::<Vec<_>>()
                 .join(" and "),
             site.ledger.display(),
-            match &site.credentials {
-                Some(c) => format!(", login {:?}", c.user()),
-                None => ", no login required".to_string(),
-            }
+            format!(", login {:?}", site.credentials.user())
+        );
+        if settings.convert.is_none() {
+            crate::say!(
+                "bachata1c: warning: nothing in this process converts the inbox (no --convert), \
+                 so 1C gets only the leads a `bachata1c watch` or `run` on this exchange folder \
+                 converts; without one, every exchange of 1C's is empty. Add --convert to \
+                 convert here"
+            );
+        }
+    }
+    if !settings.site_without_login.is_empty() {
+        crate::say!(
+            "bachata1c: warning: 1C's «Обмен с сайтом» is off: {NO_LOGIN}; 1C is answered \
+             `failure` with this reason on {}. Or set [site_exchange] enabled = false",
+            settings
+                .site_without_login
+                .iter()
+                .map(|path| format!("{scheme}://{address}{path}"))
+                .collect::<Vec<_>>()
+                .join(" and ")
         );
     }
     if !address.ip().is_loopback() {
@@ -159,6 +182,63 @@ pub fn run(settings: &Settings, stop: &Stop, background: Option<Background>) -> 
     Ok(())
 }
 
+/// Why 1C's exchange is off without a login, and what to set: in the start line and in the
+/// `failure` 1C shows in its exchange log.
+pub const NO_LOGIN: &str = "no login is set for it, and it hands out leads, which are personal \
+     data: set [site_exchange] user and password_file (or password_env) in bachata1c.toml, or \
+     serve's --user with --password-file, which 1C then uses too";
+
+/// The folders `serve` and its worker write must be there and writable: a mistyped folder is
+/// refused (as `run` refuses it) rather than made into a new, empty exchange folder that
+/// nothing else reads, and a folder the service user cannot write is named with that user.
+fn check_folders(settings: &Settings) -> Result<(), Error> {
+    if !settings.inbox.is_dir() {
+        let missing = crate::exchange::Error::NoInbox(settings.inbox.clone());
+        return Err(Error::Startup(missing.to_string()));
+    }
+    let (inbox, failed) = (settings.inbox.as_path(), settings.failed.as_path());
+    let mut written: Vec<(&'static str, &Path, PathBuf)> = vec![
+        ("inbox", inbox, inbox.to_path_buf()),
+        ("failed", failed, failed.to_path_buf()),
+    ];
+    let state = settings
+        .site
+        .as_ref()
+        .and_then(|site| Some((site.ledger.parent()?, site.ledger.clone())));
+    if let Some((state, ledger)) = &state {
+        written.push(("state", state, state.to_path_buf()));
+        written.push(("state", state, ledger.clone()));
+    }
+    if let Some(watch) = &settings.convert {
+        written.extend(watch.exchange.folders.written());
+    }
+    crate::files::access::check_writable(&written).map_err(|err| Error::Startup(err.to_string()))
+}
+
+/// The listening socket; when the address cannot be had, what to do about it.
+fn listen(address: SocketAddr) -> Result<TcpListener, Error> {
+    TcpListener::bind(address).map_err(|err| {
+        let hint = match err.kind() {
+            std::io::ErrorKind::AddrInUse => {
+                "; another program listens there, often another bachata1c serve (a service \
+                 started before: systemctl status bachata1c-serve, or the Windows service): \
+                 stop it, or give this one another port with --listen ([serve] listen)"
+            }
+            std::io::ErrorKind::AddrNotAvailable => {
+                "; this machine has no such address: listen on 127.0.0.1 behind nginx, or \
+                 0.0.0.0 for every address (--listen, [serve] listen)"
+            }
+            std::io::ErrorKind::PermissionDenied => {
+                "; the system refused the port: below 1024 only root may listen on Linux (use \
+                 8080 behind nginx); Windows keeps some ranges reserved (netsh interface ipv4 \
+                 show excludedportrange protocol=tcp)"
+            }
+            _ => "",
+        };
+        Error::Startup(format!("cannot listen on {address}: {err}{hint}"))
+    })
+}
+
 /// Runs `work` on its own thread; if it ends before the stop was requested, that is a failure
 /// and the server is stopped.
 fn spawn_worker(work: Background, stop: Stop) -> std::thread::JoinHandle<Result<(), Error>> {
@@ -208,7 +288,9 @@ mod tests {
     use crate::settings;
     use std::sync::atomic::{AtomicBool, Ordering};
 
+    /// Settings over `dir`, whose inbox is made as `init` would.
     fn settings(dir: &std::path::Path) -> Settings {
+        std::fs::create_dir_all(dir.join("inbox")).unwrap();
         Settings {
             listen: "127.0.0.1:0".parse().unwrap(),
             path: settings::DEFAULT_WEBHOOK_PATH.to_string(),
@@ -222,6 +304,8 @@ mod tests {
             max_connections: settings::DEFAULT_MAX_CONNECTIONS,
             convert: None,
             site: None,
+            site_without_login: Vec::new(),
+            trusted_proxies: settings::DEFAULT_TRUSTED_PROXIES.to_vec(),
         }
     }
 

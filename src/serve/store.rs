@@ -35,10 +35,10 @@ impl Store {
         &self.failed
     }
 
-    /// Creates both folders if missing, so a fresh install needs no manual step, and removes
-    /// the temporary files a killed `serve` left half-written. Returns how many it removed.
+    /// Creates failed/ if missing (the inbox must be there: a mistyped folder is refused
+    /// before), and removes the temporary files a killed `serve` left half-written. Returns how
+    /// many it removed.
     pub fn prepare(&self) -> files::Result<usize> {
-        files::create_dir_all(&self.inbox)?;
         files::create_dir_all(&self.failed)?;
         Ok(files::remove_stale_temporaries(&self.inbox, STALE_AFTER)
             + files::remove_stale_temporaries(&self.failed, STALE_AFTER))
@@ -139,6 +139,7 @@ mod tests {
     fn saved_bodies_are_whole_and_leave_no_temporary_file() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(dir.path().join("inbox"), dir.path().join("failed"));
+        std::fs::create_dir(dir.path().join("inbox")).unwrap();
         store.prepare().unwrap();
         let name = store.save_webhook(b"{\"clients\":[]}", Utc::now()).unwrap();
         assert_eq!(

@@ -162,9 +162,7 @@ impl Site {
     /// and never reads Set-Cookie; protocol note §1.2). Without the right Basic credentials:
     /// 401, which a client that waits for a challenge answers with them.
     fn checkauth(&self, request: &Request, kind: &str) -> Answer {
-        if let Some(credentials) = &self.settings.credentials
-            && !credentials.accepts(request.authorization)
-        {
+        if !self.settings.credentials.accepts(request.authorization) {
             let note = if request.authorization.is_some() {
                 "wrong credentials"
             } else {

@@ -4,6 +4,7 @@
 
 pub mod bsl;
 pub mod exchange;
+pub mod nginx;
 pub mod onec;
 pub mod server;
 

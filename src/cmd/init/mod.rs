@@ -52,8 +52,8 @@ pub fn run(args: &InitArgs) -> Exit {
     if owner.is_none() && owner::running_as_root() {
         crate::say!(
             "bachata1c: warning: run as root, the folders belong to root: a service running as \
-             its own user cannot write them («cannot open the ledger … unable to open database \
-             file»). Give them to that user, and the outbox to 1C's group: {} --owner USER:GROUP \
+             its own user cannot write them («the inbox folder … cannot be written by the user \
+             …»). Give them to that user, and the outbox to 1C's group: {} --owner USER:GROUP \
              (for example --owner bachata1c:grp1cv8)",
             init_command(&init)
         );

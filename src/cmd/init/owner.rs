@@ -1,6 +1,6 @@
 //! `init --owner USER[:GROUP]`: who the exchange folder belongs to. Run as root, `init` makes
-//! folders only root can write, and a service running as its own user then fails («cannot open
-//! the ledger … unable to open database file»). So the folders and the config are given to the
+//! folders only root can write, and a service running as its own user then fails («the inbox
+//! folder … cannot be written by the user …»). So the folders and the config are given to the
 //! service user, and the outbox also to 1C's group, which must read and delete files there.
 
 use std::path::Path;
@@ -154,15 +154,4 @@ pub fn running_as_root() -> bool {
 }
 
 /// The name of the user this process runs as, for the next steps.
-#[cfg(unix)]
-pub fn current_user() -> String {
-    nix::unistd::User::from_uid(nix::unistd::geteuid())
-        .ok()
-        .flatten()
-        .map_or_else(|| nix::unistd::geteuid().to_string(), |user| user.name)
-}
-
-#[cfg(not(unix))]
-pub fn current_user() -> String {
-    std::env::var("USERNAME").unwrap_or_else(|_| "the current user".to_string())
-}
+pub use crate::files::access::current_user;

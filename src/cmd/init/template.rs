@@ -10,7 +10,7 @@ use clap::ValueEnum;
 
 use crate::alerts::email::Security;
 use crate::alerts::{DEFAULT_COMMAND_TIMEOUT, DEFAULT_REPEAT};
-use crate::format::bsp::{CsvProfile, CsvTarget};
+use crate::format::bsp::{CsvProfile, CsvTarget, DEFAULT_PARTNER};
 use crate::format::mapping::{COUNTERPARTY_NAME, CommerceMlMapping, Mapping};
 use crate::format::{CmlVersion, EnterpriseDataVersion, Field, TextEncoding};
 use crate::lead::Rules;
@@ -19,7 +19,7 @@ use crate::settings::{
     DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_EVENT, DEFAULT_FILE_LIMIT, DEFAULT_FORMAT,
     DEFAULT_GIVE_UP_AFTER, DEFAULT_HEADER_TIMEOUT, DEFAULT_LEASE, DEFAULT_LISTEN,
     DEFAULT_MAX_CONNECTIONS, DEFAULT_POLL_RESCAN, DEFAULT_RESCAN, DEFAULT_SESSION_TIMEOUT,
-    DEFAULT_SITE_PATH, DEFAULT_WEBHOOK_PATH, DEFAULT_WINDOW_DAYS,
+    DEFAULT_SITE_PATH, DEFAULT_TRUSTED_PROXIES, DEFAULT_WEBHOOK_PATH, DEFAULT_WINDOW_DAYS,
 };
 
 /// What marks a key that has no default value: its line shows an example.
@@ -102,12 +102,18 @@ pub fn config(dir: &Path) -> String {
     text.at_default(
         "csv_profile",
         &quoted(&name(CsvProfile::default())),
-        "plain (every field) or bsp (UTF-8, the columns «Загрузка данных из файла» matches)",
+        "plain (every field) or bsp (UTF-8, the columns «Загрузка данных из файла» matches;\n\
+         for xlsx too)",
     );
     text.at_default(
         "csv_target",
         &quoted(&name(CsvTarget::default())),
         "bsp titles: counterparties, ut11-counterparties, partners or persons",
+    );
+    text.at_default(
+        "csv_partner",
+        &quoted(DEFAULT_PARTNER),
+        "ut11-counterparties: the partner of every counterparty, as 1C names it",
     );
     text.at_default(
         "event",
@@ -257,6 +263,15 @@ pub fn config(dir: &Path) -> String {
         &DEFAULT_MAX_CONNECTIONS.to_string(),
         "open at once (lowered to the file descriptor limit)",
     );
+    let proxies: Vec<String> = DEFAULT_TRUSTED_PROXIES
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    text.at_default(
+        "trusted_proxies",
+        &strings(&proxies),
+        "whose X-Forwarded-For names the client (nginx here)",
+    );
 
     text.section("site_exchange");
     text.comment("1C's «Обмен с сайтом», answered by `serve` (docs/1c-site-exchange.md).");
@@ -380,7 +395,8 @@ pub fn config(dir: &Path) -> String {
         "columns",
         &strings(&every_field),
         "every field in this order (with csv_profile = \"bsp\", the\n\
-         target's); also counterparty and customData.KEY",
+         target's); also counterparty, person, customData.KEY and\n\
+         \"TITLE=VALUE\" (a fixed value)",
     );
     text.unset(
         "titles",

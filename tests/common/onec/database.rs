@@ -94,6 +94,9 @@ pub struct StoredOrder {
     pub site_number: String,
     pub site_date: String,
     pub site_time: String,
+    /// The order's `Дата` in 1C, made from the document's `Дата` and `Время` by
+    /// `ДатаВремяИзСтроки` ([`Order::date_in_1c`]): 01.01.0001 when 1C read them typed.
+    pub date: chrono::NaiveDateTime,
     pub currency: String,
     pub comment: String,
     /// Index into [`OneCDatabase::counterparties`]; `None` when 1C could not find or create one
@@ -300,6 +303,7 @@ impl OneCDatabase {
             site_number,
             site_date: String::new(),
             site_time: String::new(),
+            date: chrono::NaiveDateTime::default(),
             currency: String::new(),
             comment: String::new(),
             counterparty: None,
@@ -337,6 +341,7 @@ impl OneCDatabase {
         let stored = &mut self.orders[index];
         stored.site_date = order.date.clone();
         stored.site_time = order.time.clone().unwrap_or_default();
+        stored.date = order.date_in_1c();
         stored.currency = order.currency.clone();
         stored.comment = order.comment.clone().unwrap_or_default();
         stored.counterparty = counterparty;
@@ -505,9 +510,10 @@ impl OneCDatabase {
             status.counterparty_name = c.name.clone();
             status.counterparty_full_name = c.full_name.clone();
         }
-        // The order's date in 1C is the site's date and time (УНФ3 ЗаполнитьЗаказДаннымиДокументаXDTO,
-        // УТ11 ИзвлечьСвойстваЗаказаИзДанныхДокументаXDTO 4405).
-        status.onec_date = format!("{}T{}", order.site_date, order.site_time);
+        // The order's date in 1C, made from the site's date and time (УНФ3
+        // ЗаполнитьЗаказДаннымиДокументаXDTO 4995, УТ11 ИзвлечьСвойстваЗаказаИзДанныхДокументаXDTO
+        // 4405).
+        status.onec_date = order.date.format("%Y-%m-%dT%H:%M:%S").to_string();
         status.posted = order.posted;
         status.deletion_mark = order.deletion_mark;
         status.cancelled = order.cancelled;

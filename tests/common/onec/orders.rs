@@ -6,6 +6,7 @@
 //! package types the document, so [`typed_problems`] also enforces that package (rule 15).
 //! [`document_gate`] is the per-document validation that fails the whole batch (rule 8).
 
+use chrono::{NaiveDate, NaiveDateTime};
 use roxmltree::Node;
 
 use super::{OneCError, Profile};
@@ -16,6 +17,9 @@ pub const CML2: &str = "urn:1C.ru:commerceml_2";
 /// One `Документ` as 1C's order import reads it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Order {
+    /// Read typed, against the CML208 package: the document is in its namespace. Then `Дата`
+    /// and `Время` are `Дата` values, not strings, which decides [`Order::date_in_1c`].
+    pub typed: bool,
     pub id: String,
     /// `Номер`; `None` when absent, which throws before any document is written (УНФ3
     /// ЗагрузитьЗаказы 3354, УТ11 4038).
@@ -40,6 +44,23 @@ pub struct Order {
 }
 
 impl Order {
+    /// The `Дата` 1C gives the order: `ДатаВремяИзСтроки(ДокументXDTO.Дата, ВремяСтрока)` (УТ11
+    /// ЗагрузитьЗаказы 4045, ИзвлечьСвойстваЗаказаИзДанныхДокументаXDTO 4405; УНФ3
+    /// ЗаполнитьЗаказДаннымиДокументаXDTO 4995 calls its twin ПолучитьДатуВремяИзСтроки), with
+    /// `ВремяСтрока` `""` when there is no `Время`. See [`date_time_from_string`].
+    pub fn date_in_1c(&self) -> NaiveDateTime {
+        let value = |text: &str, as_time: bool| match self.typed {
+            false => XdtoValue::Text(text.to_string()),
+            true if as_time => XdtoValue::Date(xs_time(text)),
+            true => XdtoValue::Date(xs_date(text)),
+        };
+        let time = match &self.time {
+            Some(time) => value(time, true),
+            None => XdtoValue::Text(String::new()),
+        };
+        date_time_from_string(&value(&self.date, false), &time)
+    }
+
     /// `Номер`, or `""` when absent.
     pub fn number(&self) -> &str {
         self.number.as_deref().unwrap_or("")
@@ -129,6 +150,89 @@ impl GateFailure {
     }
 }
 
+/// A value `ФабрикаXDTO.ПрочитатьXML` gives for a leaf: a string when the document was read
+/// untyped, a `Дата` when the package typed it (`ДатаТип` is `xs:date`, `ВремяТип` `xs:time`,
+/// read as a `Дата` on 01.01.0001).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum XdtoValue {
+    Text(String),
+    Date(NaiveDateTime),
+}
+
+/// УТ11 `ОбменССайтом.ДатаВремяИзСтроки` (7008‑7035; УНФ3 `ПолучитьДатуВремяИзСтроки`
+/// 14124‑14150 is the same with `ДФ=dd.MM.yyyy`), inside one `Попытка` that answers any error
+/// with 01.01.0001:
+///
+/// * both values `Дата` (a typed read): `Дата(Формат(Дата, "ДЛФ=D") + " " + Формат(Время,
+///   "ДЛФ=T"))`, that is `Дата("27.11.2026 9:05:07")`, which [`date_from_string`] refuses: the
+///   order is dated 01.01.0001;
+/// * otherwise, `Время` filled: `Дата(СтрЗаменить(Дата, "-", "") + СтрЗаменить(Время, ":", ""))`,
+///   `Дата("20261127090507")`; `Время` empty: the date with `"000000"`. A typed `Дата` here
+///   (no `Время` in the document) is first made a string, `Строка(Дата)` = «27.11.2026 0:00:00»,
+///   which fails the same way.
+pub fn date_time_from_string(date: &XdtoValue, time: &XdtoValue) -> NaiveDateTime {
+    let zero = NaiveDate::from_ymd_opt(1, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .expect("01.01.0001");
+    let attempt = || -> Option<NaiveDateTime> {
+        if let (XdtoValue::Date(date), XdtoValue::Date(time)) = (date, time) {
+            let text = format!("{} {}", date.format("%d.%m.%Y"), time.format("%-H:%M:%S"));
+            let value = date_from_string(&text)?;
+            if value != zero {
+                return Some(value);
+            }
+        }
+        let as_string = |value: &XdtoValue| match value {
+            XdtoValue::Text(text) => text.clone(),
+            XdtoValue::Date(date) => date.format("%d.%m.%Y %-H:%M:%S").to_string(),
+        };
+        // `ЗначениеЗаполнено(ВремяСтрока)`: a typed midnight is the empty `Дата`.
+        let filled = match time {
+            XdtoValue::Text(text) => !text.trim().is_empty(),
+            XdtoValue::Date(value) => *value != zero,
+        };
+        let date = as_string(date).replace('-', "");
+        if filled {
+            date_from_string(&format!("{date}{}", as_string(time).replace(':', "")))
+        } else {
+            date_from_string(&format!("{date}000000"))
+        }
+    };
+    attempt().unwrap_or(zero)
+}
+
+/// The platform's `Дата(Строка)`: `ГГГГММДДччммсс` (or `ГГГГММДД`). Taken leniently, every
+/// character but a digit skipped, so that a refusal here is one 1C gives whichever way it reads
+/// separators; `None` is the exception it throws.
+fn date_from_string(text: &str) -> Option<NaiveDateTime> {
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let number = |range: std::ops::Range<usize>| digits.get(range)?.parse::<u32>().ok();
+    let (hour, minute, second) = match digits.len() {
+        8 => (0, 0, 0),
+        14 => (number(8..10)?, number(10..12)?, number(12..14)?),
+        _ => return None,
+    };
+    NaiveDate::from_ymd_opt(number(0..4)? as i32, number(4..6)?, number(6..8)?)?
+        .and_hms_opt(hour, minute, second)
+}
+
+/// A typed `xs:date` value (the package's check passed, so it parses).
+fn xs_date(text: &str) -> NaiveDateTime {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .expect("an xs:date")
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+}
+
+/// A typed `xs:time` value: a `Дата` on 01.01.0001 at that time.
+fn xs_time(text: &str) -> NaiveDateTime {
+    let time = chrono::NaiveTime::parse_from_str(text.split('.').next().unwrap_or(""), "%H:%M:%S")
+        .expect("an xs:time");
+    NaiveDate::from_ymd_opt(1, 1, 1)
+        .expect("01.01.0001")
+        .and_time(time)
+}
+
 /// Reads the orders from the XML string 1C got from `mode=query` (after the framing checks).
 /// УНФ3 first removes characters XML 1.0 forbids (ПолучитьЗаказыXDTO 3791).
 pub fn read_orders(xml: &str, profile: Profile) -> Result<Vec<Order>, OneCError> {
@@ -156,7 +260,10 @@ pub fn read_orders(xml: &str, profile: Profile) -> Result<Vec<Order>, OneCError>
                 problem,
             });
         }
-        orders.push(read_order(node));
+        orders.push(Order {
+            typed,
+            ..read_order(node)
+        });
     }
     Ok(orders)
 }
@@ -175,6 +282,7 @@ fn read_order(node: Node) -> Order {
         })
         .unwrap_or_default();
     Order {
+        typed: false,
         id: leaf(node, "Ид").unwrap_or_default(),
         number: leaf(node, "Номер"),
         date: leaf(node, "Дата").unwrap_or_default(),
