@@ -8,7 +8,9 @@
 //! сайтом» answered from the ledger's queue of leads). [`settings`] is where
 //! the command line ([`cli`]) meets the config file ([`config`]); [`cmd`] runs each command;
 //! [`report`] tells the administrator; [`stop`] ends everything cleanly; [`template`] reads the
-//! header row of the template 1C saves, for `csv-template`.
+//! header row of the template 1C saves, for `csv-template`; [`alerts`] tells a person when leads
+//! stop flowing, by the dealer's command or by mail; [`password`] reads a password from a
+//! variable or a file.
 #![forbid(unsafe_code)]
 
 pub mod alerts;

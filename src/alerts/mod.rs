@@ -230,6 +230,9 @@ impl<D: Deliver> Alerts<D> {
         now: DateTime<Utc>,
     ) -> Result<Vec<Delivery>, crate::ledger::Error> {
         let channels = self.deliver.channels();
+        if channels.is_empty() {
+            return Ok(Vec::new());
+        }
         let lease = chrono::Duration::from_std(self.deliver.bound() + LEASE_MARGIN)
             .unwrap_or(chrono::Duration::MAX);
         let framing = text::Framing {

@@ -31,8 +31,9 @@ CREATE TABLE IF NOT EXISTS alerts (
 pub type AlertRows = BTreeMap<(String, String), Tracked>;
 
 impl Ledger {
-    /// Reads every alert row, lets `change` change them, and writes them back, in one
-    /// transaction that another process evaluating the same ledger waits for.
+    /// Reads every alert row, lets `change` change them, and writes them back when it did, in
+    /// one transaction that another process evaluating the same ledger waits for. Most
+    /// evaluations change nothing, and then cost no write (no sync of the ledger's disk).
     pub fn update_alerts<R>(
         &mut self,
         change: impl FnOnce(&mut AlertRows) -> R,
@@ -73,7 +74,11 @@ impl Ledger {
                 rows.insert((row.get(0)?, row.get(1)?), tracked);
             }
         }
+        let before = rows.clone();
         let result = change(&mut rows);
+        if rows == before {
+            return Ok(result);
+        }
         tx.execute("DELETE FROM alerts", [])?;
         for ((condition, channel), row) in &rows {
             tx.execute(
@@ -149,5 +154,27 @@ mod tests {
             .unwrap();
         assert_eq!(kept.get(&key), Some(&row));
         assert_eq!(kept.len(), 1);
+    }
+
+    #[test]
+    fn an_update_that_changes_nothing_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(&dir.path().join("ledger.sqlite")).unwrap();
+        let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let row = Tracked {
+            state: State::Firing,
+            since: at,
+            cleared: None,
+            owed: false,
+            last_sent: Some(at),
+            summary: Said::default(),
+            sending_until: None,
+        };
+        ledger
+            .update_alerts(|rows| rows.insert(("c".into(), "command".into()), row))
+            .unwrap();
+        let written = ledger.conn.total_changes();
+        ledger.update_alerts(|_| ()).unwrap();
+        assert_eq!(ledger.conn.total_changes(), written);
     }
 }
