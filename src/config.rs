@@ -3,9 +3,13 @@
 //! override what the file says. Unknown keys are errors that name the key, because a typo in
 //! a config that is silently ignored loses leads.
 
+mod paths;
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+pub use paths::literal as path_literal;
 
 use crate::format::{CmlVersion, EnterpriseDataVersion, Format, Mapping, TextEncoding};
 use crate::limits::{ByteSize, Limits};
@@ -243,15 +247,79 @@ impl Config {
         })
     }
 
-    /// Parses config text; the error names the line, the key and the reason.
+    /// Parses config text; the error names the line, the key and the reason. TOML's own
+    /// messages take several lines (the line, a caret under the column).
     pub fn parse(text: &str) -> Result<Config, String> {
         // A UTF-8 BOM, as Windows Notepad writes, is not TOML.
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-        let config: Config =
-            toml::from_str(text).map_err(|err| err.to_string().trim_end().to_string())?;
+        let config: Config = toml::from_str(text).map_err(|err| {
+            // The alert command names programs by their paths too.
+            let path_keys: Vec<&str> = Config::default()
+                .paths()
+                .map(|(key, _)| key)
+                .into_iter()
+                .chain(["alerts.command"])
+                .collect();
+            err.span()
+                .and_then(|at| paths::bad_escape(text, at, &path_keys))
+                .unwrap_or_else(|| err.to_string().trim_end().to_string())
+        })?;
+        config.check_paths()?;
+        if let Some(refusal) = config
+            .alerts
+            .command
+            .as_deref()
+            .and_then(|command| paths::control_character("alerts.command", command))
+        {
+            return Err(refusal);
+        }
         config.mapping.validate()?;
         config.watch.check()?;
         Ok(config)
+    }
+
+    /// Every key that holds a path, as `section.key`, with its value.
+    fn paths(&self) -> [(&'static str, Option<&PathBuf>); 12] {
+        let (folders, serve) = (&self.folders, &self.serve);
+        [
+            ("folders.dir", folders.dir.as_ref()),
+            ("folders.inbox", folders.inbox.as_ref()),
+            ("folders.outbox", folders.outbox.as_ref()),
+            ("folders.archive", folders.archive.as_ref()),
+            ("folders.failed", folders.failed.as_ref()),
+            ("folders.state", folders.state.as_ref()),
+            ("serve.password_file", serve.password_file.as_ref()),
+            ("serve.tls_cert", serve.tls_cert.as_ref()),
+            ("serve.tls_key", serve.tls_key.as_ref()),
+            (
+                "site_exchange.password_file",
+                self.site_exchange.password_file.as_ref(),
+            ),
+            (
+                "alerts.email.password_file",
+                self.alerts
+                    .email
+                    .as_ref()
+                    .and_then(|e| e.password_file.as_ref()),
+            ),
+            (
+                "alerts.email.ca_file",
+                self.alerts.email.as_ref().and_then(|e| e.ca_file.as_ref()),
+            ),
+        ]
+    }
+
+    /// No path holds a control character: in a config, one comes from a Windows path in
+    /// double quotes (`"D:\temp"` holds a tab), never from a folder someone meant.
+    fn check_paths(&self) -> Result<(), String> {
+        for (key, path) in self.paths() {
+            if let Some(refusal) =
+                path.and_then(|path| paths::control_character(key, &path.to_string_lossy()))
+            {
+                return Err(refusal);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -322,6 +390,22 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_escape_outside_a_path_key_keeps_the_toml_message() {
+        let err = Config::parse("[output]\nevent = \"C:\\xyz\"\n").unwrap_err();
+        assert!(err.starts_with("TOML parse error at line 2"), "{err}");
+        let err = Config::parse("[folders]\r\ndir = \"C:\\xyz\"\r\n").unwrap_err();
+        assert!(
+            err.starts_with("line 2: [folders] dir = \"C:\\xyz\""),
+            "{err}"
+        );
+        // A path in single quotes or with doubled backslashes is what it says.
+        let c =
+            Config::parse("[folders]\ndir = 'D:\\temp'\ninbox = \"D:\\\\temp\\\\in\"\n").unwrap();
+        assert_eq!(c.folders.dir, Some(PathBuf::from("D:\\temp")));
+        assert_eq!(c.folders.inbox, Some(PathBuf::from("D:\\temp\\in")));
+    }
+
+    #[test]
     fn limits_read_with_crlf_and_units_and_keep_defaults_for_the_rest() {
         let c = Config::parse("\u{FEFF}[limits]\r\nmax_input_size = \"2 MiB\"\r\n").unwrap();
         let limits = c.limits.apply(Limits::default());
@@ -374,6 +458,20 @@ mod tests {
         assert!(err.contains("password"), "{err}");
         let err = Config::parse("[serve]\nlisten = \"localhost\"\n").unwrap_err();
         assert!(err.contains("listen") || err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn windows_paths_in_double_quotes_in_the_alerts_sections_are_refused_with_the_key() {
+        let err = Config::parse("[alerts]\ncommand = \"C:\\bachata\\tg.cmd\"\n").unwrap_err();
+        assert!(err.contains("[alerts] command"), "{err}");
+        assert!(err.contains("command = 'C:\\bachata\\tg.cmd'"), "{err}");
+        let err = Config::parse("[alerts.email]\nca_file = \"D:\\Certs\\ca.pem\"\n").unwrap_err();
+        assert!(err.contains("[alerts.email] ca_file"), "{err}");
+        let c = Config::parse("[alerts.email]\npassword_file = 'D:\\temp\\p.txt'\n").unwrap();
+        assert_eq!(
+            c.alerts.email.unwrap().password_file,
+            Some(PathBuf::from("D:\\temp\\p.txt"))
+        );
     }
 
     #[test]

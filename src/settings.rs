@@ -57,8 +57,6 @@ pub const DEFAULT_SITE_PATH: &str = "/1c_exchange.php";
 pub const BITRIX_SITE_PATH: &str = "/bitrix/admin/1c_exchange.php";
 pub const DEFAULT_FILE_LIMIT: usize = 1024 * 1024;
 pub const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_secs(60 * 60);
-/// The most 1C may upload as one report on its orders (thousands of orders).
-const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
 
 /// A setting that cannot be used. Each message names the option and the config key.
 #[derive(Debug, thiserror::Error)]
@@ -381,7 +379,8 @@ pub struct SiteExchange {
     pub ledger: PathBuf,
     /// The largest query answer in bytes, and what `init` tells 1C.
     pub file_limit: usize,
-    pub upload_limit: usize,
+    /// Where the files 1C uploads are kept while they arrive (the state folder's `uploads/`).
+    pub uploads: PathBuf,
     pub session_timeout: Duration,
     /// How orders are written: CommerceML with the dealer's `[mapping]` and schema version.
     pub layout: Layout,
@@ -1098,7 +1097,7 @@ fn site_exchange(
         file_limit: file.file_limit.map_or(DEFAULT_FILE_LIMIT, |size| {
             usize::try_from(size.0).unwrap_or(usize::MAX)
         }),
-        upload_limit: UPLOAD_LIMIT,
+        uploads: state.join("uploads"),
         session_timeout: file
             .session_minutes
             .map_or(DEFAULT_SESSION_TIMEOUT, |minutes| {

@@ -9,6 +9,7 @@ use std::io::IsTerminal;
 
 use super::Exit;
 use crate::cli::{LeadsArgs, ListFormat};
+use crate::exchange::folders;
 use crate::ledger::{Ledger, Row};
 use crate::report::escape_controls;
 use crate::report::shown::is_unshowable;
@@ -21,10 +22,14 @@ pub fn run(args: &LeadsArgs) -> Exit {
     };
     let path = settings.folders.ledger();
     if !path.is_file() {
-        crate::say!(
-            "bachata1c: {}: no ledger yet (nothing was converted here)",
-            path.display()
-        );
+        // A mistyped folder, or the inbox given for the exchange folder, is not one where
+        // nothing was converted yet.
+        let why = folders::missing_part_hint(&settings.folders.state).unwrap_or_else(|| {
+            "no ledger yet (nothing was converted here; `run`, `watch` or `serve --convert` \
+             make it)"
+                .to_string()
+        });
+        crate::say!("bachata1c: {}: {why}", path.display());
         return Exit::Unusable;
     }
     let filter = &settings.filter;

@@ -5,11 +5,11 @@
 
 use super::Exit;
 use crate::cli::StatusArgs;
-use crate::exchange::filing;
 use crate::exchange::folders::{self, Folders};
+use crate::exchange::{NAMED_AFTER, filing, scan};
 use crate::ledger::{Ledger, Outcome, Totals};
 use crate::report::{Tally, escape_controls, plural, tally};
-use crate::settings;
+use crate::settings::{self, DEFAULT_GIVE_UP_AFTER};
 
 pub fn run(args: &StatusArgs) -> Exit {
     let folders = match settings::status(args) {
@@ -19,8 +19,8 @@ pub fn run(args: &StatusArgs) -> Exit {
     // A mistyped --dir must not look like an empty exchange folder.
     if !folders.inbox.is_dir() {
         crate::say!(
-            "bachata1c: {}: no such inbox folder; create the exchange folder with `bachata1c init --dir DIR`",
-            folders.inbox.display()
+            "bachata1c: {}",
+            crate::exchange::Error::NoInbox(folders.inbox.clone())
         );
         return Exit::Unusable;
     }
@@ -100,6 +100,7 @@ fn show_folders(folders: &Folders, failures: usize) {
         "inbox:      {} waiting",
         folders::count_webhooks(&folders.inbox)
     ));
+    show_unparseable(folders, failures);
     for name in folders::foreign_files(&folders.inbox) {
         line(format_args!(
             "  {name}: not a .json file, left in the inbox (rename it to {} to convert it)",
@@ -128,6 +129,28 @@ fn show_folders(folders: &Folders, failures: usize) {
         line(format_args!(
             "  … and {} more (--failures N lists more)",
             refused.len() - failures
+        ));
+    }
+}
+
+/// The inbox's files that stood unchanged a while and still do not parse, by name with the
+/// reason: what `run` names before it refuses them into failed/.
+fn show_unparseable(folders: &Folders, most: usize) {
+    let broken = scan::unparseable(&folders.inbox, NAMED_AFTER);
+    for file in broken.iter().take(most) {
+        line(format_args!(
+            "  {}: not complete yet? {}; unchanged for {} s, it goes to failed/ once unchanged \
+             for [watch] give_up_after_seconds (default {} s)",
+            file.name,
+            file.error,
+            file.unchanged.as_secs(),
+            DEFAULT_GIVE_UP_AFTER.as_secs()
+        ));
+    }
+    if broken.len() > most {
+        line(format_args!(
+            "  … and {} more that do not parse (--failures N lists more)",
+            broken.len() - most
         ));
     }
 }

@@ -190,15 +190,15 @@ impl Exchange<'_> {
 
 impl Exchange<'_> {
     /// Leaves a file that does not parse (yet) in the inbox. One that has not changed for a
-    /// while is most likely broken: it is named at the normal level, with its error and when it
-    /// goes to failed/, once (per run; for `watch`, until it changes); the other looks at it
-    /// are details.
+    /// while is most likely broken: it is named as a problem, with its error and when it goes
+    /// to failed/, once (per run; for `watch`, until it changes), so that `run -q` in a
+    /// scheduled task names it in its log too; the other looks at it are details.
     fn not_complete(&mut self, candidate: &Candidate, age: Duration, err: &ReadError) {
         let why = format!("not complete yet? {err}; left in the inbox");
         if age >= NAMED_AFTER && self.told_unparseable.is_news(candidate) {
             let left = (self.settings.give_up_after - age).as_secs_f64().ceil();
             let what = format!("{why}, will be moved to failed/ in {left} s if it does not change");
-            self.not_ready(&candidate.name, Level::File, &what);
+            self.not_ready(&candidate.name, Level::Problem, &what);
         } else {
             self.not_ready(&candidate.name, Level::Detail, &why);
         }

@@ -42,15 +42,16 @@ const ONE_OUTPUT_INPUTS: usize = 10_000;
 pub const RECHECK: Duration = Duration::from_secs(2);
 /// A file still unparseable this long after it last changed is named at the normal level, with
 /// when it will be refused: a writer pauses less than this, a broken file stays broken.
-const NAMED_AFTER: Duration = Duration::from_secs(2);
+pub const NAMED_AFTER: Duration = Duration::from_secs(2);
 
 /// Why a worker must stop: the folders or the ledger cannot be used. Every message names the
 /// path; what was in hand is back in the inbox.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
-        "{}: no such inbox folder; create the exchange folder with `bachata1c init --dir DIR`",
-        .0.display()
+        "{}: no such inbox folder; {}",
+        .0.display(),
+        folders::missing_part_hint(.0).unwrap_or_else(|| "create the exchange folder with `bachata1c init --dir DIR`".into())
     )]
     NoInbox(PathBuf),
     #[error(transparent)]

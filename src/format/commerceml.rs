@@ -98,6 +98,36 @@ pub fn order_xml(order: &Order, layout: &Layout) -> String {
     String::from_utf8(writer.into_inner()).expect("quick-xml writes UTF-8")
 }
 
+/// The lead with its customData cut as its order carries it: each value to the one
+/// `Значение` of at most 1,000 characters 1C reads, each key to a requisite name's 255. Its
+/// order is the lead's own, byte for byte (save that a `titles` or `custom_data` entry for a key
+/// longer than 255 characters then matches nothing): what the ledger keeps for 1C, so that a
+/// megabyte of customData costs 1C's query what 1C gets of it. `None` when nothing is cut.
+pub fn as_ordered(lead: &Lead) -> Option<Lead> {
+    let longer = |text: &str, max: usize| text.len() > max && text.chars().nth(max).is_some();
+    if !lead
+        .custom_data
+        .iter()
+        .any(|(key, value)| longer(key, NAME_MAX) || longer(value, VALUE_MAX))
+    {
+        return None;
+    }
+    let custom_data = lead
+        .custom_data
+        .iter()
+        .map(|(key, value)| {
+            (
+                super::truncate(key, NAME_MAX).to_string(),
+                super::truncate(value, VALUE_MAX).to_string(),
+            )
+        })
+        .collect();
+    Some(Lead {
+        custom_data,
+        ..lead.clone()
+    })
+}
+
 /// The document around orders rendered by [`order_xml`]; `formed` is its
 /// `ДатаФормирования` (the latest lead's time, so the same orders give the same bytes).
 pub fn assemble(

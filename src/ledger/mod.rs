@@ -5,6 +5,7 @@
 //! [`alerts`] keeps what the alerts have told, so that a restart does not tell it again.
 
 pub mod alerts;
+mod orders;
 mod queue;
 
 use std::path::Path;
@@ -12,6 +13,7 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::lead::Lead;
+pub use orders::Offer;
 pub use queue::{Filter, FromOneC, QueueTotals, Row, State};
 pub use rusqlite::Error;
 

@@ -11,6 +11,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::{Error, Ledger, now};
+use crate::format::commerceml;
 use crate::lead::Lead;
 
 pub(super) const SCHEMA: &str = "
@@ -200,8 +201,24 @@ impl Own {
     }
 }
 
+/// The text the ledger keeps of `lead`: the lead as its order carries it.
+pub(super) fn kept_text(lead: &Lead) -> Result<String, Error> {
+    let cut = commerceml::as_ordered(lead);
+    serde_json::to_string(&Own::of(cut.as_ref().unwrap_or(lead)))
+        .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))
+}
+
+/// The text an older bachata1c kept of `lead`: the lead whole.
+#[cfg(test)]
+pub(super) fn whole_text(lead: &Lead) -> String {
+    serde_json::to_string(&Own::of(lead)).unwrap()
+}
+
 /// Writes an input's leads into the queue, in the transaction that journals the input: they
-/// are numbered now, and become visible once the input is recorded as converted.
+/// are numbered now, and become visible once the input is recorded as converted. A lead is
+/// kept as its order carries it ([`commerceml::as_ordered`]): no one reads the rest from the
+/// ledger, and a megabyte of customData would be read, and copied on every change of its
+/// state, for the 1,000 characters 1C gets.
 pub(super) fn journal(
     tx: &Transaction,
     input: i64,
@@ -233,11 +250,9 @@ pub(super) fn journal(
         ))?;
         let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(chunk.len() * 3);
         for lead in chunk {
-            let own = serde_json::to_string(&Own::of(lead))
-                .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;
             values.push(number.map(|n| n as i64).into());
             values.push(input.into());
-            values.push(own.into());
+            values.push(kept_text(lead)?.into());
             number = number.map(|n| n + 1);
         }
         insert.execute(rusqlite::params_from_iter(values))?;
@@ -246,7 +261,7 @@ pub(super) fn journal(
 }
 
 /// Times as the ledger writes them: sortable text, to the microsecond.
-const TIME: &str = "%Y-%m-%d %H:%M:%S%.6f";
+pub(super) const TIME: &str = "%Y-%m-%d %H:%M:%S%.6f";
 
 /// Leads with their numbers, rebuilt from the queue: those `condition` (over `l` the leads,
 /// `i` their inputs, `q` what their input's leads share) selects.
@@ -282,6 +297,31 @@ fn numbered_leads(
     Ok(leads)
 }
 
+/// The lead numbered `number` and its text in the ledger, if it is queued.
+pub(super) fn lead_at(
+    conn: &rusqlite::Connection,
+    number: u64,
+) -> Result<Option<(Lead, String)>, Error> {
+    let row = conn
+        .prepare_cached(
+            "SELECT l.lead, q.event, q.dialog_id, q.source_file, q.received_at
+             FROM leads l JOIN queued_inputs q ON q.input = l.input WHERE l.number = ?1",
+        )?
+        .query_row(params![number as i64], |row| {
+            let received: String = row.get(4)?;
+            let shared = Shared {
+                event: row.get(1)?,
+                dialog_id: row.get(2)?,
+                source_file: row.get(3)?,
+                received_at: NaiveDateTime::parse_from_str(&received, TIME).unwrap_or_default(),
+            };
+            Ok((row.get::<_, String>(0)?, shared))
+        })
+        .optional()?;
+    row.map(|(own, shared)| Ok((Own::read(&own)?.into_lead(&shared), own)))
+        .transpose()
+}
+
 /// Drops the leads of an input whose journal entry is dropped (its output was never published).
 pub(super) fn drop_input(tx: &Transaction, input: i64) -> Result<(), Error> {
     tx.execute("DELETE FROM leads WHERE input = ?1", params![input])?;
@@ -290,17 +330,6 @@ pub(super) fn drop_input(tx: &Transaction, input: i64) -> Result<(), Error> {
 }
 
 impl Ledger {
-    /// The next leads 1C has not confirmed, oldest first, from the number after `after`:
-    /// `(number, lead)`, at most `limit`.
-    pub fn unconfirmed(&self, after: u64, limit: usize) -> Result<Vec<(u64, Lead)>, Error> {
-        numbered_leads(
-            &self.conn,
-            "i.outcome = 'converted' AND l.state IN ('waiting', 'offered') AND l.number > ?1
-             ORDER BY l.number LIMIT ?2",
-            params![after as i64, limit as i64],
-        )
-    }
-
     /// Sets aside `count` queue numbers for leads whose output is written before they are
     /// journalled (a CommerceML file carries them as `Номер`): the first of them, the others
     /// following. Numbers set aside by a worker that then stops are never handed out again, so

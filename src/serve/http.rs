@@ -22,7 +22,7 @@ use super::throttle::Throttle;
 use super::{Credentials, Settings, Store, store};
 use crate::payload;
 use crate::settings::HEALTH_PATH;
-use crate::site::{self, AnswerKind, Site};
+use crate::site::{self, AnswerKind, Intake, Site};
 
 /// What every request handler shares.
 #[derive(Debug)]
@@ -313,37 +313,49 @@ async fn site_exchange(State(app): State<Arc<App>>, request: Request) -> Respons
     if !in_session && let Some(wait) = app.throttle.closed(client, Instant::now()) {
         return too_many_wrong_passwords(wait, "failure\n");
     }
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let mut unread = false;
     let body = if parts.method == axum::http::Method::POST {
-        // Only within a session: a stranger's body is never read.
-        if !in_session {
-            let mut response = site_answer(site::Answer {
-                kind: AnswerKind::Lines,
-                body: b"failure\nno session: log in first (checkauth)".to_vec(),
-                note: "1C upload without a session: refused unread".to_string(),
-            });
-            close_after(&mut response);
-            return response;
-        }
-        let limit = site.settings().file_limit.max(app.body_limit);
-        match read_body(body, limit, app.body_timeout).await {
-            Ok(body) => body,
-            Err(failure) => return failure,
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        // Only within a session (a stranger's body is never read); an upload goes to the disk
+        // as it comes, within its bounds, whatever `file_limit` says; goods are dropped.
+        match site.intake(&query, cookie.as_deref(), declared) {
+            Intake::Refuse(refused) => {
+                let mut response = site_answer(refused);
+                close_after(&mut response);
+                return response;
+            }
+            Intake::Upload(part) => match receive_part(body, part, app.body_timeout).await {
+                Ok((upload, bytes)) => site::Body::Part(upload, bytes),
+                Err(reason) => return upload_failed(&query, &reason),
+            },
+            Intake::Drop => match drop_body(body, app.body_timeout).await {
+                Ok(bytes) => site::Body::Dropped(bytes),
+                Err(reason) => return upload_failed(&query, &reason),
+            },
+            Intake::Ignore => {
+                unread = true;
+                site::Body::None
+            }
         }
     } else {
-        Bytes::new()
+        site::Body::None
     };
-    let query = parts.uri.query().unwrap_or("").to_string();
     let sent_login = authorization.is_some();
     let answered = tokio::task::spawn_blocking(move || {
         site.answer(&site::Request {
             query: &query,
             authorization: authorization.as_deref(),
             cookie: cookie.as_deref(),
-            body: &body,
+            body,
         })
     })
     .await;
-    match answered {
+    let mut response = match answered {
         Ok(answer) => {
             // A refused login is 401 (site::checkauth); out of a session only `checkauth`
             // answers `success`, so that is a right login.
@@ -360,7 +372,68 @@ async fn site_exchange(State(app): State<Arc<App>>, request: Request) -> Respons
             format!("1C: failed: {err}"),
             "failure\ninternal error; try again".to_string(),
         ),
+    };
+    if unread {
+        close_after(&mut response);
     }
+    response
+}
+
+/// Writes a body into a part of a file 1C uploads as it arrives (never the whole in memory),
+/// within the part's bounds and `deadline`; the reason when it does not arrive whole.
+async fn receive_part(
+    mut body: Body,
+    mut part: site::uploads::Part,
+    deadline: Duration,
+) -> Result<(Arc<site::uploads::Upload>, u64), String> {
+    let received = tokio::time::timeout(deadline, async {
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|err| format!("the part could not be received: {err}"))?;
+            if let Ok(data) = frame.into_data() {
+                // A write into the page cache: short, but a file write all the same.
+                tokio::task::block_in_place(|| part.write(&data))?;
+            }
+        }
+        Ok::<_, String>(())
+    })
+    .await;
+    match received {
+        Ok(Ok(())) => Ok(part.finish()),
+        Ok(Err(reason)) => Err(reason),
+        Err(_) => Err(format!(
+            "the part took longer than {} s to arrive",
+            deadline.as_secs()
+        )),
+    }
+}
+
+/// Reads a body to its end and drops it; its length.
+async fn drop_body(mut body: Body, deadline: Duration) -> Result<u64, String> {
+    let dropped = tokio::time::timeout(deadline, async {
+        let mut bytes = 0;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|err| format!("the file could not be received: {err}"))?;
+            if let Ok(data) = frame.into_data() {
+                bytes += data.len() as u64;
+            }
+        }
+        Ok::<_, String>(bytes)
+    })
+    .await;
+    dropped.unwrap_or_else(|_| {
+        Err(format!(
+            "the file took longer than {} s to arrive",
+            deadline.as_secs()
+        ))
+    })
+}
+
+/// An upload that did not arrive whole, answered as 1C reads it (it shows the reason in its
+/// exchange log); the rest of the body is left unread, so the connection closes.
+fn upload_failed(query: &str, reason: &str) -> Response {
+    let mut response = site_answer(Site::upload_failed(query, reason));
+    close_after(&mut response);
+    response
 }
 
 /// 1C's paths while no login is set: `failure` with the reason, which 1C shows in its exchange

@@ -1,8 +1,8 @@
 //! The shop side of 1C's «Обмен с сайтом»: 1C's own scheduled client calls `serve`, takes the
 //! leads waiting in the ledger as CommerceML orders, confirms them, and sends back what it made
 //! of them. The protocol, as 1C's client code speaks it, is in docs/site-exchange-protocol.md;
-//! each answer below cites the rule it keeps. [`session`] holds the logins; [`upload`] reads
-//! 1C's report of its orders.
+//! each answer below cites the rule it keeps. [`session`] holds the logins; [`uploads`] keeps
+//! the files 1C uploads on disk, bounded; [`upload`] reads 1C's report of its orders.
 //!
 //! 1C is always the caller: `checkauth` (Basic credentials) → a session cookie; `init` → the
 //! exchange parameters; `query` → the orders not confirmed yet; `success` → the last query's
@@ -13,21 +13,20 @@
 
 pub mod session;
 pub mod upload;
+pub mod uploads;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use crate::format::commerceml::{self, Framing, Order};
+use crate::format::commerceml::{self, Framing};
 use crate::ledger::Ledger;
 use crate::settings::SiteExchange as Settings;
-use session::{Session, Sessions};
+use session::{Received, Session, Sessions};
+use uploads::{Part, Upload, Uploads};
 
 /// The cookie 1C is told to send: line 2 of the `checkauth` answer (its value is line 3).
 pub const COOKIE: &str = "bachata1c_session";
-
-/// Leads read from the ledger at a time while a query answer is filled.
-const PAGE: usize = 200;
 
 /// A request as 1C sends it.
 #[derive(Debug, Default)]
@@ -37,7 +36,32 @@ pub struct Request<'a> {
     pub authorization: Option<&'a [u8]>,
     /// The `Cookie` header.
     pub cookie: Option<&'a str>,
-    pub body: &'a [u8],
+    pub body: Body,
+}
+
+/// What came as a request's body, read as [`Site::intake`] said.
+#[derive(Debug, Default)]
+pub enum Body {
+    /// None, or left unread.
+    #[default]
+    None,
+    /// Read and dropped (goods): its length.
+    Dropped(u64),
+    /// A part of a file 1C uploads, written into it: the file, and the part's length.
+    Part(Arc<Upload>, u64),
+}
+
+/// How a POST's body is to be read, decided before any of it is.
+#[derive(Debug)]
+pub enum Intake {
+    /// Answered at once, the body left unread: no session, or an upload past its bounds.
+    Refuse(Answer),
+    /// Read into this part of an upload.
+    Upload(Part),
+    /// Read and dropped: goods, which bachata1c does not keep.
+    Drop,
+    /// Left unread: the request needs no body.
+    Ignore,
 }
 
 /// What to answer, and the line for the log.
@@ -83,14 +107,25 @@ impl Answer {
 pub struct Site {
     settings: Settings,
     sessions: Sessions,
+    uploads: Uploads,
     /// Opened on first use and kept; reopened after an error.
     ledger: Mutex<Option<Ledger>>,
 }
 
 impl Site {
+    /// The site exchange, with the uploads a `serve` that stopped abruptly left removed.
     pub fn new(settings: Settings) -> Site {
+        let uploads = Uploads::new(settings.uploads.clone());
+        let stale = uploads.remove_stale(settings.session_timeout);
+        if stale > 0 {
+            crate::say!(
+                "bachata1c: removed {stale} unfinished upload(s) from 1C left in {} by a serve that stopped",
+                uploads.folder().display()
+            );
+        }
         Site {
             sessions: Sessions::new(settings.session_timeout),
+            uploads,
             settings,
             ledger: Mutex::new(None),
         }
@@ -100,12 +135,59 @@ impl Site {
         &self.settings
     }
 
-    /// Whether a `Cookie` header names a live session: checked before a body is read, so
-    /// that a stranger's upload is never held in memory.
+    /// Whether a `Cookie` header names a live session: a request in one came after a right
+    /// login, so the throttle of wrong passwords leaves it alone.
     pub fn has_session(&self, cookie: Option<&str>) -> bool {
         cookie
             .and_then(|cookie| self.sessions.find(cookie))
             .is_some()
+    }
+
+    /// How the body of a POST is to be read, before any of it is: only within a session (a
+    /// stranger's body is never read), a file 1C uploads into its part on disk within the
+    /// bounds (`declared`: the length the request announces), goods dropped as they come.
+    pub fn intake(&self, query: &str, cookie: Option<&str>, declared: Option<u64>) -> Intake {
+        let params = Params::parse(query);
+        let Some(session) = cookie.and_then(|cookie| self.sessions.find(cookie)) else {
+            return Intake::Refuse(Answer {
+                kind: AnswerKind::Lines,
+                body: b"failure\nno session: log in first (checkauth)".to_vec(),
+                note: format!(
+                    "{}: upload without a session: refused unread",
+                    params.asked()
+                ),
+            });
+        };
+        let kind = params.get("type").unwrap_or("").to_ascii_lowercase();
+        let mode = params.get("mode").unwrap_or("").to_ascii_lowercase();
+        let name = params.get("filename");
+        match (kind.as_str(), mode.as_str(), name) {
+            ("catalog", "file", _) => Intake::Drop,
+            ("sale", "file", Some(name)) => {
+                let refused = |reason: String| {
+                    let mut answer = Answer::failure(&format!("{name}: {reason}"));
+                    answer.note = format!("{}: {}", params.asked(), answer.note);
+                    Intake::Refuse(answer)
+                };
+                match self.sessions.receive(&session, name, &self.uploads) {
+                    Ok(part) => match declared.and_then(|bytes| part.refuses(bytes)) {
+                        Some(reason) => refused(reason),
+                        None => Intake::Upload(part),
+                    },
+                    Err(reason) => refused(reason),
+                }
+            }
+            _ => Intake::Ignore,
+        }
+    }
+
+    /// The answer to an upload whose body did not arrive whole, or passed its bounds.
+    pub fn upload_failed(query: &str, reason: &str) -> Answer {
+        let params = Params::parse(query);
+        let name = params.get("filename").unwrap_or("the file");
+        let mut answer = Answer::failure(&format!("{name}: {reason}"));
+        answer.note = format!("{}: {}", params.asked(), answer.note);
+        answer
     }
 
     /// Answers one request; its note, for the log, says what 1C asked and what was done. Runs
@@ -113,11 +195,7 @@ impl Site {
     pub fn answer(&self, request: &Request) -> Answer {
         let params = Params::parse(request.query);
         let mut answer = self.answer_params(request, &params);
-        let asked = match (params.get("type"), params.get("mode")) {
-            (Some(kind), Some(mode)) => format!("1C {kind}/{mode}"),
-            _ => "1C".to_string(),
-        };
-        answer.note = format!("{asked}: {}", answer.note);
+        answer.note = format!("{}: {}", params.asked(), answer.note);
         answer
     }
 
@@ -144,14 +222,17 @@ impl Site {
             (_, "init") => self.init(),
             ("sale", "query") => self.query(&session, params),
             ("sale", "success") => self.success(&session),
-            ("sale", "file") => self.sale_file(&session, params, request.body),
+            ("sale", "file") => self.sale_file(&session, params, &request.body),
             ("sale", "import") => self.sale_import(&session, params),
             // Goods are not bachata1c's: taken and dropped, so that a node set to exchange
             // goods too still succeeds and goes on to the orders (protocol note §5).
             ("catalog", "file") => Answer::success(format!(
                 "goods file {} of {} bytes discarded: bachata1c exchanges orders only; switch goods off in 1C's node",
                 params.get("filename").unwrap_or("?"),
-                request.body.len()
+                match request.body {
+                    Body::Dropped(bytes) => bytes,
+                    _ => 0,
+                }
             )),
             ("catalog", "import") => Answer::success("goods import: nothing to do"),
             _ => Answer::failure(&format!("unknown mode {mode} for type={kind}")),
@@ -207,42 +288,29 @@ impl Site {
         let empty = commerceml::assemble(&[], Default::default(), &layout, Framing::SiteQuery)
             .bytes
             .len();
+        let limit = self.settings.file_limit;
         let result = self.with_ledger(|ledger| {
-            let (mut fragments, mut numbers, mut formed) = (Vec::new(), Vec::new(), None);
             let Some(ledger) = ledger else {
-                return Ok((fragments, numbers, formed));
+                return Ok(Vec::new());
             };
-            let (mut size, mut after) = (empty, 0);
-            'pages: loop {
-                let page = ledger.unconfirmed(after, PAGE)?;
-                let Some((last, _)) = page.last() else {
-                    break;
-                };
-                after = *last;
-                for (number, lead) in page {
-                    let fragment = commerceml::order_xml(
-                        &Order {
-                            lead: &lead,
-                            number,
-                        },
-                        &layout,
-                    );
-                    let cost = fragment.len() + 1;
-                    if !fragments.is_empty() && size + cost > self.settings.file_limit {
-                        break 'pages;
-                    }
-                    size += cost;
-                    numbers.push(number);
-                    fragments.push(fragment);
-                    formed = formed.max(Some(lead.received_at));
+            let (mut size, mut taken) = (empty, 0);
+            // Each order goes on its own line; the first goes in whatever its size.
+            ledger.unconfirmed_orders(&layout, |bytes| {
+                let cost = bytes + 1;
+                if taken > 0 && size + cost > limit {
+                    return false;
                 }
-            }
-            Ok((fragments, numbers, formed))
+                (size, taken) = (size + cost, taken + 1);
+                true
+            })
         });
-        let (fragments, numbers, formed) = match result {
-            Ok(found) => found,
+        let offers = match result {
+            Ok(offers) => offers,
             Err(err) => return Answer::failure(&err),
         };
+        let numbers: Vec<u64> = offers.iter().map(|offer| offer.number).collect();
+        let formed = offers.iter().map(|offer| offer.received_at).max();
+        let fragments: Vec<String> = offers.into_iter().map(|offer| offer.document).collect();
         let document = commerceml::assemble(
             &fragments,
             formed.unwrap_or_default(),
@@ -291,40 +359,56 @@ impl Site {
         }
     }
 
-    /// A part of 1C's report on its orders, appended to what came under the same file name
-    /// (1C splits a file bigger than `file_limit`); read as soon as it is whole, because some
-    /// clients never send `import` (SmB, УНФ 1.6: note §4).
-    fn sale_file(&self, session: &Session, params: &Params, body: &[u8]) -> Answer {
+    /// A part of 1C's report on its orders, appended on disk to what came under the same file
+    /// name, and read as soon as the file is whole, because some clients never send `import`
+    /// (SmB, УНФ 1.6: note §4). 1C cuts a file longer than `file_limit` into parts of exactly
+    /// `file_limit` bytes, the last one shorter (`РазделитьФайл` in РазделитьФайлыНаФрагменты:
+    /// УТ11 6319, УНФ3 12761, SmB SplitFilesToFragments 6176), and sends them one after another:
+    /// a part of another length is the last, and so is one of `file_limit` bytes after which
+    /// the document ends. A file read whole that is no CommerceML document is refused with the
+    /// reason, which 1C writes into its exchange log.
+    fn sale_file(&self, session: &Session, params: &Params, body: &Body) -> Answer {
         let Some(name) = params.get("filename") else {
             return Answer::failure("mode=file needs filename=…");
         };
-        match self
-            .sessions
-            .append_upload(session, name, body, self.settings.upload_limit)
-        {
-            Err(reason) => Answer::failure(&reason),
-            Ok(whole) => match upload::read(&whole) {
-                Ok(reports) => self.apply(session, name, &reports, "file"),
-                // Not whole yet: more parts come under the same name.
-                Err(_) => Answer::success(format!(
-                    "part of {name} received ({} bytes so far)",
-                    whole.len()
-                )),
-            },
+        let Body::Part(upload, part) = body else {
+            return Answer::failure(&format!(
+                "{name}: mode=file needs the file as a POST's body"
+            ));
+        };
+        let limit = self.settings.file_limit as u64;
+        if *part == limit && !upload::ends_a_document(upload.path()) {
+            return Answer::success(format!(
+                "part of {name} received ({} bytes so far; more to come)",
+                upload.len()
+            ));
         }
+        self.read_upload(session, name, upload, "file")
     }
 
-    /// 1C asks that a file it sent be imported: done already when it was whole (idempotent).
+    /// 1C asks that a file it sent be imported: done already when it was whole (idempotent),
+    /// else it is whole now.
     fn sale_import(&self, session: &Session, params: &Params) -> Answer {
         let Some(name) = params.get("filename") else {
             return Answer::success("import: nothing to do");
         };
         match self.sessions.upload(session, name) {
-            None => Answer::success(format!("{name}: imported")),
-            Some(whole) => match upload::read(&whole) {
-                Ok(reports) => self.apply(session, name, &reports, "import"),
-                Err(reason) => Answer::failure(&format!("{name}: {reason}")),
-            },
+            None | Some(Received::Read) => Answer::success(format!("{name}: imported")),
+            Some(Received::Refused(refusal)) => Answer::failure(&refusal),
+            Some(Received::Partly(upload)) => self.read_upload(session, name, &upload, "import"),
+        }
+    }
+
+    /// Reads a whole upload and applies 1C's reports; its file goes either way.
+    fn read_upload(&self, session: &Session, name: &str, upload: &Upload, step: &str) -> Answer {
+        match upload::read_file(upload.path()) {
+            Ok(reports) => self.apply(session, name, &reports, step),
+            Err(reason) => {
+                let refusal = format!("{name} of {} bytes: {reason}", upload.len());
+                let answer = Answer::failure(&refusal);
+                self.sessions.close_upload(session, name, Some(refusal));
+                answer
+            }
         }
     }
 
@@ -349,7 +433,7 @@ impl Site {
         });
         match applied {
             Ok((known, unknown)) => {
-                self.sessions.finish_upload(session, name);
+                self.sessions.close_upload(session, name, None);
                 let mut note = format!("{name} ({step}): 1C reported on {known} lead(s)");
                 if unknown > 0 {
                     note.push_str(&format!("; {unknown} order(s) not from bachata1c ignored"));
@@ -404,6 +488,14 @@ impl Params {
 
     fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(String::as_str)
+    }
+
+    /// What 1C asked, as the log says it: `1C sale/query`.
+    fn asked(&self) -> String {
+        match (self.get("type"), self.get("mode")) {
+            (Some(kind), Some(mode)) => format!("1C {kind}/{mode}"),
+            _ => "1C".to_string(),
+        }
     }
 }
 

@@ -1,12 +1,16 @@
 //! Logins of 1C's client: a random token per `checkauth`, sent back by 1C as a cookie on every
 //! later request of its session. A session remembers its last query (so that `success`
-//! confirms exactly what that query offered) and the parts of files 1C uploads. Sessions live
-//! in memory: after a restart 1C's next exchange logs in again, and nothing is lost, because a
-//! query not confirmed is offered again.
+//! confirms exactly what that query offered) and the files 1C uploads (on disk: see
+//! [`super::uploads`]; a session's go with it). Sessions live in memory: after a restart 1C's
+//! next exchange logs in again, and nothing is lost, because a query not confirmed is offered
+//! again.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use super::uploads::{Part, Upload, Uploads};
 
 /// At most this many sessions are kept; the one idle longest goes first.
 const MAX_SESSIONS: usize = 1_000;
@@ -20,8 +24,21 @@ struct State {
     last_seen: Instant,
     /// The token of the last query that offered leads, until `success` takes it.
     offer: Option<String>,
-    /// Files uploaded in parts, by name; `None` once a file was read whole.
-    uploads: HashMap<String, Option<Vec<u8>>>,
+    /// Files uploaded in parts, by name.
+    uploads: HashMap<String, Received>,
+    /// Bytes uploaded in this session so far.
+    sent: Arc<AtomicU64>,
+}
+
+/// Where a file 1C uploads under one name stands.
+#[derive(Debug, Clone)]
+pub enum Received {
+    /// Parts came; more may come.
+    Partly(Arc<Upload>),
+    /// Read whole, and taken.
+    Read,
+    /// Read whole, and refused for this reason.
+    Refused(String),
 }
 
 #[derive(Debug)]
@@ -69,6 +86,7 @@ impl Sessions {
                 last_seen: Instant::now(),
                 offer: None,
                 uploads: HashMap::new(),
+                sent: Arc::new(AtomicU64::new(0)),
             },
         );
         token
@@ -100,44 +118,46 @@ impl Sessions {
         self.lock().get_mut(&session.0)?.offer.take()
     }
 
-    /// Appends a part to the file `name`; returns the whole so far. A file read whole before
+    /// A part of the file `name` to receive: appended to its earlier parts. A file read before
     /// starts anew (1C sends a new name per upload; this is a repeat).
-    pub fn append_upload(
+    pub fn receive(
         &self,
         session: &Session,
         name: &str,
-        part: &[u8],
-        limit: usize,
-    ) -> Result<Vec<u8>, String> {
+        uploads: &Uploads,
+    ) -> Result<Part, String> {
         let mut open = self.lock();
         let state = open.get_mut(&session.0).ok_or("the session has ended")?;
-        let file = state.uploads.entry(name.to_string()).or_insert(None);
-        let whole = file.get_or_insert_with(Vec::new);
-        if whole.len() + part.len() > limit {
-            state.uploads.remove(name);
-            return Err(format!(
-                "{name} is larger than {} bytes, more than any report on leads",
-                limit
-            ));
-        }
-        whole.extend_from_slice(part);
-        Ok(whole.clone())
+        let upload = match state.uploads.get(name) {
+            Some(Received::Partly(upload)) => upload.clone(),
+            _ => {
+                let upload = uploads.create().map_err(|err| {
+                    format!(
+                        "the upload cannot be written into {}: {err}",
+                        uploads.folder().display()
+                    )
+                })?;
+                state
+                    .uploads
+                    .insert(name.to_string(), Received::Partly(upload.clone()));
+                upload
+            }
+        };
+        Part::new(upload, state.sent.clone())
+            .map_err(|err| format!("the upload cannot be written: {err}"))
     }
 
-    /// A file uploaded but not read whole yet; `None` when it was read (or never came).
-    pub fn upload(&self, session: &Session, name: &str) -> Option<Vec<u8>> {
-        self.lock()
-            .get(&session.0)?
-            .uploads
-            .get(name)
-            .cloned()
-            .flatten()
+    /// Where the file `name` stands; `None` when nothing came under that name.
+    pub fn upload(&self, session: &Session, name: &str) -> Option<Received> {
+        self.lock().get(&session.0)?.uploads.get(name).cloned()
     }
 
-    /// Marks the file `name` as read: its parts are dropped, a later `import` has nothing to do.
-    pub fn finish_upload(&self, session: &Session, name: &str) {
+    /// The file `name` was read whole: taken, or refused for a reason. Its parts are removed;
+    /// a later `import` gets the same answer.
+    pub fn close_upload(&self, session: &Session, name: &str, refused: Option<String>) {
         if let Some(state) = self.lock().get_mut(&session.0) {
-            state.uploads.insert(name.to_string(), None);
+            let closed = refused.map_or(Received::Read, Received::Refused);
+            state.uploads.insert(name.to_string(), closed);
         }
     }
 }
@@ -163,30 +183,37 @@ mod tests {
     }
 
     #[test]
-    fn uploads_are_joined_part_by_part_and_bounded() {
-        let sessions = Sessions::new(Duration::from_secs(60));
+    fn a_sessions_uploads_go_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let uploads = Uploads::new(dir.path().to_path_buf());
+        let sessions = Sessions::new(Duration::from_millis(50));
         let session = sessions
             .find(&format!("bachata1c_session={}", sessions.open()))
             .unwrap();
-        assert_eq!(
-            sessions
-                .append_upload(&session, "a.xml", b"<a", 10)
-                .unwrap(),
-            b"<a"
-        );
-        assert_eq!(
-            sessions
-                .append_upload(&session, "a.xml", b"/>", 10)
-                .unwrap(),
-            b"<a/>"
-        );
-        assert_eq!(sessions.upload(&session, "a.xml").unwrap(), b"<a/>");
-        sessions.finish_upload(&session, "a.xml");
-        assert_eq!(sessions.upload(&session, "a.xml"), None);
-        assert!(
-            sessions
-                .append_upload(&session, "b.xml", &[b' '; 11], 10)
-                .is_err()
-        );
+        let mut part = sessions.receive(&session, "a.xml", &uploads).unwrap();
+        part.write(b"<a").unwrap();
+        part.finish();
+        let mut part = sessions.receive(&session, "a.xml", &uploads).unwrap();
+        part.write(b"/>").unwrap();
+        let (upload, _) = part.finish();
+        assert_eq!(std::fs::read(upload.path()).unwrap(), b"<a/>");
+        let path = upload.path().to_path_buf();
+        drop(upload);
+        sessions.close_upload(&session, "a.xml", Some("bad".into()));
+        assert!(matches!(
+            sessions.upload(&session, "a.xml"),
+            Some(Received::Refused(reason)) if reason == "bad"
+        ));
+        assert!(!path.exists(), "removed once read");
+        // A session that ends takes its unfinished uploads with it.
+        let mut part = sessions.receive(&session, "b.xml", &uploads).unwrap();
+        part.write(b"<b>").unwrap();
+        let (upload, _) = part.finish();
+        let path = upload.path().to_path_buf();
+        drop(upload);
+        std::thread::sleep(Duration::from_millis(60));
+        sessions.open();
+        assert!(!path.exists());
+        assert_eq!(uploads.held(), 0);
     }
 }

@@ -3,7 +3,12 @@
 //! its `Ид` is 1C's own reference) and read for «Номер по 1С», «Дата по 1С», «Проведен»,
 //! «ПометкаУдаления», «Отменен», «Статус заказа», «Статуса заказа ИД». 1C leaves out every
 //! false value (`ЗначениеЗаполнено(Ложь)` is false), so a missing flag is false. Read whatever
-//! namespace or prefix 1C's `ЗаписьXML` wrote, with or without a byte-order mark.
+//! namespace or prefix 1C's `ЗаписьXML` wrote, with or without a byte-order mark, as it is read
+//! from the disk: an upload is never held in memory whole.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
 
 use encoding_rs::WINDOWS_1251;
 use quick_xml::events::Event;
@@ -19,11 +24,60 @@ pub struct Report {
     pub from_1c: FromOneC,
 }
 
+/// The reports in the document 1C uploaded into `path`; the reason when it is not a whole,
+/// well-formed CommerceML document.
+pub fn read_file(path: &Path) -> Result<Vec<Report>, String> {
+    let file = File::open(path).map_err(|err| format!("cannot be read: {err}"))?;
+    let mut file = BufReader::new(file);
+    let head = file
+        .fill_buf()
+        .map_err(|err| format!("cannot be read: {err}"))?;
+    let bom = head.starts_with(BOM);
+    let windows = String::from_utf8_lossy(&head[..head.len().min(200)])
+        .to_ascii_lowercase()
+        .contains("windows-1251");
+    if bom {
+        file.consume(BOM.len());
+    }
+    if windows && !bom {
+        read(BufReader::new(FromWindows1251::new(file)))
+    } else {
+        read(file)
+    }
+}
+
+/// Whether the text in `path` ends as a CommerceML document ends, with its root's end tag: the
+/// cheap test of whether a part that filled `file_limit` was the last (1C sends every part but
+/// the last of exactly that size).
+pub fn ends_a_document(path: &Path) -> bool {
+    use std::io::{Seek, SeekFrom};
+    const TAIL: u64 = 256;
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
+    let Ok(size) = file.seek(SeekFrom::End(0)) else {
+        return false;
+    };
+    let mut tail = Vec::new();
+    if file
+        .seek(SeekFrom::Start(size.saturating_sub(TAIL)))
+        .is_err()
+        || file.read_to_end(&mut tail).is_err()
+    {
+        return false;
+    }
+    let end = tail.trim_ascii_end();
+    let root = "КоммерческаяИнформация>";
+    end.ends_with(root.as_bytes()) || end.ends_with(&WINDOWS_1251.encode(root).0)
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// The reports in a whole document; an error when the text is not a whole, well-formed
-/// CommerceML document (a file still arriving in parts is not).
-pub fn read(bytes: &[u8]) -> Result<Vec<Report>, String> {
-    let whole = decoded(bytes);
-    let mut reader = Reader::from_str(&whole);
+/// CommerceML document.
+fn read(input: impl BufRead) -> Result<Vec<Report>, String> {
+    let mut reader = Reader::from_reader(input);
+    let mut buf = Vec::new();
     let mut path: Vec<String> = Vec::new();
     let mut reports = Vec::new();
     let mut document: Option<Document> = None;
@@ -32,9 +86,13 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Report>, String> {
     // An element's text comes in pieces: text, entity references, CDATA.
     let mut text = String::new();
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|err| format!("not well-formed XML: {err}"))?;
+        buf.clear();
+        let event = reader.read_event_into(&mut buf).map_err(|err| {
+            format!(
+                "not well-formed XML at byte {}: {err}",
+                reader.error_position()
+            )
+        })?;
         match event {
             Event::Start(start) => {
                 let name = local(start.name().as_ref());
@@ -93,8 +151,14 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Report>, String> {
             _ => {}
         }
     }
-    if !root_seen || !path.is_empty() {
-        return Err("the document is not whole yet".to_string());
+    if !root_seen {
+        return Err("no <КоммерческаяИнформация> in it".to_string());
+    }
+    if !path.is_empty() {
+        return Err(format!(
+            "the document ends inside <{}>: it is cut short",
+            path.join("/")
+        ));
     }
     Ok(reports)
 }
@@ -147,18 +211,41 @@ fn local(name: &str) -> String {
         .to_string()
 }
 
-/// The text of the upload: UTF-8 (what 1C writes), its byte-order mark dropped, or
-/// windows-1251 when the declaration says so.
-fn decoded(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).to_ascii_lowercase();
-    if head.contains("windows-1251") {
-        return WINDOWS_1251
-            .decode_without_bom_handling(bytes)
-            .0
-            .into_owned();
+/// A windows-1251 text read as UTF-8 (1C writes UTF-8; an upload whose declaration says
+/// windows-1251 is read as such). One byte is one character: any chunk decodes alone.
+struct FromWindows1251<R> {
+    inner: R,
+    decoded: Vec<u8>,
+    at: usize,
+}
+
+impl<R: Read> FromWindows1251<R> {
+    fn new(inner: R) -> Self {
+        FromWindows1251 {
+            inner,
+            decoded: Vec::new(),
+            at: 0,
+        }
     }
-    String::from_utf8_lossy(bytes).into_owned()
+}
+
+impl<R: Read> Read for FromWindows1251<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.at == self.decoded.len() {
+            let mut raw = [0; 8192];
+            let n = self.inner.read(&mut raw)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            let text = WINDOWS_1251.decode_without_bom_handling(&raw[..n]).0;
+            self.decoded = text.into_owned().into_bytes();
+            self.at = 0;
+        }
+        let n = out.len().min(self.decoded.len() - self.at);
+        out[..n].copy_from_slice(&self.decoded[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
 }
 
 #[cfg(test)]
@@ -212,6 +299,36 @@ mod tests {
         assert_eq!(read(prefixed.as_bytes()).unwrap().len(), 1);
         let half = &REPORT.as_bytes()[..REPORT.len() / 2];
         assert!(read(half).is_err());
-        assert!(read(b"<a/>").is_err());
+        assert!(read(&b"<a/>"[..]).is_err());
+    }
+
+    /// Read from the disk as 1C uploaded it: a byte-order mark, or windows-1251 when the
+    /// declaration says so; cut short it says where; whole, it ends as a document ends.
+    #[test]
+    fn an_upload_is_read_from_its_file_in_either_encoding() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orders.xml");
+        std::fs::write(&path, REPORT).unwrap();
+        assert_eq!(read_file(&path).unwrap().len(), 1);
+        assert!(ends_a_document(&path));
+        let windows = REPORT
+            .trim_start_matches('\u{FEFF}')
+            .replace("UTF-8", "windows-1251");
+        std::fs::write(&path, WINDOWS_1251.encode(&windows).0).unwrap();
+        let reports = read_file(&path).unwrap();
+        assert_eq!(reports[0].from_1c.status.as_deref(), Some("В работе"));
+        assert!(ends_a_document(&path));
+        let cut = REPORT.rsplit_once("</КоммерческаяИнформация>").unwrap().0;
+        std::fs::write(&path, cut).unwrap();
+        assert!(!ends_a_document(&path));
+        let err = read_file(&path).unwrap_err();
+        assert!(err.contains("cut short"), "{err}");
+        std::fs::write(
+            &path,
+            "<КоммерческаяИнформация><Документ></Ид></КоммерческаяИнформация>",
+        )
+        .unwrap();
+        let err = read_file(&path).unwrap_err();
+        assert!(err.contains("not well-formed XML at byte"), "{err}");
     }
 }

@@ -10,6 +10,7 @@ use clap::ValueEnum;
 
 use crate::alerts::email::Security;
 use crate::alerts::{DEFAULT_COMMAND_TIMEOUT, DEFAULT_REPEAT};
+use crate::config::path_literal;
 use crate::format::bsp::{CsvProfile, CsvTarget, DEFAULT_PARTNER};
 use crate::format::mapping::{COUNTERPARTY_NAME, CommerceMlMapping, Mapping};
 use crate::format::{CmlVersion, EnterpriseDataVersion, Field, TextEncoding};
@@ -43,26 +44,36 @@ pub fn config(dir: &Path) -> String {
 
     text.section("folders");
     text.comment(
-        "The exchange folder, relative to this file; the folders below are relative to it.",
+        "The exchange folder, relative to this file; the folders below are relative to it.\n\
+         Paths go in single quotes, where a backslash is a backslash: 'D:\\Exchange\\Bachata'\n\
+         (in double quotes TOML reads \\t, \\b… as escapes; D:/Exchange/Bachata works too).",
     );
-    text.set("dir", &quoted(&dir.to_string_lossy()));
+    text.set("dir", &path_literal(&dir.to_string_lossy()));
     text.at_default(
         "inbox",
-        &quoted("inbox"),
+        &path_literal("inbox"),
         "webhook *.json files arrive here",
     );
-    text.at_default("outbox", &quoted("outbox"), "1C takes its files from here");
+    text.at_default(
+        "outbox",
+        &path_literal("outbox"),
+        "1C takes its files from here",
+    );
     text.at_default(
         "archive",
-        &quoted("archive"),
+        &path_literal("archive"),
         "converted inputs, in dated subfolders",
     );
     text.at_default(
         "failed",
-        &quoted("failed"),
+        &path_literal("failed"),
         "refused inputs, each beside a .reason.txt",
     );
-    text.at_default("state", &quoted("state"), "the ledger (ledger.sqlite)");
+    text.at_default(
+        "state",
+        &path_literal("state"),
+        "the ledger (ledger.sqlite)",
+    );
     text.at_default(
         "follow_symlinks",
         "false",
@@ -235,17 +246,17 @@ pub fn config(dir: &Path) -> String {
     );
     text.unset(
         "password_file",
-        &quoted("password.txt"),
+        &path_literal("password.txt"),
         "or a file whose first line is the password (relative to this file)",
     );
     text.unset(
         "tls_cert",
-        &quoted("cert.pem"),
+        &path_literal("cert.pem"),
         "plain HTTP; set with tls_key: HTTPS directly (PEM chain)",
     );
     text.unset(
         "tls_key",
-        &quoted("key.pem"),
+        &path_literal("key.pem"),
         "the PEM private key for tls_cert",
     );
     text.at_default(
@@ -293,7 +304,7 @@ pub fn config(dir: &Path) -> String {
     );
     text.unset(
         "password_file",
-        &quoted("1c-password.txt"),
+        &path_literal("1c-password.txt"),
         "or from this file (relative to this file)",
     );
     text.at_default(
@@ -313,7 +324,7 @@ pub fn config(dir: &Path) -> String {
     );
     text.unset(
         "command",
-        &quoted("/usr/local/bin/bachata1c-telegram.sh"),
+        &path_literal("/usr/local/bin/bachata1c-telegram.sh"),
         "no alert command; set: run through the system shell\n\
          with the alert's text on standard input",
     );
@@ -350,7 +361,7 @@ pub fn config(dir: &Path) -> String {
     );
     text.unset(
         "password_file",
-        &quoted("smtp-password.txt"),
+        &path_literal("smtp-password.txt"),
         "or from this file (relative to this file)",
     );
     text.unset(
@@ -365,7 +376,7 @@ pub fn config(dir: &Path) -> String {
     );
     text.unset(
         "ca_file",
-        &quoted("mail-ca.pem"),
+        &path_literal("mail-ca.pem"),
         "certificates checked against Mozilla's roots; set:\n\
          also this CA (PEM), for a private mail server",
     );
