@@ -1,7 +1,7 @@
 # bachata1c's alerts to a Telegram chat, through the Bot API (docs/monitoring.md).
 #
 #   [alerts]
-#   command = 'powershell -NoProfile -ExecutionPolicy Bypass -File "C:\Program Files\bachata1c\bachata1c-telegram.ps1"'
+#   command = 'powershell -NoProfile -ExecutionPolicy Bypass -File "%ProgramFiles%\bachata1c\bachata1c-telegram.ps1"'
 #
 # Reads the alert's text on standard input and sends it with sendMessage. The bot's token and
 # the chat's id come from TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID, or else from telegram.conf
