@@ -167,7 +167,7 @@ pub struct SiteExchangeConfig {
     pub password_file: Option<PathBuf>,
     /// The largest query answer, and the parts 1C splits its uploads into; default 1 MiB.
     pub file_limit: Option<ByteSize>,
-    /// A session idle this long ends; default 60.
+    /// A session idle this long ends, and a query's leads stay its own this long; default 60.
     pub session_minutes: Option<u64>,
 }
 

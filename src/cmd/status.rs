@@ -7,7 +7,8 @@ use super::Exit;
 use crate::cli::StatusArgs;
 use crate::exchange::folders::{self, Folders};
 use crate::exchange::{NAMED_AFTER, filing, scan};
-use crate::ledger::{Ledger, Outcome, Totals};
+use crate::format::commerceml::number_text;
+use crate::ledger::{IgnoredReports, Ledger, Outcome, Totals};
 use crate::report::{Tally, escape_controls, plural, tally};
 use crate::settings::{self, DEFAULT_GIVE_UP_AFTER};
 
@@ -70,7 +71,38 @@ fn show_ledger(folders: &Folders) -> bool {
             queue.waiting, queue.offered, queue.confirmed, queue.known
         ));
     }
+    if let Ok(ignored) = ledger.ignored_reports(IGNORED_SHOWN) {
+        show_ignored(&ignored, line);
+    }
     true
+}
+
+/// Reports from 1C on numbers it could not know, shown by `status` and `leads`.
+const IGNORED_SHOWN: usize = 5;
+
+/// The reports from 1C that changed nothing (on a number 1C was never given), the last ones
+/// with their time, our number and 1C's, each as `print` writes a line.
+pub fn show_ignored(ignored: &IgnoredReports, print: fn(std::fmt::Arguments)) {
+    if ignored.total == 0 {
+        return;
+    }
+    print(format_args!(
+        "1C reports: {} ignored, on numbers 1C was never given (nothing changed); the last:",
+        ignored.total
+    ));
+    for report in &ignored.last {
+        let theirs = report
+            .onec_number
+            .as_deref()
+            .map(|n| format!(" (1C's № {n})"))
+            .unwrap_or_default();
+        print(format_args!(
+            "  {}  {}{theirs}: {}",
+            report.at,
+            number_text(report.number),
+            report.why
+        ));
+    }
 }
 
 /// What every run so far did, as one `run` says what it did: converted inputs counting those

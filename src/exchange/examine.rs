@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use sha2::{Digest, Sha256};
 
 use super::scan::{self, Candidate};
-use super::{Error, Exchange, Fate, Item, NAMED_AFTER, hex, item};
+use super::{Error, Exchange, Fate, Item, NAMED_AFTER, hex, item, numbering_error};
 use crate::conversion::{self, Converted};
 use crate::files;
 use crate::format::commerceml::{self, Framing, Order};
@@ -32,10 +32,13 @@ impl Exchange<'_> {
         if layout.format != Format::Commerceml {
             return Ok((format::render(leads, layout), None));
         }
+        let numbers = &self.numbers;
         let first = self
             .ledger
-            .reserve_numbers(leads.len())
-            .map_err(|e| self.ledger_error(e))?;
+            .reserve_numbers(leads.len(), |highest| {
+                numbers.cover(highest, super::numbers::MARK_AHEAD)
+            })
+            .map_err(|e| numbering_error(&self.settings.folders, e))?;
         let orders: Vec<Order> = (first..)
             .zip(leads)
             .map(|(number, lead)| Order { lead, number })

@@ -315,7 +315,7 @@ pub fn config(dir: &Path) -> String {
     text.at_default(
         "session_minutes",
         &(DEFAULT_SESSION_TIMEOUT.as_secs() / 60).to_string(),
-        "an idle session ends; 1C logs in again",
+        "an idle session ends; a query's leads stay its own that long",
     );
 
     text.section("alerts");
