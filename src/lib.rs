@@ -10,9 +10,12 @@
 //! the command line ([`cli`]) meets the config file ([`config`]); [`cmd`] runs each command;
 //! [`report`] tells the administrator; [`stop`] ends everything cleanly; [`template`] reads the
 //! header row of the template 1C saves, for `csv-template`; [`support`] makes what a dealer
-//! sends to support (`report`, and `serve --trace-1c`); [`span`] reads lengths of time.
+//! sends to support (`report`, and `serve --trace-1c`); [`span`] reads lengths of time;
+//! [`alerts`] tells a person when leads stop flowing, by the dealer's command or by mail;
+//! [`password`] reads a password from a variable or a file.
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 pub mod cli;
 pub mod cmd;
 pub mod config;
@@ -25,6 +28,7 @@ pub mod lead;
 pub mod ledger;
 pub mod limits;
 pub mod parallel;
+pub mod password;
 pub mod payload;
 pub mod phone;
 pub mod report;

@@ -18,9 +18,13 @@ use crate::format::bsp::{CsvProfile, DEFAULT_PARTNER};
 use crate::format::{Format, Layout, TextEncoding};
 use crate::lead::Rules;
 use crate::limits::Limits;
+use crate::password::{PasswordError, PasswordSource};
 use crate::report::Level;
 use crate::serve::Credentials;
 use crate::support::{bundle, trace};
+
+mod alerts;
+pub use alerts::alerts;
 
 /// The format when none is asked for: CSV for a 1C processing, the integration note's route.
 pub const DEFAULT_FORMAT: Format = Format::Csv;
@@ -205,6 +209,57 @@ pub enum Error {
          exchange folder (DIR, --dir, or [folders] dir) and [site_exchange] enabled"
     )]
     TraceWithoutExchange { by: String },
+    #[error("[alerts] {key} = {value}: {expected} is expected")]
+    AlertsValue {
+        key: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("[alerts.email] sets {0} but no host: mail is sent only when host is set")]
+    EmailNoHost(&'static str),
+    #[error("[alerts.email] sends mail through {0} and needs {1}")]
+    EmailMissing(String, &'static str),
+    #[error(
+        "[alerts.email] security = \"none\" sends the mail and the login unencrypted: only to a \
+         mail relay on this machine (host = \"localhost\"), not {0}; use starttls or tls"
+    )]
+    EmailPlain(String),
+    #[error("[alerts.email] {key} {value:?} is not an e-mail address: {reason}")]
+    EmailAddress {
+        key: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error("[alerts.email] has both password_env and password_file; keep one")]
+    EmailTwoPasswords,
+    #[error("[alerts.email] user {0:?} has no password: set password_env or password_file")]
+    EmailNoPassword(String),
+    #[error("[alerts.email] has a password but no user: set user")]
+    EmailNoUser,
+    #[error("{}", alerts::email_password(key, source))]
+    EmailPassword {
+        key: &'static str,
+        source: PasswordError,
+    },
+    #[error("[alerts.email] ca_file {}: {reason}", path.display())]
+    EmailCa { path: PathBuf, reason: String },
+}
+
+impl From<PasswordError> for Error {
+    fn from(err: PasswordError) -> Error {
+        match err {
+            PasswordError::Variable {
+                var,
+                origin,
+                source,
+            } => Error::PasswordVariable {
+                var,
+                origin,
+                source,
+            },
+            PasswordError::File { path, source } => Error::PasswordFile { path, source },
+        }
+    }
 }
 
 /// How one input becomes a document: what decides a conversion's result.
@@ -1253,38 +1308,6 @@ pub fn doctor(args: &DoctorArgs) -> Result<crate::doctor::Settings, Error> {
     })
 }
 
-enum PasswordSource {
-    /// The variable's name, and the option or key that gave it.
-    Env {
-        var: String,
-        origin: &'static str,
-    },
-    File(PathBuf),
-}
-
-impl PasswordSource {
-    fn read(&self) -> Result<String, Error> {
-        match self {
-            PasswordSource::Env { var, origin } => {
-                std::env::var(var).map_err(|source| Error::PasswordVariable {
-                    var: var.clone(),
-                    origin,
-                    source,
-                })
-            }
-            PasswordSource::File(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| Error::PasswordFile {
-                    path: path.clone(),
-                    source,
-                })?;
-                // The first line, as `echo secret > file` or Notepad (BOM, CRLF) leave it.
-                let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
-                Ok(text.lines().next().unwrap_or("").to_string())
-            }
-        }
-    }
-}
-
 /// Why the password variable gave nothing, and what to do: a service does not inherit the
 /// variables of the shell it was set up from, and the option takes a variable's name. A name no
 /// variable could have is likely the password itself, typed in its place: it is not repeated.
@@ -1294,6 +1317,8 @@ fn password_variable(var: &str, origin: &str, source: &std::env::VarError) -> St
         && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     let file = if origin.starts_with("[site_exchange]") {
         "[site_exchange] password_file"
+    } else if origin.starts_with("[alerts.email]") {
+        "[alerts.email] password_file"
     } else {
         "--password-file ([serve] password_file)"
     };

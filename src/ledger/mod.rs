@@ -3,7 +3,9 @@
 //! skipped). It is what makes a re-delivered webhook a duplicate and a crash recoverable.
 //! [`queue`] holds the leads waiting for 1C's «Обмен с сайтом», journalled with their input;
 //! [`numbers`] hands out their numbers; [`reports`] records what 1C reports on them.
+//! [`alerts`] keeps what the alerts have told, so that a restart does not tell it again.
 
+pub mod alerts;
 pub mod inspect;
 mod numbers;
 mod orders;
@@ -136,6 +138,7 @@ impl Ledger {
         // The rollback journal (not WAL) because the state folder may sit on a network share,
         // where WAL's shared memory does not work; FULL because a commit is our promise.
         conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;")?;
+        conn.execute_batch(alerts::SCHEMA)?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(queue::SCHEMA)?;
         conn.execute_batch(reports::SCHEMA)?;

@@ -8,6 +8,8 @@ use std::path::Path;
 
 use clap::ValueEnum;
 
+use crate::alerts::email::Security;
+use crate::alerts::{DEFAULT_COMMAND_TIMEOUT, DEFAULT_REPEAT};
 use crate::config::path_literal;
 use crate::format::bsp::{CsvProfile, CsvTarget, DEFAULT_PARTNER};
 use crate::format::mapping::{COUNTERPARTY_NAME, CommerceMlMapping, Mapping};
@@ -322,6 +324,69 @@ pub fn config(dir: &Path) -> String {
         &quoted("30m"),
         "no trace. Set: serve records 1C's requests and answers this long\n\
          (at most 24h) into state/trace-1c/ for `bachata1c report`, once per value",
+    );
+
+    text.section("alerts");
+    text.comment(
+        "Alerts by `run`, `watch` and `serve` when leads stop flowing (docs/monitoring.md).",
+    );
+    text.unset(
+        "command",
+        &path_literal("/usr/local/bin/bachata1c-telegram.sh"),
+        "no alert command; set: run through the system shell\n\
+         with the alert's text on standard input",
+    );
+    text.at_default(
+        "command_timeout_seconds",
+        &DEFAULT_COMMAND_TIMEOUT.as_secs().to_string(),
+        "then the command is killed, with what it started",
+    );
+    text.at_default(
+        "repeat_hours",
+        &(DEFAULT_REPEAT.as_secs() / 3600).to_string(),
+        "a condition that still holds is told again after this",
+    );
+
+    text.section("alerts.email");
+    text.comment("Alerts by mail, sent when host is set.");
+    text.unset("host", &quoted("smtp.yandex.ru"), "no alert mail");
+    text.unset(
+        "port",
+        &Security::Starttls.default_port().to_string(),
+        "587 for starttls, 465 for tls, 25 for none",
+    );
+    text.at_default(
+        "security",
+        &quoted(Security::Starttls.as_str()),
+        "starttls, tls (from the first byte) or none (only to\n\
+         a relay on this machine: host = \"localhost\")",
+    );
+    text.unset("user", &quoted("alerts@dealer.ru"), "no login");
+    text.unset(
+        "password_env",
+        &quoted("BACHATA1C_SMTP_PASSWORD"),
+        "the login's password from this environment variable",
+    );
+    text.unset(
+        "password_file",
+        &path_literal("smtp-password.txt"),
+        "or from this file (relative to this file)",
+    );
+    text.unset(
+        "from",
+        &quoted("bachata1c <alerts@dealer.ru>"),
+        "the sender; needed with host",
+    );
+    text.unset(
+        "to",
+        &strings(&["it@dealer.ru".to_string()]),
+        "one address or a list; needed with host",
+    );
+    text.unset(
+        "ca_file",
+        &path_literal("mail-ca.pem"),
+        "certificates checked against Mozilla's roots; set:\n\
+         also this CA (PEM), for a private mail server",
     );
 
     let mapping = Mapping::default();
@@ -694,5 +759,15 @@ mod tests {
             };
             assert_eq!(with_defaults, without, "{args:?}");
         }
+        // [alerts] is resolved on its own until run, watch and serve raise alerts.
+        let folders = crate::cli::FolderArgs {
+            dir: Some(dir.clone()),
+            ..Default::default()
+        };
+        std::fs::write(&path, &defaults).unwrap();
+        let with_defaults = format!("{:?}", settings::alerts(&folders).unwrap());
+        std::fs::remove_file(&path).unwrap();
+        let without = format!("{:?}", settings::alerts(&folders).unwrap());
+        assert_eq!(with_defaults, without);
     }
 }
