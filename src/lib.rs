@@ -21,6 +21,7 @@ pub mod format;
 pub mod lead;
 pub mod ledger;
 pub mod limits;
+pub mod monitor;
 pub mod parallel;
 pub mod payload;
 pub mod phone;
