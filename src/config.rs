@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::format::{CmlVersion, EnterpriseDataVersion, Format, Mapping, TextEncoding};
 use crate::limits::{ByteSize, Limits};
+use crate::monitor::threshold::{Count, Limit, Size, Span};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -21,6 +22,7 @@ pub struct Config {
     pub watch: WatchConfig,
     pub serve: ServeConfig,
     pub site_exchange: SiteExchangeConfig,
+    pub alerts: AlertsConfig,
 }
 
 /// `[output]`: how files for 1C are written.
@@ -164,6 +166,23 @@ pub struct SiteExchangeConfig {
     pub file_limit: Option<ByteSize>,
     /// A session idle this long ends; default 60.
     pub session_minutes: Option<u64>,
+}
+
+/// `[alerts]`: when `status --check` (and the alerts) find the flow wrong; `"off"` turns a
+/// check off. Times as people write them (`"2h"`, `"30m"`), sizes with a unit (`"1GiB"`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// The oldest lead waiting for 1C may be this old; default 2h.
+    pub max_waiting: Option<Limit<Span>>,
+    /// 1C may be silent this long while leads wait; default 1h.
+    pub max_1c_silence: Option<Limit<Span>>,
+    /// Bachata may post no webhook this long; default off.
+    pub max_webhook_silence: Option<Limit<Span>>,
+    /// Refused inputs in failed/ beyond this many are a warning; default 0.
+    pub max_refused: Option<Limit<Count>>,
+    /// Free space of the exchange folder's disk below this is a warning; default 1GiB.
+    pub min_free_disk: Option<Limit<Size>>,
 }
 
 /// A config file that cannot be used, with the file and (from toml) the line and key.
@@ -321,6 +340,26 @@ mod tests {
         assert!(err.contains("password"), "{err}");
         let err = Config::parse("[serve]\nlisten = \"localhost\"\n").unwrap_err();
         assert!(err.contains("listen") || err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn alert_thresholds_are_times_counts_and_sizes_or_off() {
+        let c = Config::parse(
+            "[alerts]\nmax_waiting = \"90m\"\nmax_webhook_silence = \"off\"\nmax_refused = 3\nmin_free_disk = \"2GiB\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.alerts.max_waiting,
+            Some(Limit::At(Span(std::time::Duration::from_secs(5400))))
+        );
+        assert_eq!(c.alerts.max_webhook_silence, Some(Limit::Off));
+        assert_eq!(c.alerts.max_refused, Some(Limit::At(Count(3))));
+        assert_eq!(c.alerts.min_free_disk, Some(Limit::At(Size(2 << 30))));
+        let err = Config::parse("[alerts]\nmax_1c_silence = \"an hour\"\n").unwrap_err();
+        assert!(
+            err.contains("max_1c_silence") && err.contains("30m, 2h"),
+            "{err}"
+        );
     }
 
     #[test]

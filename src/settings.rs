@@ -21,6 +21,9 @@ use crate::limits::Limits;
 use crate::report::Level;
 use crate::serve::Credentials;
 
+mod checks;
+pub use checks::{check, thresholds};
+
 /// The format when none is asked for: CSV for a 1C processing, the integration note's route.
 pub const DEFAULT_FORMAT: Format = Format::Csv;
 /// Event name for webhooks that do not name their event.

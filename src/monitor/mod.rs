@@ -12,6 +12,7 @@ mod judge;
 pub mod plugin;
 mod snapshot;
 pub mod text;
+pub mod threshold;
 
 use std::time::Duration;
 

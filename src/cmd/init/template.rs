@@ -13,6 +13,11 @@ use crate::format::mapping::{COUNTERPARTY_NAME, CommerceMlMapping, Mapping};
 use crate::format::{CmlVersion, EnterpriseDataVersion, Field, TextEncoding};
 use crate::lead::Rules;
 use crate::limits::{DEFAULT_MAX_CLIENTS, DEFAULT_MAX_INPUT_BYTES, human_size};
+use crate::monitor::threshold::Span;
+use crate::monitor::{
+    DEFAULT_MAX_1C_SILENCE, DEFAULT_MAX_REFUSED, DEFAULT_MAX_WAITING, DEFAULT_MAX_WEBHOOK_SILENCE,
+    DEFAULT_MIN_FREE_DISK,
+};
 use crate::settings::{
     DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_EVENT, DEFAULT_FILE_LIMIT, DEFAULT_FORMAT,
     DEFAULT_GIVE_UP_AFTER, DEFAULT_HEADER_TIMEOUT, DEFAULT_LEASE, DEFAULT_LISTEN,
@@ -305,6 +310,40 @@ pub fn config(dir: &Path) -> String {
         "an idle session ends; 1C logs in again",
     );
 
+    text.section("alerts");
+    text.comment(
+        "When `bachata1c status DIR --check` (docs/monitoring.md) finds the flow wrong. Times\n\
+         as 30m, 2h, 1d; \"off\" turns a check off.",
+    );
+    let span = |duration| quoted(&Span(duration).to_string());
+    text.at_default(
+        "max_waiting",
+        &span(DEFAULT_MAX_WAITING),
+        "a lead waiting for 1C's exchange longer is CRITICAL",
+    );
+    text.at_default(
+        "max_1c_silence",
+        &span(DEFAULT_MAX_1C_SILENCE),
+        "1C silent this long while leads wait is CRITICAL",
+    );
+    text.at_default(
+        "max_webhook_silence",
+        &DEFAULT_MAX_WEBHOOK_SILENCE.map_or_else(|| quoted("off"), span),
+        "no webhook this long is a WARNING (\"1d\"; off: nights and\n\
+         weekends are quiet)",
+    );
+    text.at_default(
+        "max_refused",
+        &DEFAULT_MAX_REFUSED.to_string(),
+        "more refused inputs in failed/ is a WARNING",
+    );
+    text.at_default(
+        "min_free_disk",
+        &size(DEFAULT_MIN_FREE_DISK),
+        "less free on the folder's disk is a WARNING, under a tenth\n\
+         CRITICAL",
+    );
+
     let mapping = Mapping::default();
     text.section("mapping");
     text.comment("What the dealer's 1C needs written (every format).");
@@ -554,7 +593,9 @@ mod tests {
             }
             let setting = line.strip_prefix("# ").unwrap_or(line);
             if let Some((key, _)) = setting.split_once(" = ")
-                && key.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             {
                 keys.push((table.clone(), key.to_string(), line.contains(NOT_SET)));
             }
@@ -617,7 +658,11 @@ mod tests {
             Command::Watch(args) => format!("{:?}", settings::watch(&args).unwrap()),
             Command::Serve(args) => format!("{:?}", settings::serve(&args).unwrap()),
             Command::Convert(args) => format!("{:?}", settings::convert(&args).unwrap()),
-            Command::Status(args) => format!("{:?}", settings::status(&args).unwrap()),
+            Command::Status(args) => format!(
+                "{:?} {:?}",
+                settings::status(&args).unwrap(),
+                settings::check(&args).unwrap()
+            ),
             Command::Leads(args) => format!("{:?}", settings::leads(&args).unwrap()),
             other => panic!("{other:?}"),
         }
