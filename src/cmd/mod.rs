@@ -27,6 +27,8 @@ pub enum Exit {
     StoppedOnItsOwn,
     /// A usage error, or the folders, config, ledger or address cannot be used.
     Unusable,
+    /// `status --check`: the monitoring plugin's verdict is the exit status (0 to 3).
+    Checked(crate::monitor::plugin::Verdict),
 }
 
 impl Exit {
@@ -35,6 +37,7 @@ impl Exit {
             Exit::Success => 0,
             Exit::SomeRefused | Exit::StoppedOnItsOwn => 1,
             Exit::Unusable => 2,
+            Exit::Checked(verdict) => verdict.code(),
         }
     }
 }

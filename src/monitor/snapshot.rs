@@ -15,6 +15,8 @@ use crate::ledger::{Ledger, QueueTotals};
 pub struct Parts {
     /// The exchange folder as messages name it.
     pub folder: PathBuf,
+    /// A folder without its inbox is no exchange folder (a mistyped name).
+    pub inbox: PathBuf,
     pub failed: PathBuf,
     /// The ledger and the activity record are here; unknown to a `serve` given only `--inbox`
     /// and `--failed`.
@@ -28,6 +30,7 @@ impl Parts {
     pub fn of(folder: PathBuf, folders: &crate::exchange::folders::Folders) -> Parts {
         Parts {
             folder,
+            inbox: folders.inbox.clone(),
             failed: folders.failed.clone(),
             state: Some(folders.state.clone()),
             disks: vec![
