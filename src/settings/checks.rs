@@ -1,7 +1,7 @@
 //! The glue for `status --check` and the alerts: `[alerts]`'s thresholds under the options
 //! over the defaults, into the monitor's own settings.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{Error, Source, given};
 use crate::cli::{CheckArgs, FolderArgs, StatusArgs};
@@ -81,4 +81,34 @@ fn pick<T, V>(
         None => default,
         Some(limit) => limit.get().map(value),
     }
+}
+
+/// What `serve`'s `/metrics` reads: the parts of the exchange folder it knows (`known`, by
+/// name), the state folder only when given.
+pub(super) fn serve_parts(
+    source: &Source,
+    args: &FolderArgs,
+    known: &[(&'static str, &Path)],
+) -> Result<Parts, Error> {
+    let part = |name| {
+        known
+            .iter()
+            .find(|(part, _)| *part == name)
+            .map(|(_, path)| path.to_path_buf())
+    };
+    let inbox = super::webhook_folder(source, args, "inbox")?;
+    let failed = super::webhook_folder(source, args, "failed")?;
+    Ok(Parts {
+        folder: source
+            .dir(args)
+            .or_else(|| inbox.parent().map(PathBuf::from))
+            .unwrap_or_else(|| inbox.clone()),
+        state: part("state"),
+        disks: known
+            .iter()
+            .map(|(name, path)| (*name, path.to_path_buf()))
+            .collect(),
+        inbox,
+        failed,
+    })
 }
