@@ -17,7 +17,7 @@ ifneq ($(wildcard $(TEST_VENV)/bin/python3),)
 export PATH := $(abspath $(TEST_VENV))/bin:$(PATH)
 endif
 
-.PHONY: help run test test-deps lint build clean windows windows-e2e dist install fuzz bench-serve bench-site bench bench-core
+.PHONY: help run test test-deps lint build clean windows windows-e2e dist dist-linux install fuzz bench-serve bench-site bench bench-core
 
 help:
 	@echo "make run    convert fixtures/inbox into $(EXAMPLE_OUT)/ (CSV, XML, CommerceML, EnterpriseData, XLSX)"
@@ -27,7 +27,9 @@ help:
 	@echo "make windows  cross-build bachata1c.exe for $(WINDOWS_TARGET) (needs gcc-mingw-w64-x86-64)"
 	@echo "make fuzz   libFuzzer over reading and every format for FUZZ_SECONDS (60) s; needs nightly"
 	@echo "make windows-e2e  bachata1c.exe under wine vs the Linux binary, byte for byte (~4 min)"
-	@echo "make dist   release archives for Linux (.tar.gz) and Windows (.zip) and SHA256SUMS in dist/"
+	@echo "make dist   release archives for Linux (.tar.gz) and Windows (.zip) and SHA256SUMS in dist/;"
+	@echo "            needs what make windows needs (rustup target add $(WINDOWS_TARGET), gcc-mingw-w64-x86-64)"
+	@echo "make dist-linux  the Linux archive and SHA256SUMS alone, with no Windows toolchain"
 	@echo "make install  after make build: binary to PREFIX/bin, docs to PREFIX/share/doc/bachata1c (PREFIX=$(PREFIX), DESTDIR honoured)"
 	@echo "make bench-serve  load test of serve on the loopback (needs wrk), about 15 s"
 	@echo "make bench-site  1C's query with 400 long leads waiting (BASELINE=old binary to compare), about 2 min"
@@ -101,10 +103,15 @@ windows:
 
 # The archives a dealer downloads (scripts/dist; docs/install.md says what to do with them):
 # dist/bachata1c-<version>-x86_64-unknown-linux-gnu.tar.gz, ...-x86_64-pc-windows-gnu.zip and
-# dist/SHA256SUMS. Builds both release binaries; needs what `make windows` needs.
+# dist/SHA256SUMS. Builds both release binaries; needs what `make windows` needs (`rustup target
+# add x86_64-pc-windows-gnu`, gcc-mingw-w64-x86-64): scripts/dist says what is missing.
 # scripts/test-dist (run by .ci/run) unpacks them and runs both binaries, the .exe under wine.
 dist:
 	bash scripts/dist
+
+# The Linux archive and its SHA256SUMS alone: no Windows target, no mingw.
+dist-linux:
+	bash scripts/dist --linux-only
 
 # From source: `make build`, then (as root if PREFIX is not yours) `make install`. Does not
 # build, so that `sudo make install` needs no cargo and leaves no root-owned files in target/.

@@ -465,7 +465,8 @@ pub struct RunArgs {
 
     /// Start a new ledger although archive/ holds converted inputs (the old ledger was lost):
     /// the archived inputs are recorded in it first, so that a webhook delivered again is
-    /// still recognised.
+    /// still recognised, and the numbers (Номер) continue above every one given before
+    /// (archive/.bachata1c-last-number), so 1C never gets one number for two leads.
     #[arg(long)]
     pub new_ledger: bool,
 

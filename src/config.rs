@@ -3,9 +3,13 @@
 //! override what the file says. Unknown keys are errors that name the key, because a typo in
 //! a config that is silently ignored loses leads.
 
+mod paths;
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+pub use paths::literal as path_literal;
 
 use crate::format::{CmlVersion, EnterpriseDataVersion, Format, Mapping, TextEncoding};
 use crate::limits::{ByteSize, Limits};
@@ -164,7 +168,7 @@ pub struct SiteExchangeConfig {
     pub password_file: Option<PathBuf>,
     /// The largest query answer, and the parts 1C splits its uploads into; default 1 MiB.
     pub file_limit: Option<ByteSize>,
-    /// A session idle this long ends; default 60.
+    /// A session idle this long ends, and a query's leads stay its own this long; default 60.
     pub session_minutes: Option<u64>,
 }
 
@@ -209,15 +213,54 @@ impl Config {
         })
     }
 
-    /// Parses config text; the error names the line, the key and the reason.
+    /// Parses config text; the error names the line, the key and the reason. TOML's own
+    /// messages take several lines (the line, a caret under the column).
     pub fn parse(text: &str) -> Result<Config, String> {
         // A UTF-8 BOM, as Windows Notepad writes, is not TOML.
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-        let config: Config =
-            toml::from_str(text).map_err(|err| err.to_string().trim_end().to_string())?;
+        let config: Config = toml::from_str(text).map_err(|err| {
+            let path_keys = Config::default().paths().map(|(key, _)| key);
+            err.span()
+                .and_then(|at| paths::bad_escape(text, at, &path_keys))
+                .unwrap_or_else(|| err.to_string().trim_end().to_string())
+        })?;
+        config.check_paths()?;
         config.mapping.validate()?;
         config.watch.check()?;
         Ok(config)
+    }
+
+    /// Every key that holds a path, as `section.key`, with its value.
+    fn paths(&self) -> [(&'static str, Option<&PathBuf>); 10] {
+        let (folders, serve) = (&self.folders, &self.serve);
+        [
+            ("folders.dir", folders.dir.as_ref()),
+            ("folders.inbox", folders.inbox.as_ref()),
+            ("folders.outbox", folders.outbox.as_ref()),
+            ("folders.archive", folders.archive.as_ref()),
+            ("folders.failed", folders.failed.as_ref()),
+            ("folders.state", folders.state.as_ref()),
+            ("serve.password_file", serve.password_file.as_ref()),
+            ("serve.tls_cert", serve.tls_cert.as_ref()),
+            ("serve.tls_key", serve.tls_key.as_ref()),
+            (
+                "site_exchange.password_file",
+                self.site_exchange.password_file.as_ref(),
+            ),
+        ]
+    }
+
+    /// No path holds a control character: in a config, one comes from a Windows path in
+    /// double quotes (`"D:\temp"` holds a tab), never from a folder someone meant.
+    fn check_paths(&self) -> Result<(), String> {
+        for (key, path) in self.paths() {
+            if let Some(refusal) =
+                path.and_then(|path| paths::control_character(key, &path.to_string_lossy()))
+            {
+                return Err(refusal);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -285,6 +328,22 @@ mod tests {
         assert!(err.contains("formt"), "{err}");
         let err = Config::parse("[output]\nencoding = \"koi8\"\n").unwrap_err();
         assert!(err.contains("koi8") && err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_escape_outside_a_path_key_keeps_the_toml_message() {
+        let err = Config::parse("[output]\nevent = \"C:\\xyz\"\n").unwrap_err();
+        assert!(err.starts_with("TOML parse error at line 2"), "{err}");
+        let err = Config::parse("[folders]\r\ndir = \"C:\\xyz\"\r\n").unwrap_err();
+        assert!(
+            err.starts_with("line 2: [folders] dir = \"C:\\xyz\""),
+            "{err}"
+        );
+        // A path in single quotes or with doubled backslashes is what it says.
+        let c =
+            Config::parse("[folders]\ndir = 'D:\\temp'\ninbox = \"D:\\\\temp\\\\in\"\n").unwrap();
+        assert_eq!(c.folders.dir, Some(PathBuf::from("D:\\temp")));
+        assert_eq!(c.folders.inbox, Some(PathBuf::from("D:\\temp\\in")));
     }
 
     #[test]

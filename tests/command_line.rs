@@ -267,3 +267,51 @@ fn convert_has_the_log_options_of_run() {
     let text = help(&wd, "convert");
     assert!(text.contains("--verbose") && !text.contains("repeat for more"));
 }
+
+/// Issue 18 (item 16): a wrong folder got answers that did not say what to do: `run DIR/inbox`
+/// offered to create an exchange folder inside the inbox, `leads` on a typo said «no ledger
+/// yet», and `retry --dir` on a typo made an inbox there. Each says what is wrong and what to
+/// give instead, and makes nothing.
+#[test]
+fn a_wrong_folder_is_refused_saying_which_folder_to_give() {
+    let wd = Workdir::new();
+    let (code, stderr) = run(&mut wd.bachata1c(&["init", "ex"]));
+    assert_eq!(code, 0, "{stderr}");
+    let inbox_given = "ex/inbox is the inbox of the exchange folder ex: give ex itself";
+    for args in [
+        &["run", "ex/inbox"][..],
+        &["watch", "ex/inbox"],
+        &["status", "ex/inbox"],
+        &["leads", "ex/inbox"],
+        &["retry", "--dir", "ex/inbox"],
+    ] {
+        let (code, stderr) = run(&mut wd.bachata1c(args));
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(inbox_given), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    }
+    assert_eq!(
+        wd.list("ex/inbox"),
+        [".bachata1c-work"],
+        "nothing made in the inbox"
+    );
+    let typo = "there is no folder exx: check the path";
+    for args in [
+        &["leads", "exx"][..],
+        &["retry", "--dir", "exx"],
+        &["retry", "--dir", "exx", "hook.json"],
+        &["run", "exx"],
+    ] {
+        let (code, stderr) = run(&mut wd.bachata1c(args));
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(typo), "{args:?}: {stderr}");
+        assert!(!wd.join("exx").exists(), "{args:?} made exx");
+    }
+    // The exchange folder itself, before anything was converted: `leads` says who makes the
+    // ledger, `retry` that nothing waits in failed/.
+    let (code, stderr) = run(&mut wd.bachata1c(&["leads", "ex"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no ledger yet"), "{stderr}");
+    let (code, stderr) = run(&mut wd.bachata1c(&["retry", "--dir", "ex"]));
+    assert_eq!(code, 0, "{stderr}");
+}

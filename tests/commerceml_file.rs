@@ -673,3 +673,41 @@ fn the_orders_file_dates_each_order_when_its_lead_came_like_the_http_answer() {
         assert_eq!(order.date_in_1c(), received[&phone(order)], "{order:?}");
     }
 }
+
+/// Issue 17 point 7: a rewrite of the orders file killed half-way leaves its temporary file,
+/// `outbox/.orders.xml.<pid>.tmp` (50 MB in the attack run), and nothing removed it. A worker
+/// now removes, at start, the temporaries of ours a gone process left (on Linux, where that
+/// can be told) or that are older than any rewrite; a live writer's is kept, and so is what
+/// is not ours.
+#[test]
+fn a_killed_rewrite_leaves_no_temporary_in_the_outbox() {
+    let wd = Workdir::new();
+    let (code, stderr) = run(&mut wd.bachata1c(&["init", "--dir", "."]));
+    assert_eq!(code, 0, "{stderr}");
+    let mut gone = std::process::Command::new(env!("CARGO_BIN_EXE_bachata1c"))
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    gone.wait().unwrap();
+    let dead = wd.write(&format!("outbox/.{FILE}.{}.tmp", gone.id()), [b' '; 50_000]);
+    let living = format!(".{FILE}.{}.tmp", std::process::id());
+    let old = wd.write(&format!("outbox/.{FILE}.1.tmp"), "<half");
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+    wd.write(&format!("outbox/{living}"), "<being written");
+    wd.write("outbox/1c-own.tmp", "not ours");
+    let (code, stderr) = run_mode(&wd, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let left = wd.list("outbox");
+    assert!(!old.exists(), "{left:?}");
+    if cfg!(target_os = "linux") {
+        assert!(!dead.exists(), "{left:?}");
+    }
+    assert!(left.contains(&living), "{left:?}");
+    assert!(left.contains(&"1c-own.tmp".to_string()), "{left:?}");
+}

@@ -287,9 +287,25 @@ fn the_cron_line_logs_with_times_where_logrotate_rotates() {
     assert!(!logrotate.contains("\n    copytruncate"), "{logrotate}");
 }
 
+/// The WinSW services under deploy/windows: `watch`, and `serve --convert` (issue 18, item 16:
+/// serve had no Windows recipe).
+const WINSW: [(&str, &str, &str); 2] = [
+    ("bachata1c-watch", "watch", "install-watch-service.cmd"),
+    ("bachata1c-serve", "serve", "install-serve-service.cmd"),
+];
+
 #[test]
-fn the_winsw_service_xml_is_well_formed_and_runs_a_valid_command() {
-    let (path, text) = deploy("windows/bachata1c-watch.xml");
+fn the_winsw_service_xmls_are_well_formed_and_run_a_valid_command() {
+    for (id, command, script) in WINSW {
+        check_winsw(id, command, script);
+    }
+}
+
+/// One WinSW service: its XML as xmllint reads it, its command line as bachata1c parses it, and
+/// one exchange folder in the arguments, the working folder, the log folder and the script that
+/// makes the log folder.
+fn check_winsw(id: &str, command: &str, script: &str) {
+    let (path, text) = deploy(&format!("windows/{id}.xml"));
     if common::have_xmllint() {
         let output = Command::new("xmllint")
             .arg("--noout")
@@ -308,18 +324,72 @@ fn the_winsw_service_xml_is_well_formed_and_runs_a_valid_command() {
         let end = text[start..].find(&format!("</{name}>")).unwrap() + start;
         text[start..end].to_string()
     };
-    assert_eq!(element("id"), "bachata1c-watch");
+    assert_eq!(element("id"), id);
     assert!(element("executable").ends_with(r"\bachata1c.exe"));
-    assert_command_line("bachata1c-watch.xml", &split_words(&element("arguments")));
+    let args = split_words(&element("arguments"));
+    assert_eq!(args[0], command, "{id}");
+    assert_command_line(&format!("{id}.xml"), &args);
+    let dir = &args[args.iter().position(|a| a == "--dir").expect("--dir") + 1];
+    assert_eq!(&element("workingdirectory"), dir, "{id}");
+    let logs = element("logpath");
+    assert_eq!(logs, format!(r"{dir}\logs"), "{id}");
+    let (_, script_text) = deploy(&format!("windows/{script}"));
+    assert!(
+        script_text.contains(&format!("mkdir \"{logs}\"")),
+        "{script} makes {logs}"
+    );
+    assert!(
+        script_text.contains(&format!("{id}.exe\" install")),
+        "{script} installs {id}"
+    );
+}
+
+/// serve's secrets live where the script lets only SYSTEM and the administrators read, and
+/// the firewall opens the port it listens on.
+#[test]
+fn the_windows_serve_service_keeps_its_secrets_apart_and_opens_its_port() {
+    let (_, text) = deploy("windows/bachata1c-serve.xml");
+    let (_, script) = deploy("windows/install-serve-service.cmd");
+    let start = text.find("<arguments>").unwrap() + "<arguments>".len();
+    let end = text.find("</arguments>").unwrap();
+    let args = split_words(&text[start..end]);
+    let value = |option: &str| {
+        let at = args
+            .iter()
+            .position(|a| a == option)
+            .unwrap_or_else(|| panic!("{option}"));
+        args[at + 1].clone()
+    };
+    assert!(args.contains(&"--convert".to_string()), "{args:?}");
+    let icacls = script
+        .lines()
+        .find(|line| line.starts_with("icacls "))
+        .expect("an icacls line");
+    let secrets = split_words(icacls)[1].clone();
+    assert!(icacls.contains("/inheritance:r"), "{icacls}");
+    for option in ["--password-file", "--tls-cert", "--tls-key"] {
+        let file = value(option);
+        assert!(
+            file.starts_with(&format!(r"{secrets}\")),
+            "{option} {file} is not in {secrets}"
+        );
+    }
+    let port = value("--listen").rsplit(':').next().unwrap().to_string();
+    assert!(
+        script.contains(&format!("localport={port} ")),
+        "the firewall rule opens another port than {port}"
+    );
 }
 
 #[test]
 fn the_windows_scripts_use_crlf_and_register_valid_commands() {
     let (_, task) = deploy("windows/install-run-task.cmd");
     let (_, service) = deploy("windows/install-watch-service.cmd");
+    let (_, serve) = deploy("windows/install-serve-service.cmd");
     for (name, text) in [
         ("install-run-task.cmd", &task),
         ("install-watch-service.cmd", &service),
+        ("install-serve-service.cmd", &serve),
     ] {
         // cmd.exe misreads labels and `^` continuations in LF-only files.
         assert_eq!(

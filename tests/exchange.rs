@@ -270,6 +270,76 @@ fn a_broken_file_is_named_with_its_error_and_when_it_will_be_refused() {
     assert!(wd.list("failed").is_empty());
 }
 
+/// Issue 18 (item 14): a broken file was counted, not named, in a scheduled run's log
+/// (`run -q --log-file`) and by `status`. Both name it with its reason, without `-v`; one
+/// written moments ago (a writer may still be at it) is still only counted.
+#[test]
+fn a_broken_file_is_named_with_its_reason_in_the_cron_log_and_by_status() {
+    let wd = Workdir::new();
+    let half_a_minute_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(30);
+    for (name, text) in [
+        ("broken.json", "{\"clients\": [ {\"phone\": "),
+        ("junk.json", "junk"),
+    ] {
+        let path = wd.write(&format!("inbox/{name}"), text);
+        fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(half_a_minute_ago)
+            .unwrap();
+    }
+    wd.write("inbox/fresh.json", "{\"clients\": [");
+    let (code, stderr) = run(&mut wd.bachata1c(&run_args(&["-q", "--log-file", "run.log"])));
+    assert_eq!(code, 0, "{stderr}");
+    let log = String::from_utf8(wd.read("run.log")).unwrap();
+    for (name, reason) in [
+        ("broken.json", "not complete yet? truncated JSON"),
+        (
+            "junk.json",
+            "not complete yet? invalid JSON at line 1 column 1",
+        ),
+    ] {
+        let line = log
+            .lines()
+            .find(|l| l.contains(&format!("inbox/{name}: ")))
+            .unwrap_or_else(|| panic!("{name} not named in the log:\n{log}"));
+        assert!(line.contains(reason), "{line}");
+        assert!(line.contains("will be moved to failed/ in "), "{line}");
+    }
+    assert!(!log.contains("fresh.json"), "{log}");
+    assert!(log.contains("3 files not complete yet"), "{log}");
+
+    let output = wd.bachata1c(&["status", "."]).output().unwrap();
+    assert!(output.status.success());
+    let shown = String::from_utf8(output.stdout).unwrap();
+    for (name, reason) in [
+        ("broken.json", "not complete yet? truncated JSON"),
+        (
+            "junk.json",
+            "not complete yet? invalid JSON at line 1 column 1",
+        ),
+    ] {
+        let line = shown
+            .lines()
+            .find(|l| l.starts_with(&format!("  {name}: ")))
+            .unwrap_or_else(|| panic!("{name} not named by status:\n{shown}"));
+        assert!(line.contains(reason), "{line}");
+        assert!(line.contains("goes to failed/"), "{line}");
+    }
+    assert!(!shown.contains("fresh.json"), "{shown}");
+    // --failures bounds this list as it does failed/'s.
+    let output = wd
+        .bachata1c(&["status", ".", "--failures", "1"])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8(output.stdout).unwrap();
+    assert!(shown.contains("  broken.json: "), "{shown}");
+    assert!(!shown.contains("  junk.json: "), "{shown}");
+    assert!(shown.contains("… and 1 more that do not parse"), "{shown}");
+    assert!(wd.list("failed").is_empty());
+}
+
 #[test]
 fn a_duplicate_under_a_new_name_is_converted_once() {
     // Bachata retries a webhook it got no answer for: the same body saved under a new name.
@@ -458,7 +528,8 @@ fn a_quiet_run_over_an_idle_inbox_says_nothing_and_its_log_lines_have_times() {
     let (code, _) = run(&mut wd.bachata1c(&["run", "--dir", ".", "-q", "--log-file", "run.log"]));
     assert_eq!(code, 2);
     let log = String::from_utf8(wd.read("run.log")).unwrap();
-    assert_eq!(log.lines().count(), 2, "{log}");
+    // The summary, then the config error on the lines TOML draws it on (issue 18, item 11).
+    assert_eq!(log.lines().count(), 6, "{log}");
     assert!(log.lines().all(timestamped), "{log}");
     assert!(log.contains("1 file taken: 1 converted"), "{log}");
     assert!(log.contains("settle_secnds"), "{log}");

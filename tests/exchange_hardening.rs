@@ -401,7 +401,9 @@ fn a_partly_written_file_waits_until_it_is_whole() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(archived(&wd), vec!["half.json"]);
     let mut text = String::new();
-    std::fs::File::open(wd.join(&format!("archive/{}/half.json", wd.list("archive")[0])))
+    // The dated folder (beside it, the hidden mark of the highest number given).
+    let day = wd.list("archive").into_iter().find(|n| !n.starts_with('.'));
+    std::fs::File::open(wd.join(&format!("archive/{}/half.json", day.unwrap())))
         .unwrap()
         .read_to_string(&mut text)
         .unwrap();

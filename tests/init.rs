@@ -34,7 +34,7 @@ fn init_config_file_writes_the_config_there_naming_the_folder() {
     let text = String::from_utf8(wd.read("etc/bachata1c/b.toml")).unwrap();
     let absolute = wd.join("ex").display().to_string();
     assert!(
-        text.contains(&format!("\ndir = \"{absolute}\"\n")),
+        text.contains(&format!("\ndir = '{absolute}'\n")),
         "[folders] dir names the exchange folder:\n{text}"
     );
     // The config alone is enough for every command.
@@ -47,7 +47,7 @@ fn init_config_file_writes_the_config_there_naming_the_folder() {
     let (code, stderr) = run(&mut wd.bachata1c(&["init", "ex2"]));
     assert_eq!(code, 0, "{stderr}");
     let text = String::from_utf8(wd.read("ex2/bachata1c.toml")).unwrap();
-    assert!(text.contains("\ndir = \".\"\n"), "{text}");
+    assert!(text.contains("\ndir = '.'\n"), "{text}");
     wd.write("ex2/bachata1c.toml", "[output]\nformat = \"xml\"\n");
     let (code, stderr) = run(&mut wd.bachata1c(&["init", "ex2"]));
     assert_eq!(code, 0, "{stderr}");

@@ -661,7 +661,11 @@ fn serve_with_convert_takes_a_webhook_all_the_way_to_the_outbox() {
     let (code, log) = server.stop();
     assert_eq!(code, 0, "{log:?}");
     let archived: Vec<String> = work.list("exchange/archive");
-    assert_eq!(archived.len(), 1, "one dated folder: {archived:?}");
+    assert_eq!(archived.len(), 2, "one dated folder: {archived:?}");
+    assert_eq!(
+        archived[0], ".bachata1c-last-number",
+        "and the highest number given"
+    );
     let inbox = work.list("exchange/inbox");
     assert!(
         inbox.iter().all(|n| n.starts_with('.')),

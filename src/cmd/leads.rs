@@ -9,6 +9,7 @@ use std::io::IsTerminal;
 
 use super::Exit;
 use crate::cli::{LeadsArgs, ListFormat};
+use crate::exchange::folders;
 use crate::ledger::{Ledger, Row};
 use crate::report::escape_controls;
 use crate::report::shown::is_unshowable;
@@ -21,10 +22,14 @@ pub fn run(args: &LeadsArgs) -> Exit {
     };
     let path = settings.folders.ledger();
     if !path.is_file() {
-        crate::say!(
-            "bachata1c: {}: no ledger yet (nothing was converted here)",
-            path.display()
-        );
+        // A mistyped folder, or the inbox given for the exchange folder, is not one where
+        // nothing was converted yet.
+        let why = folders::missing_part_hint(&settings.folders.state).unwrap_or_else(|| {
+            "no ledger yet (nothing was converted here; `run`, `watch` or `serve --convert` \
+             make it)"
+                .to_string()
+        });
+        crate::say!("bachata1c: {}: {why}", path.display());
         return Exit::Unusable;
     }
     let filter = &settings.filter;
@@ -35,9 +40,9 @@ pub fn run(args: &LeadsArgs) -> Exit {
             Some(limit) if rows.len() >= limit => ledger.count_leads(filter)?,
             _ => rows.len() as u64,
         };
-        Ok((rows, total))
+        Ok((rows, total, ledger.ignored_reports(IGNORED_SHOWN)?))
     });
-    let (rows, total) = match listed {
+    let (rows, total, ignored) = match listed {
         Ok(listed) => listed,
         Err(err) => {
             crate::say!("bachata1c: ledger {}: {err}", path.display());
@@ -59,8 +64,20 @@ pub fn run(args: &LeadsArgs) -> Exit {
             _ => crate::say!("bachata1c: {note}"),
         }
     }
+    // Below the table; beside CSV and JSON, on stderr, so that what a script reads stays whole.
+    match settings.format {
+        ListFormat::Table => super::status::show_ignored(&ignored, |text| {
+            crate::show!("{}", escape_controls(&text.to_string()))
+        }),
+        _ => super::status::show_ignored(&ignored, |text| {
+            crate::say!("bachata1c: {}", escape_controls(&text.to_string()))
+        }),
+    }
     Exit::Success
 }
+
+/// Reports from 1C on numbers it was never given, listed after the leads.
+const IGNORED_SHOWN: usize = 10;
 
 fn flag(value: Option<bool>, word: &str) -> Option<String> {
     value.unwrap_or(false).then(|| word.to_string())

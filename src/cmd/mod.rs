@@ -64,7 +64,14 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 /// Reports a settings error the one way every command does, and says the command cannot run.
+/// A config file's parse error is drawn by the TOML library on several lines (the line, a caret
+/// under the column): each is said as a line of its own.
 fn unusable(err: impl std::fmt::Display) -> Exit {
-    crate::say!("bachata1c: {err}");
+    let text = err.to_string();
+    let mut lines = text.lines();
+    crate::say!("bachata1c: {}", lines.next().unwrap_or_default());
+    for line in lines {
+        crate::say!("{line}");
+    }
     Exit::Unusable
 }

@@ -13,6 +13,16 @@ pub fn run(args: &RetryArgs) -> Exit {
         Ok(settings) => settings.folders,
         Err(err) => return super::unusable(err),
     };
+    // A mistyped folder must not get an inbox made in it, nor say «nothing to retry».
+    if !folders.failed.is_dir() {
+        let why = folders::missing_part_hint(&folders.failed).unwrap_or_else(|| {
+            "no such folder: nothing was refused here, or this is not the exchange folder \
+             (`bachata1c status DIR` shows what one holds)"
+                .to_string()
+        });
+        crate::say!("bachata1c: {}: {why}", folders.failed.display());
+        return Exit::Unusable;
+    }
     let names: Vec<String> = if args.names.is_empty() {
         // Every input in failed/; never a reason file, which is not a webhook's name.
         match std::fs::read_dir(&folders.failed) {

@@ -26,7 +26,7 @@ pub fn unusable(err: impl std::fmt::Display, args: &crate::cli::LogArgs) -> Exit
     if let Some(path) = &args.log_file
         && let Ok(log) = Log::open(Level::Problem, Some(path))
     {
-        log.note(Level::Problem, err);
+        log.note_lines(Level::Problem, err);
         return Exit::Unusable;
     }
     super::unusable(err)

@@ -5,11 +5,12 @@
 
 use super::Exit;
 use crate::cli::StatusArgs;
-use crate::exchange::filing;
 use crate::exchange::folders::{self, Folders};
-use crate::ledger::{Ledger, Outcome, Totals};
+use crate::exchange::{NAMED_AFTER, filing, scan};
+use crate::format::commerceml::number_text;
+use crate::ledger::{IgnoredReports, Ledger, Outcome, Totals};
 use crate::report::{Tally, escape_controls, plural, tally};
-use crate::settings;
+use crate::settings::{self, DEFAULT_GIVE_UP_AFTER};
 
 mod check;
 pub use check::refused_check;
@@ -25,8 +26,8 @@ pub fn run(args: &StatusArgs) -> Exit {
     // A mistyped --dir must not look like an empty exchange folder.
     if !folders.inbox.is_dir() {
         crate::say!(
-            "bachata1c: {}: no such inbox folder; create the exchange folder with `bachata1c init --dir DIR`",
-            folders.inbox.display()
+            "bachata1c: {}",
+            crate::exchange::Error::NoInbox(folders.inbox.clone())
         );
         return Exit::Unusable;
     }
@@ -77,7 +78,38 @@ fn show_ledger(folders: &Folders) -> bool {
             queue.waiting, queue.offered, queue.confirmed, queue.known
         ));
     }
+    if let Ok(ignored) = ledger.ignored_reports(IGNORED_SHOWN) {
+        show_ignored(&ignored, line);
+    }
     true
+}
+
+/// Reports from 1C on numbers it could not know, shown by `status` and `leads`.
+const IGNORED_SHOWN: usize = 5;
+
+/// The reports from 1C that changed nothing (on a number 1C was never given), the last ones
+/// with their time, our number and 1C's, each as `print` writes a line.
+pub fn show_ignored(ignored: &IgnoredReports, print: fn(std::fmt::Arguments)) {
+    if ignored.total == 0 {
+        return;
+    }
+    print(format_args!(
+        "1C reports: {} ignored, on numbers 1C was never given (nothing changed); the last:",
+        ignored.total
+    ));
+    for report in &ignored.last {
+        let theirs = report
+            .onec_number
+            .as_deref()
+            .map(|n| format!(" (1C's № {n})"))
+            .unwrap_or_default();
+        print(format_args!(
+            "  {}  {}{theirs}: {}",
+            report.at,
+            number_text(report.number),
+            report.why
+        ));
+    }
 }
 
 /// What every run so far did, as one `run` says what it did: converted inputs counting those
@@ -107,6 +139,7 @@ fn show_folders(folders: &Folders, failures: usize) {
         "inbox:      {} waiting",
         folders::count_webhooks(&folders.inbox)
     ));
+    show_unparseable(folders, failures);
     for name in folders::foreign_files(&folders.inbox) {
         line(format_args!(
             "  {name}: not a .json file, left in the inbox (rename it to {} to convert it)",
@@ -135,6 +168,28 @@ fn show_folders(folders: &Folders, failures: usize) {
         line(format_args!(
             "  … and {} more (--failures N lists more)",
             refused.len() - failures
+        ));
+    }
+}
+
+/// The inbox's files that stood unchanged a while and still do not parse, by name with the
+/// reason: what `run` names before it refuses them into failed/.
+fn show_unparseable(folders: &Folders, most: usize) {
+    let broken = scan::unparseable(&folders.inbox, NAMED_AFTER);
+    for file in broken.iter().take(most) {
+        line(format_args!(
+            "  {}: not complete yet? {}; unchanged for {} s, it goes to failed/ once unchanged \
+             for [watch] give_up_after_seconds (default {} s)",
+            file.name,
+            file.error,
+            file.unchanged.as_secs(),
+            DEFAULT_GIVE_UP_AFTER.as_secs()
+        ));
+    }
+    if broken.len() > most {
+        line(format_args!(
+            "  … and {} more that do not parse (--failures N lists more)",
+            broken.len() - most
         ));
     }
 }

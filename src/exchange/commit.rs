@@ -88,10 +88,13 @@ impl Exchange<'_> {
             }
             crash_point("staged");
             let entries: Vec<&Entry> = staged.iter().map(|&i| &items[i].entry).collect();
-            let journal = match self.ledger.begin_publishing(&self.claim.id, &entries) {
+            let numbers = &self.numbers;
+            let journal = match self.ledger.begin_publishing(&self.claim.id, &entries, |h| {
+                numbers.cover(h, super::numbers::MARK_AHEAD)
+            }) {
                 Ok(journal) => journal,
                 Err(err) => {
-                    let err = self.ledger_error(err);
+                    let err = super::numbering_error(&self.settings.folders, err);
                     return Err(self.bail(&items, err));
                 }
             };

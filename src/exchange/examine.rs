@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use sha2::{Digest, Sha256};
 
 use super::scan::{self, Candidate};
-use super::{Error, Exchange, Fate, Item, NAMED_AFTER, hex, item};
+use super::{Error, Exchange, Fate, Item, NAMED_AFTER, hex, item, numbering_error};
 use crate::conversion::{self, Converted};
 use crate::files;
 use crate::format::commerceml::{self, Framing, Order};
@@ -32,10 +32,13 @@ impl Exchange<'_> {
         if layout.format != Format::Commerceml {
             return Ok((format::render(leads, layout), None));
         }
+        let numbers = &self.numbers;
         let first = self
             .ledger
-            .reserve_numbers(leads.len())
-            .map_err(|e| self.ledger_error(e))?;
+            .reserve_numbers(leads.len(), |highest| {
+                numbers.cover(highest, super::numbers::MARK_AHEAD)
+            })
+            .map_err(|e| numbering_error(&self.settings.folders, e))?;
         let orders: Vec<Order> = (first..)
             .zip(leads)
             .map(|(number, lead)| Order { lead, number })
@@ -190,15 +193,15 @@ impl Exchange<'_> {
 
 impl Exchange<'_> {
     /// Leaves a file that does not parse (yet) in the inbox. One that has not changed for a
-    /// while is most likely broken: it is named at the normal level, with its error and when it
-    /// goes to failed/, once (per run; for `watch`, until it changes); the other looks at it
-    /// are details.
+    /// while is most likely broken: it is named as a problem, with its error and when it goes
+    /// to failed/, once (per run; for `watch`, until it changes), so that `run -q` in a
+    /// scheduled task names it in its log too; the other looks at it are details.
     fn not_complete(&mut self, candidate: &Candidate, age: Duration, err: &ReadError) {
         let why = format!("not complete yet? {err}; left in the inbox");
         if age >= NAMED_AFTER && self.told_unparseable.is_news(candidate) {
             let left = (self.settings.give_up_after - age).as_secs_f64().ceil();
             let what = format!("{why}, will be moved to failed/ in {left} s if it does not change");
-            self.not_ready(&candidate.name, Level::File, &what);
+            self.not_ready(&candidate.name, Level::Problem, &what);
         } else {
             self.not_ready(&candidate.name, Level::Detail, &why);
         }

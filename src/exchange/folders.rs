@@ -71,6 +71,45 @@ impl Folders {
     }
 }
 
+/// The parts of an exchange folder, as `init` names them.
+const PARTS: [&str; 5] = ["inbox", "outbox", "archive", "failed", "state"];
+
+/// When `dir` is a part of an exchange folder (its inbox, given where the exchange folder
+/// belongs: `bachata1c run /srv/bachata/inbox`): the part's name and that exchange folder,
+/// known by its inbox beside a state folder or a config.
+pub fn part_of_exchange_folder(dir: &Path) -> Option<(&'static str, PathBuf)> {
+    let name = dir.file_name()?.to_str()?;
+    let part = PARTS.into_iter().find(|part| *part == name)?;
+    let parent = match dir.parent()? {
+        parent if parent.as_os_str().is_empty() => Path::new("."),
+        parent => parent,
+    };
+    let looks_like_one = parent.join("inbox").is_dir()
+        && (parent.join("state").is_dir() || parent.join(CONFIG_NAME).is_file());
+    looks_like_one.then(|| (part, parent.to_path_buf()))
+}
+
+/// What to do when `path`, a part of the exchange folder (`DIR/inbox`, `DIR/state`…), is
+/// missing, when the folder it was looked for in tells: `DIR` is itself a part of an exchange
+/// folder (its inbox given for the folder), or `DIR` does not exist at all (a typo).
+pub fn missing_part_hint(path: &Path) -> Option<String> {
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty())?;
+    if let Some((part, exchange)) = part_of_exchange_folder(dir) {
+        return Some(format!(
+            "{} is the {part} of the exchange folder {}: give {} itself",
+            dir.display(),
+            exchange.display(),
+            exchange.display()
+        ));
+    }
+    (!dir.exists()).then(|| {
+        format!(
+            "there is no folder {}: check the path; the exchange folder is the one `bachata1c init` made, holding inbox/, failed/ and state/",
+            dir.display()
+        )
+    })
+}
+
 /// Only `*.json` is a webhook, so the names writers use while writing (`*.tmp`, `*.part`,
 /// `*.partial`) are not; nor are dot-files (ours and editors') and `~*` (Office's locks).
 pub fn is_webhook_name(name: &str) -> bool {

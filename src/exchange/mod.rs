@@ -12,6 +12,7 @@ mod commit;
 mod examine;
 pub mod filing;
 pub mod folders;
+pub mod numbers;
 mod orders_file;
 pub mod recover;
 pub mod scan;
@@ -27,6 +28,7 @@ use crate::report::{Level, Log, Tally};
 use crate::settings;
 use crate::stop::Stop;
 use claim::Claim;
+use numbers::NumberMark;
 use scan::{Candidate, Refusal, Scanner};
 use told::Told;
 
@@ -42,15 +44,19 @@ const ONE_OUTPUT_INPUTS: usize = 10_000;
 pub const RECHECK: Duration = Duration::from_secs(2);
 /// A file still unparseable this long after it last changed is named at the normal level, with
 /// when it will be refused: a writer pauses less than this, a broken file stays broken.
-const NAMED_AFTER: Duration = Duration::from_secs(2);
+pub const NAMED_AFTER: Duration = Duration::from_secs(2);
+/// A temporary file of ours this old is a killed writer's, also where its process cannot be
+/// told gone (Windows): no rewrite of the orders file takes that long.
+const STALE_TEMPORARY: Duration = Duration::from_secs(600);
 
 /// Why a worker must stop: the folders or the ledger cannot be used. Every message names the
 /// path; what was in hand is back in the inbox.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
-        "{}: no such inbox folder; create the exchange folder with `bachata1c init --dir DIR`",
-        .0.display()
+        "{}: no such inbox folder; {}",
+        .0.display(),
+        folders::missing_part_hint(.0).unwrap_or_else(|| "create the exchange folder with `bachata1c init --dir DIR`".into())
     )]
     NoInbox(PathBuf),
     #[error(transparent)]
@@ -77,7 +83,8 @@ pub enum Error {
         "{}: the ledger is new or empty, but {} holds {archived} converted input(s): without the \
          old ledger a webhook delivered again would be converted a second time. Put the old \
          ledger back (from a backup), or run once with --new-ledger to start a new one that \
-         first records every archived input",
+         first records every archived input (either way the numbers continue above every one \
+         given before)",
         ledger.display(), archive.display()
     )]
     LedgerLost {
@@ -102,6 +109,18 @@ pub enum Error {
          with them on the next try)"
     )]
     OrdersFile(files::Error),
+    #[error(
+        "{0}; it keeps the highest Номер given to a lead, so no lead is numbered until it can be \
+         written (inputs stay in the inbox to be retried)"
+    )]
+    NumberMark(files::Error),
+    #[error(
+        "{}: {found:?} is not a number; this file keeps the highest Номер given to a lead (1C \
+         finds its orders by it). Write that number on its first line (`bachata1c leads` lists \
+         the numbers; 1C's orders show them), or remove the file when the ledger is whole",
+        path.display()
+    )]
+    NumberMarkGarbled { path: PathBuf, found: String },
 }
 
 /// What became of one claimed input in a round.
@@ -141,6 +160,8 @@ pub struct Exchange<'a> {
     log: &'a Log,
     stop: &'a Stop,
     ledger: Ledger,
+    /// The highest number given, kept outside the ledger.
+    numbers: NumberMark,
     claim: Claim,
     staging: Staging,
     pub tally: Tally,
@@ -176,6 +197,11 @@ impl<'a> Exchange<'a> {
             source,
         })?;
         recover::check_new_ledger(folders, &mut ledger, settings.new_ledger, log)?;
+        let numbers = NumberMark::keep(folders, &mut ledger, log)?;
+        // What a killed writer left in the outbox (an orders file's rewrite, a done marker) and
+        // beside the archive (the mark of the highest number given).
+        files::remove_stale_temporaries(&folders.outbox, STALE_TEMPORARY);
+        files::remove_stale_temporaries(&folders.archive, STALE_TEMPORARY);
         let claim = Claim::start(folders)?;
         let staging = Staging::in_folder(&folders.staging_root().join(&claim.id), &folders.outbox)?;
         let mut exchange = Exchange {
@@ -183,6 +209,7 @@ impl<'a> Exchange<'a> {
             log,
             stop,
             ledger,
+            numbers,
             claim,
             staging,
             tally: Tally::default(),
@@ -314,7 +341,16 @@ impl<'a> Exchange<'a> {
         folders::count_webhooks(&self.settings.folders.inbox)
     }
 
-    pub fn close(self) {
+    pub fn close(mut self) {
+        // The numbers set aside beyond the last one given go back: the next start needs none.
+        let numbers = &self.numbers;
+        if let Err(err) = self
+            .ledger
+            .keep_numbers_above(0, |last| numbers.tighten(last))
+        {
+            let err = numbering_error(&self.settings.folders, err);
+            self.log.note(Level::Problem, format_args!("{err}"));
+        }
         self.staging.remove();
         self.claim.finish();
     }
@@ -438,6 +474,17 @@ impl<'a> Exchange<'a> {
             path: self.settings.folders.ledger(),
             source,
         }
+    }
+}
+
+/// An error of a step that numbers leads: the ledger's, or the mark's beside the archive.
+fn numbering_error(folders: &folders::Folders, err: crate::ledger::NumberingError<Error>) -> Error {
+    match err {
+        crate::ledger::NumberingError::Ledger(source) => Error::Ledger {
+            path: folders.ledger(),
+            source,
+        },
+        crate::ledger::NumberingError::Mark(err) => err,
     }
 }
 

@@ -132,10 +132,15 @@ pub fn check_new_ledger(
     Ok(())
 }
 
-/// Every file in archive/ and its dated subfolders.
+/// Every file in archive/ and its dated subfolders, but our own hidden files at its top (the
+/// mark of the highest number given, and a killed write's temporary of it): no webhook's name
+/// starts with a dot.
 fn archived_inputs(archive: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in fs::read_dir(archive).into_iter().flatten().flatten() {
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
         let path = entry.path();
         if path.is_dir() {
             for inner in fs::read_dir(&path).into_iter().flatten().flatten() {

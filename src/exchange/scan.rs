@@ -240,3 +240,46 @@ pub fn settled(
     }
     (ready, changing)
 }
+
+/// A webhook file of the inbox that has stood unchanged a while and still does not parse: most
+/// likely broken, not being written; `run` names it and refuses it after `give_up_after`.
+#[derive(Debug)]
+pub struct Unparseable {
+    pub name: String,
+    /// How long it has not changed.
+    pub unchanged: Duration,
+    pub error: crate::payload::ReadError,
+}
+
+/// The inbox's webhook files unchanged for `at_least` that do not parse, sorted by name, for
+/// `status`. Only looks: each regular file of up to the default input limit is read in turn
+/// (one in memory at a time); a larger one, a link or a name that is not UTF-8 is the run's.
+pub fn unparseable(inbox: &Path, at_least: Duration) -> Vec<Unparseable> {
+    let limits = crate::limits::Limits::default();
+    let mut found: Vec<Unparseable> = fs::read_dir(inbox)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
+        .filter_map(|entry| {
+            let name = entry.file_name().to_str()?.to_string();
+            let path = inbox.join(&name);
+            let candidate = stat(&path, &name).filter(|_| is_webhook_name(&name))?;
+            let unchanged = SystemTime::now()
+                .duration_since(candidate.modified)
+                .unwrap_or(Duration::ZERO);
+            if unchanged < at_least || candidate.size > limits.max_input_bytes {
+                return None;
+            }
+            let bytes = files::read_at_most(&path, limits.max_input_bytes).ok()?;
+            let error = crate::payload::read_limited(&bytes, &limits).err()?;
+            error.may_be_incomplete().then_some(Unparseable {
+                name,
+                unchanged,
+                error,
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    found
+}

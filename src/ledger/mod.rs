@@ -1,19 +1,24 @@
 //! The processing ledger: an SQLite database in the state folder recording every input taken
 //! from the inbox (content hash, name, times, outcome, output names, clients exported and
 //! skipped). It is what makes a re-delivered webhook a duplicate and a crash recoverable.
-//! [`queue`] holds the leads waiting for 1C's «Обмен с сайтом», journalled with their input.
+//! [`queue`] holds the leads waiting for 1C's «Обмен с сайтом», journalled with their input;
+//! [`numbers`] hands out their numbers; [`reports`] records what 1C reports on them.
 
 mod flow;
+mod numbers;
 mod orders;
 mod queue;
+mod reports;
 
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::lead::Lead;
+pub use numbers::NumberingError;
 pub use orders::Offer;
-pub use queue::{Filter, FromOneC, QueueTotals, Row, State};
+pub use queue::{Filter, QueueTotals, Row, State};
+pub use reports::{FromOneC, IgnoredReport, IgnoredReports, Reported};
 pub use rusqlite::Error;
 
 /// What became of an input. `Publishing` is the journal state: the outputs are durable in the
@@ -64,7 +69,8 @@ pub struct Entry {
     /// The input's leads, queued for 1C when the input is journalled.
     pub leads: Vec<Lead>,
     /// The queue number reserved for its first lead, the others following in order, when its
-    /// output was written with them (CommerceML); `None`: numbered when journalled.
+    /// output was written with them (a CommerceML file 1C may read); `None`: numbered when
+    /// journalled.
     pub first_number: Option<u64>,
 }
 
@@ -124,7 +130,7 @@ fn now() -> String {
 
 impl Ledger {
     pub fn open(path: &Path) -> Result<Ledger, Error> {
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         // Several workers may share the ledger: wait for each other's short transactions.
         conn.busy_timeout(std::time::Duration::from_secs(60))?;
         // The rollback journal (not WAL) because the state folder may sit on a network share,
@@ -132,6 +138,8 @@ impl Ledger {
         conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;")?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(queue::SCHEMA)?;
+        conn.execute_batch(reports::SCHEMA)?;
+        queue::upgrade(&mut conn)?;
         Ok(Ledger { conn })
     }
 
@@ -174,15 +182,27 @@ impl Ledger {
 
     /// Journals the inputs about to be published, in one transaction that also decides
     /// duplicates between workers: for each entry, whether it is new (and its row) or the same
-    /// content was taken by someone else meanwhile.
-    pub fn begin_publishing(
+    /// content was taken by someone else meanwhile. Leads without a number yet are numbered
+    /// here, once `cover` has kept the highest number outside the ledger.
+    pub fn begin_publishing<E>(
         &mut self,
         worker: &str,
         entries: &[&Entry],
-    ) -> Result<Vec<Journalled>, Error> {
+        mut cover: impl FnMut(u64) -> Result<(), E>,
+    ) -> Result<Vec<Journalled>, NumberingError<E>> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // All at once: one raise of the kept highest number per round.
+        let unnumbered: usize = entries
+            .iter()
+            .filter(|entry| entry.first_number.is_none())
+            .map(|entry| entry.leads.len())
+            .sum();
+        let mut next = match unnumbered {
+            0 => 0,
+            count => numbers::take(&tx, count, &mut cover)?,
+        };
         let mut result = Vec::with_capacity(entries.len());
         let taken_at = now();
         for entry in entries {
@@ -215,7 +235,14 @@ impl Ledger {
                 ],
             )?;
             let row = tx.last_insert_rowid();
-            queue::journal(&tx, row, &entry.leads, entry.first_number)?;
+            let (first, carried) = match entry.first_number {
+                Some(first) => (first, true),
+                None => {
+                    next += entry.leads.len() as u64;
+                    (next - entry.leads.len() as u64, false)
+                }
+            };
+            queue::journal(&tx, row, &entry.leads, first, carried)?;
             result.push(Journalled::New(row));
         }
         tx.commit()?;
@@ -346,8 +373,70 @@ impl Ledger {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Inputs of one lead each, converted: numbered in the ledger, or from `first_number` when
+    /// given (as a CommerceML file written with them is).
+    pub fn converted(ledger: &mut Ledger, first_numbers: &[Option<u64>]) {
+        let json = r#"{"clients":[{"phone":"79161234567"}]}"#;
+        let origin = crate::lead::Origin {
+            source_file: "hook.json",
+            received_at: chrono::NaiveDateTime::default(),
+            default_event: "dialog_completed",
+        };
+        let payload = crate::payload::read(json.as_bytes()).unwrap();
+        let (leads, _) = crate::lead::qualify(payload, &crate::lead::Rules::default(), &origin);
+        let entries: Vec<Entry> = first_numbers
+            .iter()
+            .enumerate()
+            .map(|(i, first_number)| Entry {
+                hash: format!("hash-{i}"),
+                name: format!("{i}.json"),
+                leads: leads.clone(),
+                first_number: *first_number,
+                ..Entry::default()
+            })
+            .collect();
+        let entries: Vec<&Entry> = entries.iter().collect();
+        let rows: Vec<i64> = ledger
+            .begin_publishing("w", &entries, |_| Ok::<(), ()>(()))
+            .unwrap()
+            .into_iter()
+            .map(|journalled| match journalled {
+                Journalled::New(row) => row,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        ledger.finish("w", &rows, &[], &[]).unwrap();
+    }
+
+    fn offerable(ledger: &mut Ledger, now: i64) -> Vec<u64> {
+        let layout = crate::format::Layout::new(crate::format::Format::Commerceml);
+        let offers = ledger.unconfirmed_orders(&layout, now, |_| true).unwrap();
+        offers.into_iter().map(|offer| offer.number).collect()
+    }
+
+    #[test]
+    fn an_offer_is_held_until_it_is_stale_or_released_and_confirms_only_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
+        converted(&mut ledger, &[None, None, None]);
+        assert_eq!(offerable(&mut ledger, 100), [1, 2, 3]);
+        ledger.mark_offered("a", &[1, 2], 160).unwrap();
+        assert_eq!(offerable(&mut ledger, 100), [3], "held for a");
+        ledger.mark_offered("b", &[3], 160).unwrap();
+        assert_eq!(offerable(&mut ledger, 159), [] as [u64; 0]);
+        assert_eq!(offerable(&mut ledger, 160), [1, 2, 3], "stale at its time");
+        ledger.release_offer("a").unwrap();
+        assert_eq!(offerable(&mut ledger, 100), [1, 2]);
+        assert_eq!(ledger.confirm("b").unwrap(), 1);
+        assert_eq!(ledger.release_offers().unwrap(), 0, "a's were released");
+        ledger.mark_offered("c", &[1], 160).unwrap();
+        assert_eq!(ledger.release_offers().unwrap(), 1);
+        assert_eq!(offerable(&mut ledger, 100), [1, 2]);
+        assert_eq!(ledger.confirm("a").unwrap(), 1, "2 is still a's");
+    }
 
     fn entry(hash: &str, name: &str) -> Entry {
         Entry {
@@ -368,11 +457,12 @@ mod tests {
             entry("h1", "b.json"),
             entry("h2", "c.json"),
         );
-        let ids = ledger.begin_publishing("w1", &[&a, &b]).unwrap();
+        let no_mark = |_| Ok::<(), ()>(());
+        let ids = ledger.begin_publishing("w1", &[&a, &b], no_mark).unwrap();
         assert!(matches!(ids[0], Journalled::New(_)));
         assert_eq!(ids[1], Journalled::TakenAs("a.json".to_string()));
         assert!(matches!(
-            ledger.begin_publishing("w1", &[&c]).unwrap()[0],
+            ledger.begin_publishing("w1", &[&c], no_mark).unwrap()[0],
             Journalled::New(_)
         ));
         assert_eq!(ledger.done_as("h1").unwrap().as_deref(), Some("a.json"));

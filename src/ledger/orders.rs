@@ -18,9 +18,11 @@ use crate::format::commerceml::{self, Order};
 /// bounded number per query.
 const UNCUT_READ: usize = 32 * 1024 * 1024;
 
-/// The leads 1C may be offered, in number order. Two halves, each walking the `leads_queue`
-/// index in number order, merged by SQLite as it steps: a single `state IN (…) ORDER BY`
-/// sorts the whole backlog before the first row (tested below).
+/// The leads 1C may be offered, in number order: those waiting, and those offered before whose
+/// offer is stale at `?1` (Unix seconds) — a fresh offer belongs to the session that received
+/// it, so two 1C sessions at once never get the same lead. Two halves, each walking the
+/// `leads_queue` index in number order, merged by SQLite as it steps: a single
+/// `state IN (…) ORDER BY` sorts the whole backlog before the first row (tested below).
 const OFFERABLE: &str = "
 SELECT number, received_at FROM (
     SELECT l.number AS number, q.received_at AS received_at
@@ -29,7 +31,7 @@ SELECT number, received_at FROM (
     UNION ALL
     SELECT l.number, q.received_at
     FROM leads l JOIN inputs i ON i.id = l.input JOIN queued_inputs q ON q.input = l.input
-    WHERE l.state = 'offered' AND i.outcome = 'converted'
+    WHERE l.state = 'offered' AND l.offer_until <= ?1 AND i.outcome = 'converted'
 ) ORDER BY number";
 
 /// One order a query may carry.
@@ -43,12 +45,14 @@ pub struct Offer {
 }
 
 impl Ledger {
-    /// The orders of the leads 1C has not confirmed, oldest first, written with `layout`,
-    /// while `fits` takes each one's size in bytes: the first it refuses ends the walk, and the
-    /// rest waits for the next query. A lead kept whole by an older bachata1c is cut now.
+    /// The orders of the leads 1C may be offered at `now` (Unix seconds; see [`OFFERABLE`]),
+    /// oldest first, written with `layout`, while `fits` takes each one's size in bytes: the
+    /// first it refuses ends the walk, and the rest waits for the next query. A lead kept whole
+    /// by an older bachata1c is cut now.
     pub fn unconfirmed_orders(
         &mut self,
         layout: &Layout,
+        now: i64,
         mut fits: impl FnMut(usize) -> bool,
     ) -> Result<Vec<Offer>, Error> {
         let mut offers = Vec::new();
@@ -56,7 +60,7 @@ impl Ledger {
         let mut uncut_read = 0;
         {
             let mut walk = self.conn.prepare_cached(OFFERABLE)?;
-            let mut rows = walk.query([])?;
+            let mut rows = walk.query(params![now])?;
             while let Some(row) = rows.next()? {
                 if uncut_read > UNCUT_READ && !offers.is_empty() {
                     break;
@@ -143,7 +147,10 @@ mod tests {
             leads,
             ..Entry::default()
         };
-        let Journalled::New(id) = ledger.begin_publishing("w1", &[&entry]).unwrap()[0] else {
+        let Journalled::New(id) = ledger
+            .begin_publishing("w1", &[&entry], |_| Ok::<(), ()>(()))
+            .unwrap()[0]
+        else {
             panic!("journalled before");
         };
         ledger.finish("w1", &[id], &[], &[]).unwrap();
@@ -168,7 +175,7 @@ mod tests {
                 .unwrap()
         };
         assert!(text(&ledger) < 1500, "{}", text(&ledger));
-        let kept = ledger.unconfirmed_orders(&layout, |_| true).unwrap();
+        let kept = ledger.unconfirmed_orders(&layout, 0, |_| true).unwrap();
         assert_eq!(kept.len(), 2);
         let expected = commerceml::order_xml(
             &Order {
@@ -187,12 +194,15 @@ mod tests {
             )
             .unwrap();
         assert!(text(&ledger) > 16_000);
-        assert_eq!(ledger.unconfirmed_orders(&layout, |_| true).unwrap(), kept);
+        assert_eq!(
+            ledger.unconfirmed_orders(&layout, 0, |_| true).unwrap(),
+            kept
+        );
         assert!(text(&ledger) < 1500, "cut once read");
         // The walk stops at the first order refused.
         let mut asked = 0;
         let first = ledger
-            .unconfirmed_orders(&layout, |_| {
+            .unconfirmed_orders(&layout, 0, |_| {
                 asked += 1;
                 asked == 1
             })
@@ -211,7 +221,7 @@ mod tests {
             .prepare(&format!("EXPLAIN QUERY PLAN {OFFERABLE}"))
             .unwrap();
         let steps: Vec<String> = plan
-            .query_map([], |row| row.get::<_, String>(3))
+            .query_map(params![0], |row| row.get::<_, String>(3))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();

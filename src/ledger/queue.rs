@@ -4,7 +4,8 @@
 //! dropped), and becomes visible to 1C when its input is recorded as converted. Its state:
 //! waiting → offered (in a `query`) → confirmed (by that session's `success`) → known to 1C
 //! (1C's own number, date and status, from its upload). A lead offered but not confirmed is
-//! offered again, with the same number; a confirmed one never is.
+//! offered again, with the same number, once its offer is stale (see [`Ledger::unconfirmed`]);
+//! a confirmed one never is.
 
 use chrono::NaiveDateTime;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -38,11 +39,43 @@ CREATE TABLE IF NOT EXISTS leads (
     cancelled INTEGER,
     status TEXT,
     status_id TEXT,
-    known_at TEXT
+    known_at TEXT,
+    carried INTEGER NOT NULL DEFAULT 0,
+    offer_until INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS leads_queue ON leads(state, number);
 CREATE INDEX IF NOT EXISTS leads_input ON leads(input);
 ";
+
+/// Columns added to `leads` since its first version, with their declarations: a ledger made
+/// before them gets them when it is opened.
+///
+/// `carried`: the lead was written into a CommerceML file 1C may read (its own output or the
+/// orders file), so 1C may know its number without a query. `offer_until`: while its offer is
+/// fresh (Unix seconds), no other session is offered it.
+const ADDED_COLUMNS: [(&str, &str); 2] = [
+    ("carried", "INTEGER NOT NULL DEFAULT 0"),
+    ("offer_until", "INTEGER NOT NULL DEFAULT 0"),
+];
+
+/// Adds the columns a ledger made by an earlier version lacks.
+pub(super) fn upgrade(conn: &mut rusqlite::Connection) -> Result<(), Error> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let present: Vec<String> = {
+        let mut stmt = tx.prepare("SELECT name FROM pragma_table_info('leads')")?;
+        stmt.query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    for (name, declaration) in ADDED_COLUMNS {
+        if !present.iter().any(|column| column == name) {
+            tx.execute(
+                &format!("ALTER TABLE leads ADD COLUMN {name} {declaration}"),
+                [],
+            )?;
+        }
+    }
+    tx.commit()
+}
 
 /// Where a lead is on its way into 1C.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
@@ -75,18 +108,6 @@ impl State {
             _ => State::Waiting,
         }
     }
-}
-
-/// What 1C reports about the order it made of a lead (its upload of changed orders).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FromOneC {
-    pub number: Option<String>,
-    pub date: Option<String>,
-    pub posted: bool,
-    pub deletion_mark: bool,
-    pub cancelled: bool,
-    pub status: Option<String>,
-    pub status_id: Option<String>,
 }
 
 /// One lead as `bachata1c leads` lists it.
@@ -214,16 +235,18 @@ pub(super) fn whole_text(lead: &Lead) -> String {
     serde_json::to_string(&Own::of(lead)).unwrap()
 }
 
-/// Writes an input's leads into the queue, in the transaction that journals the input: they
-/// are numbered now, and become visible once the input is recorded as converted. A lead is
-/// kept as its order carries it ([`commerceml::as_ordered`]): no one reads the rest from the
+/// Writes an input's leads into the queue, in the transaction that journals the input,
+/// numbered from `first_number` on; they become visible once the input is recorded as
+/// converted. `carried`: their output is a CommerceML file with these numbers. A lead is kept
+/// as its order carries it ([`commerceml::as_ordered`]): no one reads the rest from the
 /// ledger, and a megabyte of customData would be read, and copied on every change of its
 /// state, for the 1,000 characters 1C gets.
 pub(super) fn journal(
     tx: &Transaction,
     input: i64,
     leads: &[Lead],
-    first_number: Option<u64>,
+    first_number: u64,
+    carried: bool,
 ) -> Result<(), Error> {
     let Some(first) = leads.first() else {
         return Ok(());
@@ -243,17 +266,17 @@ pub(super) fn journal(
     const ROWS: usize = 128;
     let mut number = first_number;
     for chunk in leads.chunks(ROWS) {
-        // `NULL` numbers are handed out by AUTOINCREMENT.
-        let marks = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+        let marks = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
         let mut insert = tx.prepare_cached(&format!(
-            "INSERT INTO leads (number, input, lead) VALUES {marks}"
+            "INSERT INTO leads (number, input, lead, carried) VALUES {marks}"
         ))?;
-        let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(chunk.len() * 3);
+        let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(chunk.len() * 4);
         for lead in chunk {
-            values.push(number.map(|n| n as i64).into());
+            values.push((number as i64).into());
             values.push(input.into());
             values.push(kept_text(lead)?.into());
-            number = number.map(|n| n + 1);
+            values.push(i64::from(carried).into());
+            number += 1;
         }
         insert.execute(rusqlite::params_from_iter(values))?;
     }
@@ -330,83 +353,77 @@ pub(super) fn drop_input(tx: &Transaction, input: i64) -> Result<(), Error> {
 }
 
 impl Ledger {
-    /// Sets aside `count` queue numbers for leads whose output is written before they are
-    /// journalled (a CommerceML file carries them as `Номер`): the first of them, the others
-    /// following. Numbers set aside by a worker that then stops are never handed out again, so
-    /// a `Номер` 1C has seen always means one lead.
-    pub fn reserve_numbers(&mut self, count: usize) -> Result<u64, Error> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        // AUTOINCREMENT's own counter: SQLite never hands out a number at or below it.
-        let last: i64 = tx
-            .query_row(
-                "SELECT seq FROM sqlite_sequence WHERE name = 'leads'",
-                [],
-                |row| row.get(0),
-            )
-            .optional()?
-            .unwrap_or(0);
-        let last = last.max(tx.query_row(
-            "SELECT IFNULL(MAX(number), 0) FROM leads",
-            [],
-            |row| row.get(0),
-        )?);
-        let updated = tx.execute(
-            "UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'leads'",
-            params![last + count as i64],
-        )?;
-        if updated == 0 {
-            tx.execute(
-                "INSERT INTO sqlite_sequence (name, seq) VALUES ('leads', ?1)",
-                params![last + count as i64],
-            )?;
-        }
-        tx.commit()?;
-        Ok(last as u64 + 1)
-    }
-
     /// Every converted lead whose webhook was received at `since` or later, by number, handed
     /// to `write` while no other worker can record anything: what `write` makes of them (the
     /// cumulative orders file) is then never older than the ledger, whichever worker is last.
-    pub fn converted_since<R>(
+    /// When `write` succeeds, the leads are recorded as carried by a file 1C may read.
+    pub fn converted_since<R, E>(
         &mut self,
         since: NaiveDateTime,
-        write: impl FnOnce(&[(u64, Lead)]) -> R,
-    ) -> Result<R, Error> {
+        write: impl FnOnce(&[(u64, Lead)]) -> Result<R, E>,
+    ) -> Result<Result<R, E>, Error> {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let since = since.format(TIME).to_string();
         let leads = numbered_leads(
             &tx,
             "i.outcome = 'converted' AND q.received_at >= ?1 ORDER BY l.number",
-            params![since.format(TIME).to_string()],
+            params![since],
         )?;
         let written = write(&leads);
-        tx.rollback()?;
+        if written.is_ok() {
+            tx.execute(
+                "UPDATE leads SET carried = 1 WHERE carried = 0 AND input IN (
+                   SELECT i.id FROM inputs i JOIN queued_inputs q ON q.input = i.id
+                   WHERE i.outcome = 'converted' AND q.received_at >= ?1)",
+                params![since],
+            )?;
+            tx.commit()?;
+        }
         Ok(written)
     }
 
-    /// Marks the leads a query sent as offered in it (`offer` names the query).
-    pub fn mark_offered(&mut self, offer: &str, numbers: &[u64]) -> Result<(), Error> {
+    /// Marks the leads a query sent as offered in it (`offer` names the query) until `until`
+    /// (Unix seconds): no other session is offered them before.
+    pub fn mark_offered(&mut self, offer: &str, numbers: &[u64], until: i64) -> Result<(), Error> {
         let tx = self.conn.transaction()?;
         {
             let at = now();
             let mut update = tx.prepare_cached(
                 "UPDATE leads SET state = 'offered', offered_in = ?1, offered_at = ?2,
-                   offers = offers + 1
+                   offers = offers + 1, offer_until = ?4
                  WHERE number = ?3 AND state IN ('waiting', 'offered')",
             )?;
             for number in numbers {
-                update.execute(params![offer, at, *number as i64])?;
+                update.execute(params![offer, at, *number as i64, until])?;
             }
         }
         tx.commit()
     }
 
+    /// Makes the leads of the query `offer`, not confirmed, offerable to any session again:
+    /// its session asked anew, so it can no longer confirm them.
+    pub fn release_offer(&mut self, offer: &str) -> Result<(), Error> {
+        self.conn.execute(
+            "UPDATE leads SET offer_until = 0 WHERE offered_in = ?1 AND state = 'offered'",
+            params![offer],
+        )?;
+        Ok(())
+    }
+
+    /// Makes every offered lead offerable again: `serve` started, and the sessions that received
+    /// them, which lived in the memory of the one before, can no longer confirm them.
+    pub fn release_offers(&mut self) -> Result<usize, Error> {
+        self.conn.execute(
+            "UPDATE leads SET offer_until = 0 WHERE state = 'offered' AND offer_until != 0",
+            [],
+        )
+    }
+
     /// 1C confirmed the query `offer`: its leads are 1C's now, never offered again. Returns
-    /// how many; a query that offered nothing (or was answered by another since) confirms
-    /// nothing.
+    /// how many; a query that offered nothing confirms nothing, and a lead that went to
+    /// another session once this offer was stale is confirmed by that session's `success`.
     pub fn confirm(&mut self, offer: &str) -> Result<usize, Error> {
         let confirmed = self.conn.execute(
             "UPDATE leads SET state = 'confirmed', confirmed_at = ?2
@@ -414,31 +431,6 @@ impl Ledger {
             params![offer, now()],
         )?;
         Ok(confirmed)
-    }
-
-    /// Records what 1C made of the lead numbered `number`; false when there is no such lead.
-    /// A lead 1C reports on is one it has, confirmed or not.
-    pub fn record_from_1c(&mut self, number: u64, report: &FromOneC) -> Result<bool, Error> {
-        let at = now();
-        let updated = self.conn.execute(
-            "UPDATE leads SET state = 'known', known_at = ?2,
-               confirmed_at = COALESCE(confirmed_at, ?2),
-               onec_number = ?3, onec_date = ?4, posted = ?5, deletion_mark = ?6,
-               cancelled = ?7, status = ?8, status_id = ?9
-             WHERE number = ?1",
-            params![
-                number as i64,
-                at,
-                report.number,
-                report.date,
-                report.posted,
-                report.deletion_mark,
-                report.cancelled,
-                report.status,
-                report.status_id,
-            ],
-        )?;
-        Ok(updated > 0)
     }
 
     /// How many leads (of converted inputs) are in each state.

@@ -156,10 +156,25 @@ impl Log {
         self.emit(level, format_args!("bachata1c: {message}"));
     }
 
+    /// A message drawn on several lines (a config file's parse error: the line, a caret under
+    /// the column): the first as [`Log::note`] writes it, the others beneath it as they are.
+    pub fn note_lines(&self, level: Level, message: impl Display) {
+        let text = message.to_string();
+        let mut lines = text.lines();
+        self.note(level, lines.next().unwrap_or_default());
+        for line in lines {
+            self.write(level, format_args!("{line}"));
+        }
+    }
+
     fn emit(&self, level: Level, line: std::fmt::Arguments) {
         if level == Level::Problem {
             self.problems.fetch_add(1, Ordering::Relaxed);
         }
+        self.write(level, line);
+    }
+
+    fn write(&self, level: Level, line: std::fmt::Arguments) {
         if !self.shows(level) {
             return;
         }

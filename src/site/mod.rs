@@ -17,10 +17,11 @@ pub mod uploads;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::format::commerceml::{self, Framing};
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, Reported};
 use crate::settings::SiteExchange as Settings;
 use session::{Received, Session, Sessions};
 use uploads::{Part, Upload, Uploads};
@@ -110,6 +111,8 @@ pub struct Site {
     uploads: Uploads,
     /// Opened on first use and kept; reopened after an error.
     ledger: Mutex<Option<Ledger>>,
+    /// Whether the offers of an earlier `serve` were released (once, on first use).
+    offers_released: AtomicBool,
 }
 
 impl Site {
@@ -128,6 +131,7 @@ impl Site {
             uploads,
             settings,
             ledger: Mutex::new(None),
+            offers_released: AtomicBool::new(false),
         }
     }
 
@@ -255,7 +259,11 @@ impl Site {
                 note: format!("login refused: {note}"),
             };
         }
-        let token = self.sessions.open();
+        let login = self.settings.credentials.user();
+        let token = match self.sessions.open(login) {
+            Ok(token) => token,
+            Err(reason) => return Answer::failure(&reason),
+        };
         let note = match kind {
             "catalog" => "connection test: session opened",
             _ => "session opened",
@@ -276,7 +284,10 @@ impl Site {
 
     /// The leads not confirmed yet, oldest first, as one CommerceML document of at most
     /// `file_limit` bytes (at least one order, so a big one cannot stall the queue); the rest
-    /// comes next time. Each is marked offered in this query; only `success` confirms them.
+    /// comes next time. Each is marked offered in this query, which holds it for this session
+    /// for `session_minutes`: another session is not offered it meanwhile, and only this
+    /// session's `success` confirms it. The session's own earlier query, not confirmed, is
+    /// offered again (1C asked anew).
     fn query(&self, session: &Session, params: &Params) -> Answer {
         let mut layout = self.settings.layout.clone();
         // The schema version 1C asks for (УНФ 3 sends `cmlVersion=2.10`), else the configured one.
@@ -289,20 +300,34 @@ impl Site {
             .bytes
             .len();
         let limit = self.settings.file_limit;
+        let now = chrono::Utc::now().timestamp();
+        let until = now.saturating_add(self.settings.session_timeout.as_secs() as i64);
+        let offer = session::new_token();
+        let previous = self.sessions.offer(session);
+        // Read and marked under one hold of the ledger: two sessions asking at once never get
+        // the same lead.
         let result = self.with_ledger(|ledger| {
             let Some(ledger) = ledger else {
                 return Ok(Vec::new());
             };
+            if let Some(previous) = &previous {
+                ledger.release_offer(previous)?;
+            }
             let (mut size, mut taken) = (empty, 0);
             // Each order goes on its own line; the first goes in whatever its size.
-            ledger.unconfirmed_orders(&layout, |bytes| {
+            let offers = ledger.unconfirmed_orders(&layout, now, |bytes| {
                 let cost = bytes + 1;
                 if taken > 0 && size + cost > limit {
                     return false;
                 }
                 (size, taken) = (size + cost, taken + 1);
                 true
-            })
+            })?;
+            if !offers.is_empty() {
+                let numbers: Vec<u64> = offers.iter().map(|offer| offer.number).collect();
+                ledger.mark_offered(&offer, &numbers, until)?;
+            }
+            Ok(offers)
         });
         let offers = match result {
             Ok(offers) => offers,
@@ -317,16 +342,6 @@ impl Site {
             &layout,
             Framing::SiteQuery,
         );
-        let offer = session::new_token();
-        if !numbers.is_empty() {
-            let marked = self.with_ledger(|ledger| match ledger {
-                Some(ledger) => ledger.mark_offered(&offer, &numbers),
-                None => Ok(()),
-            });
-            if let Err(err) = marked {
-                return Answer::failure(&err);
-            }
-        }
         self.sessions
             .set_offer(session, (!numbers.is_empty()).then_some(offer));
         let note = match (numbers.first(), numbers.last()) {
@@ -412,6 +427,8 @@ impl Site {
         }
     }
 
+    /// Records 1C's reports on the leads it could know; a report on any other number changes
+    /// nothing and is named in the log as a warning (the ledger keeps it for `status`).
     fn apply(
         &self,
         session: &Session,
@@ -420,28 +437,52 @@ impl Site {
         step: &str,
     ) -> Answer {
         let applied = self.with_ledger(|ledger| {
-            let Some(ledger) = ledger else {
-                return Ok((0, reports.len()));
+            let outcomes = match ledger {
+                Some(ledger) => ledger.record_from_1c(
+                    reports
+                        .iter()
+                        .map(|report| (report.number, &report.from_1c)),
+                )?,
+                None => vec![Reported::NoSuchLead; reports.len()],
             };
-            let mut known = 0;
-            for report in reports {
-                if ledger.record_from_1c(report.number, &report.from_1c)? {
-                    known += 1;
-                }
+            let mut by_outcome: HashMap<Reported, Vec<u64>> = HashMap::new();
+            for (report, outcome) in reports.iter().zip(outcomes) {
+                by_outcome.entry(outcome).or_default().push(report.number);
             }
-            Ok((known, reports.len() - known))
+            Ok(by_outcome)
         });
-        match applied {
-            Ok((known, unknown)) => {
-                self.sessions.close_upload(session, name, None);
-                let mut note = format!("{name} ({step}): 1C reported on {known} lead(s)");
-                if unknown > 0 {
-                    note.push_str(&format!("; {unknown} order(s) not from bachata1c ignored"));
+        let by_outcome = match applied {
+            Ok(by_outcome) => by_outcome,
+            Err(err) => return Answer::failure(&err),
+        };
+        self.sessions.close_upload(session, name, None);
+        let of = |outcome| by_outcome.get(&outcome).map_or(&[][..], Vec::as_slice);
+        let mut note = format!(
+            "{name} ({step}): 1C reported on {} lead(s)",
+            of(Reported::Recorded).len()
+        );
+        let never_given = of(Reported::NeverGiven);
+        if !never_given.is_empty() {
+            note.push_str(&format!(
+                "; warning: ignored the report on {}: 1C was never given {} (not offered, not in \
+                 a file 1C reads)",
+                numbers_text(never_given),
+                if never_given.len() == 1 {
+                    "this number"
+                } else {
+                    "these numbers"
                 }
-                Answer::success(note)
-            }
-            Err(err) => Answer::failure(&err),
+            ));
         }
+        let unknown = of(Reported::NoSuchLead);
+        if !unknown.is_empty() {
+            note.push_str(&format!(
+                "; warning: ignored {} order(s) not from bachata1c: no lead numbered {}",
+                unknown.len(),
+                numbers_text(unknown)
+            ));
+        }
+        Answer::success(note)
     }
 
     /// Runs `work` with the ledger, opened once; `None` while there is no ledger yet (nothing
@@ -456,7 +497,16 @@ impl Site {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let path = &self.settings.ledger;
         if slot.is_none() && path.is_file() {
-            *slot = Some(Ledger::open(path).map_err(|err| ledger_error(path, &err))?);
+            let mut ledger = Ledger::open(path).map_err(|err| ledger_error(path, &err))?;
+            // The sessions that received the offers in the ledger lived in the memory of a
+            // `serve` before this one: they can no longer confirm them.
+            if !self.offers_released.load(Ordering::Relaxed) {
+                ledger
+                    .release_offers()
+                    .map_err(|err| ledger_error(path, &err))?;
+                self.offers_released.store(true, Ordering::Relaxed);
+            }
+            *slot = Some(ledger);
         }
         let result = work(slot.as_mut());
         if result.is_err() {
@@ -464,6 +514,20 @@ impl Site {
         }
         result.map_err(|err| ledger_error(path, &err))
     }
+}
+
+/// Numbers as 1C shows them, at most ten, then how many more.
+fn numbers_text(numbers: &[u64]) -> String {
+    const SHOWN: usize = 10;
+    let mut text: Vec<String> = numbers
+        .iter()
+        .take(SHOWN)
+        .map(|n| commerceml::number_text(*n))
+        .collect();
+    if numbers.len() > SHOWN {
+        text.push(format!("and {} more", numbers.len() - SHOWN));
+    }
+    text.join(", ")
 }
 
 fn ledger_error(path: &Path, err: &crate::ledger::Error) -> String {

@@ -4,6 +4,11 @@
 //! [`super::uploads`]; a session's go with it). Sessions live in memory: after a restart 1C's
 //! next exchange logs in again, and nothing is lost, because a query not confirmed is offered
 //! again.
+//!
+//! Sessions are bounded per login, and an open exchange (a query not confirmed yet, an upload
+//! not whole yet) is never pushed out by a new login: when a login has [`MAX_SESSIONS_PER_LOGIN`]
+//! sessions, its idlest session without an open exchange goes, and when every one has an open
+//! exchange the new login is refused.
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
@@ -12,8 +17,21 @@ use std::time::{Duration, Instant};
 
 use super::uploads::{Part, Upload, Uploads};
 
-/// At most this many sessions are kept; the one idle longest goes first.
-const MAX_SESSIONS: usize = 1_000;
+/// At most this many sessions per login. 1C opens up to three per scheduled exchange (the
+/// connection test, the orders, the upload of statuses), so this is hours of exchanges every
+/// few minutes, each ended by its `success` long before.
+pub const MAX_SESSIONS_PER_LOGIN: usize = 100;
+
+impl State {
+    /// Whether an exchange is under way: a query not confirmed yet, or a file not whole yet.
+    fn exchange_open(&self) -> bool {
+        self.offer.is_some()
+            || self
+                .uploads
+                .values()
+                .any(|received| matches!(received, Received::Partly(_)))
+    }
+}
 
 /// A session's token, as the cookie carries it.
 #[derive(Debug, Clone)]
@@ -21,6 +39,8 @@ pub struct Session(String);
 
 #[derive(Debug)]
 struct State {
+    /// The user it logged in as (empty when no login is asked for).
+    login: String,
     last_seen: Instant,
     /// The token of the last query that offered leads, until `success` takes it.
     offer: Option<String>,
@@ -67,29 +87,40 @@ impl Sessions {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// A new session; returns its token.
-    pub fn open(&self) -> String {
+    /// A new session of `login`; returns its token. When the login has its full count of
+    /// sessions, its idlest one without an open exchange makes room; when none can, the new
+    /// login is refused with the reason.
+    pub fn open(&self, login: &str) -> Result<String, String> {
         let mut open = self.lock();
         open.retain(|_, state| state.last_seen.elapsed() < self.timeout);
-        if open.len() >= MAX_SESSIONS
-            && let Some(oldest) = open
+        let of_login = open.values().filter(|state| state.login == login).count();
+        if of_login >= MAX_SESSIONS_PER_LOGIN {
+            let idlest = open
                 .iter()
+                .filter(|(_, state)| state.login == login && !state.exchange_open())
                 .min_by_key(|(_, state)| state.last_seen)
-                .map(|(token, _)| token.clone())
-        {
-            open.remove(&oldest);
+                .map(|(token, _)| token.clone());
+            let Some(idlest) = idlest else {
+                return Err(format!(
+                    "{of_login} exchanges of this login are open (a query not confirmed yet, or an \
+                     upload); try again when one ends, at the latest after {} idle minutes",
+                    self.timeout.as_secs().div_ceil(60)
+                ));
+            };
+            open.remove(&idlest);
         }
         let token = new_token();
         open.insert(
             token.clone(),
             State {
+                login: login.to_string(),
                 last_seen: Instant::now(),
                 offer: None,
                 uploads: HashMap::new(),
                 sent: Arc::new(AtomicU64::new(0)),
             },
         );
-        token
+        Ok(token)
     }
 
     /// The live session a `Cookie` header names, if any (its idle time starts again).
@@ -116,6 +147,11 @@ impl Sessions {
 
     pub fn take_offer(&self, session: &Session) -> Option<String> {
         self.lock().get_mut(&session.0)?.offer.take()
+    }
+
+    /// The session's last query not confirmed yet, if any.
+    pub fn offer(&self, session: &Session) -> Option<String> {
+        self.lock().get(&session.0)?.offer.clone()
     }
 
     /// A part of the file `name` to receive: appended to its earlier parts. A file read before
@@ -169,7 +205,7 @@ mod tests {
     #[test]
     fn a_session_is_found_by_its_cookie_until_it_expires() {
         let sessions = Sessions::new(Duration::from_millis(50));
-        let token = sessions.open();
+        let token = sessions.open("1c").unwrap();
         assert_eq!(token.len(), 32);
         assert!(token.chars().all(|c| c.is_ascii_hexdigit()));
         let cookie = format!("other=1; {}={token}", super::super::COOKIE);
@@ -188,7 +224,10 @@ mod tests {
         let uploads = Uploads::new(dir.path().to_path_buf());
         let sessions = Sessions::new(Duration::from_millis(50));
         let session = sessions
-            .find(&format!("bachata1c_session={}", sessions.open()))
+            .find(&format!(
+                "bachata1c_session={}",
+                sessions.open("1c").unwrap()
+            ))
             .unwrap();
         let mut part = sessions.receive(&session, "a.xml", &uploads).unwrap();
         part.write(b"<a").unwrap();
@@ -212,8 +251,43 @@ mod tests {
         let path = upload.path().to_path_buf();
         drop(upload);
         std::thread::sleep(Duration::from_millis(60));
-        sessions.open();
+        sessions.open("1c").unwrap();
         assert!(!path.exists());
         assert_eq!(uploads.held(), 0);
+    }
+
+    #[test]
+    fn a_login_full_of_sessions_pushes_out_an_idle_one_never_an_open_exchange() {
+        let sessions = Sessions::new(Duration::from_secs(60));
+        let cookie = |token: &str| format!("bachata1c_session={token}");
+        let first = sessions.open("1c").unwrap();
+        let session = sessions.find(&cookie(&first)).unwrap();
+        sessions.set_offer(&session, Some("q1".into()));
+        let mut idle = Vec::new();
+        for _ in 1..MAX_SESSIONS_PER_LOGIN {
+            idle.push(sessions.open("1c").unwrap());
+        }
+        // Full: the idlest without an open exchange goes, not the first.
+        idle.push(sessions.open("1c").unwrap());
+        assert!(sessions.find(&cookie(&idle[0])).is_none());
+        assert!(sessions.find(&cookie(&first)).is_some());
+        // Another login has its own room.
+        sessions.open("other").unwrap();
+        // Every session of the login with an open exchange: the new login is refused.
+        for token in &idle[1..] {
+            let session = sessions.find(&cookie(token)).unwrap();
+            sessions.set_offer(&session, Some(token.clone()));
+        }
+        let refused = sessions.open("1c").unwrap_err();
+        assert!(
+            refused.contains("exchanges of this login are open"),
+            "{refused}"
+        );
+        assert!(sessions.find(&cookie(&first)).is_some());
+        // One confirmed: its session may go now.
+        let session = sessions.find(&cookie(&idle[1])).unwrap();
+        sessions.take_offer(&session);
+        sessions.open("1c").unwrap();
+        assert!(sessions.find(&cookie(&idle[1])).is_none());
     }
 }

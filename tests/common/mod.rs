@@ -200,31 +200,97 @@ pub fn validate_official(name: &str, xml: &Path) {
     }
 }
 
-/// A file of the official 1C schemas (CommerceML, EnterpriseData): `$BACHATA1C_XSD_DIR/<name>`,
-/// else `../shared/xsd/<name>` beside the clone, where CI puts them (or `../../shared/xsd` for
-/// a git worktree one level further down). `None`, with the test recorded as skipped, when it
-/// is in none of them (a clone without `../shared`); under CI that is a failure.
-pub fn official_xsd(name: &str) -> Option<PathBuf> {
+/// The official 1C schemas the tests validate against: not in this repository (they are 1C's),
+/// each taken verbatim from a public repository at a commit (../shared/xsd/SOURCE.md says the
+/// same, with the checks done on them): (file name, repository, path there, commit).
+pub const OFFICIAL_SCHEMAS: [(&str, &str, &str, &str); 5] = [
+    (
+        "commerceml_2_08.xsd",
+        "dobromyslov/commerceml-parser",
+        "doc/commerceml-2.08.xsd",
+        "c3680091c6a840412946a2b14540cf1e80e4bce5",
+    ),
+    (
+        "commerceml_2_10.xsd",
+        "dobromyslov/commerceml-parser",
+        "doc/commerceml-2.10.xsd",
+        "2783c60612551c84862b0e1a09f062d874393cb7",
+    ),
+    (
+        "EnterpriseData_1_8_6.xsd",
+        "anymasoft/konvey",
+        "backend/tests/fixtures/EnterpriseData_1_8_6.xsd",
+        "01f3eeb86fa0e8e56f285f04c3c1ec5fea31ebec",
+    ),
+    (
+        "EnterpriseData_1_6_23.xsd",
+        "anymasoft/konvey",
+        "backend/tests/fixtures/EnterpriseData_1_6_23.xsd",
+        "01f3eeb86fa0e8e56f285f04c3c1ec5fea31ebec",
+    ),
+    (
+        "ExchangeMessage.xsd",
+        "anymasoft/konvey",
+        "examples/enterprise_data_docs/ExchangeMessage.xsd",
+        "dd00fc75d01aeb1e614355006d32f171993c9923",
+    ),
+];
+
+/// Where an official schema can be downloaded: its file at the pinned commit.
+pub fn official_xsd_source(name: &str) -> Option<String> {
+    OFFICIAL_SCHEMAS
+        .iter()
+        .find(|(file, ..)| *file == name)
+        .map(|(_, repository, path, commit)| {
+            format!("https://raw.githubusercontent.com/{repository}/{commit}/{path}")
+        })
+}
+
+/// The folders an official schema is looked for in: `$BACHATA1C_XSD_DIR`, else
+/// `../shared/xsd` beside the clone, where CI puts them (or `../../shared/xsd` for a git
+/// worktree one level further down).
+pub fn official_xsd_folders() -> Vec<PathBuf> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let candidates: Vec<PathBuf> = match std::env::var_os("BACHATA1C_XSD_DIR") {
+    match std::env::var_os("BACHATA1C_XSD_DIR") {
         Some(dir) => vec![PathBuf::from(dir)],
         None => vec![
             manifest.join("../shared/xsd"),
             manifest.join("../../shared/xsd"),
         ],
-    };
-    let found = candidates
+    }
+}
+
+/// The official schema `name` in the first of `folders` that holds it; else why not, with
+/// where to download it and where to put it.
+pub fn find_official_xsd(name: &str, folders: &[PathBuf]) -> Result<PathBuf, String> {
+    if let Some(found) = folders
         .iter()
         .map(|dir| dir.join(name))
-        .find(|path| path.is_file());
-    if found.is_none() {
-        let places: Vec<String> = candidates.iter().map(|d| d.display().to_string()).collect();
-        skip(&format!(
-            "official schema {name} not found in {}; set BACHATA1C_XSD_DIR to the folder holding it",
-            places.join(" or ")
-        ));
+        .find(|path| path.is_file())
+    {
+        return Ok(found);
     }
-    found
+    let places: Vec<String> = folders.iter().map(|d| d.display().to_string()).collect();
+    let source = official_xsd_source(name).map_or_else(
+        || "; it is not among tests/common's OFFICIAL_SCHEMAS: add where it comes from".to_string(),
+        |url| format!(" (the official schemas are not in this repository): download {url}"),
+    );
+    Err(format!(
+        "official schema {name} not found in {}{source} as {name} into {}, or into the folder \
+         BACHATA1C_XSD_DIR names",
+        places.join(" or "),
+        places.first().map_or("../shared/xsd", String::as_str)
+    ))
+}
+
+/// A file of the official 1C schemas (CommerceML, EnterpriseData), from
+/// [`official_xsd_folders`]. `None`, with the test recorded as skipped and the reason naming
+/// where to download it, when it is in none of them (a clone without `../shared`); under CI
+/// that is a failure.
+pub fn official_xsd(name: &str) -> Option<PathBuf> {
+    find_official_xsd(name, &official_xsd_folders())
+        .map_err(|reason| skip(&reason))
+        .ok()
 }
 
 /// Whether `program` can be started here; when not, the test is recorded as skipped (a failure
@@ -283,6 +349,8 @@ pub fn enterprisedata_xsd(version: &str) -> &'static str {
 /// official schema is not here (the test is then recorded as skipped).
 pub fn enterprisedata_validate(version: &str, messages: &[PathBuf]) -> Option<String> {
     let xsd = official_xsd(enterprisedata_xsd(version))?;
+    // The script takes the envelope's schema from the same folder.
+    official_xsd("ExchangeMessage.xsd")?;
     if !have_python_module("xmlschema") {
         return None;
     }

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use clap::ValueEnum;
 
+use crate::config::path_literal;
 use crate::format::bsp::{CsvProfile, CsvTarget, DEFAULT_PARTNER};
 use crate::format::mapping::{COUNTERPARTY_NAME, CommerceMlMapping, Mapping};
 use crate::format::{CmlVersion, EnterpriseDataVersion, Field, TextEncoding};
@@ -46,26 +47,36 @@ pub fn config(dir: &Path) -> String {
 
     text.section("folders");
     text.comment(
-        "The exchange folder, relative to this file; the folders below are relative to it.",
+        "The exchange folder, relative to this file; the folders below are relative to it.\n\
+         Paths go in single quotes, where a backslash is a backslash: 'D:\\Exchange\\Bachata'\n\
+         (in double quotes TOML reads \\t, \\b… as escapes; D:/Exchange/Bachata works too).",
     );
-    text.set("dir", &quoted(&dir.to_string_lossy()));
+    text.set("dir", &path_literal(&dir.to_string_lossy()));
     text.at_default(
         "inbox",
-        &quoted("inbox"),
+        &path_literal("inbox"),
         "webhook *.json files arrive here",
     );
-    text.at_default("outbox", &quoted("outbox"), "1C takes its files from here");
+    text.at_default(
+        "outbox",
+        &path_literal("outbox"),
+        "1C takes its files from here",
+    );
     text.at_default(
         "archive",
-        &quoted("archive"),
+        &path_literal("archive"),
         "converted inputs, in dated subfolders",
     );
     text.at_default(
         "failed",
-        &quoted("failed"),
+        &path_literal("failed"),
         "refused inputs, each beside a .reason.txt",
     );
-    text.at_default("state", &quoted("state"), "the ledger (ledger.sqlite)");
+    text.at_default(
+        "state",
+        &path_literal("state"),
+        "the ledger (ledger.sqlite)",
+    );
     text.at_default(
         "follow_symlinks",
         "false",
@@ -238,17 +249,17 @@ pub fn config(dir: &Path) -> String {
     );
     text.unset(
         "password_file",
-        &quoted("password.txt"),
+        &path_literal("password.txt"),
         "or a file whose first line is the password (relative to this file)",
     );
     text.unset(
         "tls_cert",
-        &quoted("cert.pem"),
+        &path_literal("cert.pem"),
         "plain HTTP; set with tls_key: HTTPS directly (PEM chain)",
     );
     text.unset(
         "tls_key",
-        &quoted("key.pem"),
+        &path_literal("key.pem"),
         "the PEM private key for tls_cert",
     );
     text.at_default(
@@ -296,7 +307,7 @@ pub fn config(dir: &Path) -> String {
     );
     text.unset(
         "password_file",
-        &quoted("1c-password.txt"),
+        &path_literal("1c-password.txt"),
         "or from this file (relative to this file)",
     );
     text.at_default(
@@ -307,7 +318,7 @@ pub fn config(dir: &Path) -> String {
     text.at_default(
         "session_minutes",
         &(DEFAULT_SESSION_TIMEOUT.as_secs() / 60).to_string(),
-        "an idle session ends; 1C logs in again",
+        "an idle session ends; a query's leads stay its own that long",
     );
 
     text.section("alerts");
