@@ -10,6 +10,8 @@ use crate::limits::ByteSize;
 
 mod doctor;
 pub use doctor::DoctorArgs;
+mod check;
+pub use check::CheckArgs;
 
 const ABOUT: &str = "Turns Bachata webhooks into files 1C:Enterprise imports (CSV, XML, XLSX, \
      CommerceML, EnterpriseData), or hands them to 1C's «Обмен с сайтом» over HTTP.";
@@ -172,10 +174,7 @@ Examples:
 
     /// Show the exchange folder as it is now: all runs in run's words, the 1C queue, what waits
     /// in the inbox and the outbox, and the refused inputs in failed/ with their reasons.
-    #[command(after_help = "\
-Examples:
-  bachata1c status /srv/bachata
-  bachata1c status /srv/bachata --failures 50")]
+    #[command(after_help = check::STATUS_AFTER_HELP)]
     Status(StatusArgs),
 
     /// Write a support bundle: one zip with the config (secrets masked), status, the 1C queue,
@@ -380,6 +379,9 @@ pub struct StatusArgs {
     /// How many refused inputs in failed/ to list, newest first.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub failures: usize,
+
+    #[command(flatten)]
+    pub check: CheckArgs,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@ pub use paths::literal as path_literal;
 
 use crate::format::{CmlVersion, EnterpriseDataVersion, Format, Mapping, TextEncoding};
 use crate::limits::{ByteSize, Limits};
+use crate::monitor::threshold::{Count, Limit, Size, Span};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -173,8 +174,9 @@ pub struct SiteExchangeConfig {
     pub trace_1c: Option<crate::span::Span>,
 }
 
-/// `[alerts]`: how `run`, `watch` and `serve` tell a person that leads stopped flowing
-/// (docs/monitoring.md). The checks' thresholds live in this section too.
+/// `[alerts]`: when the flow is wrong (`status --check` and the alerts; `"off"` turns a check
+/// off: times as people write them, `"2h"`, `"30m"`, sizes with a unit, `"1GiB"`), and how
+/// `run`, `watch` and `serve` tell a person that leads stopped flowing (docs/monitoring.md).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AlertsConfig {
@@ -185,6 +187,16 @@ pub struct AlertsConfig {
     /// Hours before a condition that still holds is told again.
     pub repeat_hours: Option<u64>,
     pub email: Option<AlertsEmailConfig>,
+    /// The oldest lead waiting for 1C may be this old; default 2h.
+    pub max_waiting: Option<Limit<Span>>,
+    /// 1C may be silent this long while leads wait; default 1h.
+    pub max_1c_silence: Option<Limit<Span>>,
+    /// Bachata may post no webhook this long; default off.
+    pub max_webhook_silence: Option<Limit<Span>>,
+    /// Refused inputs in failed/ beyond this many are a warning; default 0.
+    pub max_refused: Option<Limit<Count>>,
+    /// Free space of the exchange folder's disk below this is a warning; default 1GiB.
+    pub min_free_disk: Option<Limit<Size>>,
 }
 
 /// `[alerts.email]`: alerts by mail. Relative file paths are taken from the config file's
@@ -473,6 +485,26 @@ mod tests {
         assert_eq!(
             c.alerts.email.unwrap().password_file,
             Some(PathBuf::from("D:\\temp\\p.txt"))
+        );
+    }
+
+    #[test]
+    fn alert_thresholds_are_times_counts_and_sizes_or_off() {
+        let c = Config::parse(
+            "[alerts]\nmax_waiting = \"90m\"\nmax_webhook_silence = \"off\"\nmax_refused = 3\nmin_free_disk = \"2GiB\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.alerts.max_waiting,
+            Some(Limit::At(Span(std::time::Duration::from_secs(5400))))
+        );
+        assert_eq!(c.alerts.max_webhook_silence, Some(Limit::Off));
+        assert_eq!(c.alerts.max_refused, Some(Limit::At(Count(3))));
+        assert_eq!(c.alerts.min_free_disk, Some(Limit::At(Size(2 << 30))));
+        let err = Config::parse("[alerts]\nmax_1c_silence = \"an hour\"\n").unwrap_err();
+        assert!(
+            err.contains("max_1c_silence") && err.contains("30m, 2h"),
+            "{err}"
         );
     }
 

@@ -27,6 +27,7 @@ pub mod format;
 pub mod lead;
 pub mod ledger;
 pub mod limits;
+pub mod monitor;
 pub mod parallel;
 pub mod password;
 pub mod payload;

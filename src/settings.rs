@@ -26,6 +26,9 @@ use crate::support::{bundle, trace};
 mod alerts;
 pub use alerts::alerts;
 
+mod checks;
+pub use checks::{check, thresholds};
+
 /// The format when none is asked for: CSV for a 1C processing, the integration note's route.
 pub const DEFAULT_FORMAT: Format = Format::Csv;
 /// Event name for webhooks that do not name their event.
@@ -42,6 +45,8 @@ const MIN_RESCAN: Duration = Duration::from_millis(50);
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_WEBHOOK_PATH: &str = "/webhook";
 pub const HEALTH_PATH: &str = "/health";
+/// Where Prometheus scrapes the flow's metrics.
+pub const METRICS_PATH: &str = "/metrics";
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -143,6 +148,8 @@ pub enum Error {
         "the webhook path (--path, [serve] path) cannot be {HEALTH_PATH}, which answers health checks"
     )]
     WebhookPathIsHealth,
+    #[error("{path} cannot be {METRICS_PATH}, which answers Prometheus' scrapes: choose another")]
+    MetricsPath { path: &'static str },
     #[error("the {what} (--{option}, [serve] {key}) must be at least 1 second")]
     ZeroTimeout {
         what: &'static str,
@@ -384,6 +391,8 @@ pub struct Serve {
     /// The trace of 1C's exchange (`--trace-1c`), whenever 1C's paths are answered: a start
     /// without the option ends a trace still running, and removes one past its keeping.
     pub trace_1c: Option<trace::Settings>,
+    /// What `/metrics` reads, and where 1C's and Bachata's last requests are recorded.
+    pub flow: crate::monitor::Parts,
 }
 
 /// 1C's «Обмен с сайтом» as `serve` answers it.
@@ -1050,6 +1059,7 @@ pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
         .map(|(part, path)| (*part, path.as_path()))
         .collect();
     apart(&known)?;
+    let flow = checks::serve_parts(&source, folder_args, &known)?;
     let timeout = |given: Option<u64>, default, (what, option, key)| match given {
         None => Ok(default),
         Some(0) => Err(Error::ZeroTimeout { what, option, key }),
@@ -1094,6 +1104,7 @@ pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
             .or_else(|| file.trusted_proxies.clone())
             .unwrap_or_else(|| DEFAULT_TRUSTED_PROXIES.to_vec()),
         trace_1c,
+        flow,
     })
 }
 
@@ -1247,6 +1258,14 @@ fn check_path(path: &str, of: SitePathOf) -> Result<(), Error> {
         return Err(match of {
             SitePathOf::Webhook => Error::WebhookPath(path.to_string()),
             SitePathOf::Site => Error::SitePath(path.to_string()),
+        });
+    }
+    if path == METRICS_PATH {
+        return Err(Error::MetricsPath {
+            path: match of {
+                SitePathOf::Webhook => "the webhook path (--path, [serve] path)",
+                SitePathOf::Site => "the site-exchange path ([site_exchange] path)",
+            },
         });
     }
     if path == HEALTH_PATH {

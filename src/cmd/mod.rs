@@ -31,6 +31,8 @@ pub enum Exit {
     ProblemFound,
     /// A usage error, or the folders, config, ledger or address cannot be used.
     Unusable,
+    /// `status --check`: the monitoring plugin's verdict is the exit status (0 to 3).
+    Checked(crate::monitor::plugin::Verdict),
 }
 
 impl Exit {
@@ -39,6 +41,7 @@ impl Exit {
             Exit::Success => 0,
             Exit::SomeRefused | Exit::StoppedOnItsOwn | Exit::ProblemFound => 1,
             Exit::Unusable => 2,
+            Exit::Checked(verdict) => verdict.code(),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! [`alerts`] keeps what the alerts have told, so that a restart does not tell it again.
 
 pub mod alerts;
+mod flow;
 pub mod inspect;
 mod numbers;
 mod orders;
@@ -337,13 +338,10 @@ impl Ledger {
     }
 
     pub fn totals(&self) -> Result<Totals, Error> {
-        let mut totals = Totals::default();
-        let mut stmt = self
-            .conn
-            .prepare("SELECT outcome, COUNT(*) FROM inputs GROUP BY outcome ORDER BY outcome")?;
-        totals.by_outcome = stmt
-            .query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64)))?
-            .collect::<Result<_, _>>()?;
+        let mut totals = Totals {
+            by_outcome: self.outcomes()?,
+            ..Totals::default()
+        };
         let (exported, skipped, last): (i64, i64, Option<String>) = self.conn.query_row(
             "SELECT COALESCE(SUM(exported), 0), COALESCE(SUM(skipped), 0), MAX(taken_at)
              FROM inputs WHERE outcome IN ('converted', 'empty')",

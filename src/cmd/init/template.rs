@@ -16,6 +16,11 @@ use crate::format::mapping::{COUNTERPARTY_NAME, CommerceMlMapping, Mapping};
 use crate::format::{CmlVersion, EnterpriseDataVersion, Field, TextEncoding};
 use crate::lead::Rules;
 use crate::limits::{DEFAULT_MAX_CLIENTS, DEFAULT_MAX_INPUT_BYTES, human_size};
+use crate::monitor::threshold::Span;
+use crate::monitor::{
+    DEFAULT_MAX_1C_SILENCE, DEFAULT_MAX_REFUSED, DEFAULT_MAX_WAITING, DEFAULT_MAX_WEBHOOK_SILENCE,
+    DEFAULT_MIN_FREE_DISK,
+};
 use crate::settings::{
     DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_EVENT, DEFAULT_FILE_LIMIT, DEFAULT_FORMAT,
     DEFAULT_GIVE_UP_AFTER, DEFAULT_HEADER_TIMEOUT, DEFAULT_LEASE, DEFAULT_LISTEN,
@@ -328,8 +333,38 @@ pub fn config(dir: &Path) -> String {
 
     text.section("alerts");
     text.comment(
-        "Alerts by `run`, `watch` and `serve` when leads stop flowing (docs/monitoring.md).",
+        "When leads stop flowing (docs/monitoring.md): what `bachata1c status DIR --check` judges\n\
+         and `run`, `watch` and `serve` alert on. Times as 30m, 2h, 1d; \"off\" turns a check off.",
     );
+    let span = |duration| quoted(&Span(duration).to_string());
+    text.at_default(
+        "max_waiting",
+        &span(DEFAULT_MAX_WAITING),
+        "a lead waiting for 1C's exchange longer is CRITICAL",
+    );
+    text.at_default(
+        "max_1c_silence",
+        &span(DEFAULT_MAX_1C_SILENCE),
+        "1C silent this long while leads wait is CRITICAL",
+    );
+    text.at_default(
+        "max_webhook_silence",
+        &DEFAULT_MAX_WEBHOOK_SILENCE.map_or_else(|| quoted("off"), span),
+        "no webhook this long is a WARNING (\"1d\"; off: nights and\n\
+         weekends are quiet)",
+    );
+    text.at_default(
+        "max_refused",
+        &DEFAULT_MAX_REFUSED.to_string(),
+        "more refused inputs in failed/ is a WARNING",
+    );
+    text.at_default(
+        "min_free_disk",
+        &size(DEFAULT_MIN_FREE_DISK),
+        "less free on the folder's disk is a WARNING, under a tenth\n\
+         CRITICAL",
+    );
+
     text.unset(
         "command",
         &path_literal("/usr/local/bin/bachata1c-telegram.sh"),
@@ -703,7 +738,11 @@ mod tests {
             Command::Watch(args) => format!("{:?}", settings::watch(&args).unwrap()),
             Command::Serve(args) => format!("{:?}", settings::serve(&args).unwrap()),
             Command::Convert(args) => format!("{:?}", settings::convert(&args).unwrap()),
-            Command::Status(args) => format!("{:?}", settings::status(&args).unwrap()),
+            Command::Status(args) => format!(
+                "{:?} {:?}",
+                settings::status(&args).unwrap(),
+                settings::check(&args).unwrap()
+            ),
             Command::Leads(args) => format!("{:?}", settings::leads(&args).unwrap()),
             other => panic!("{other:?}"),
         }
