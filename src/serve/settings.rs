@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::auth::Credentials;
 use crate::exchange;
+use crate::support::trace;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_WEBHOOK_PATH: &str = "/webhook";
@@ -54,6 +55,11 @@ pub struct Settings {
     /// Peers whose `X-Forwarded-For`/`X-Real-IP` names the client (whose wrong passwords are
     /// counted); any other peer is the client.
     pub trusted_proxies: Vec<IpAddr>,
+    /// The trace of 1C's exchange (`--trace-1c`), whenever 1C's paths are answered: a start
+    /// without the option ends a trace still running, and removes one past its keeping.
+    pub trace_1c: Option<trace::Settings>,
+    /// What `/metrics` reads, and where 1C's and Bachata's last requests are recorded.
+    pub flow: crate::monitor::Parts,
 }
 
 /// PEM certificate chain and private key for HTTPS served directly with rustls.
