@@ -33,6 +33,7 @@ use crate::site::{
     self, BITRIX_SITE_PATH, DEFAULT_FILE_LIMIT, DEFAULT_SESSION_TIMEOUT, DEFAULT_SITE_PATH,
 };
 
+pub mod options;
 mod values;
 pub use values::ListFormat;
 

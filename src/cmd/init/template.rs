@@ -6,7 +6,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use crate::alerts::email::Security;
+use crate::alerts::email::DEFAULT_SECURITY;
 use crate::alerts::{DEFAULT_COMMAND_TIMEOUT, DEFAULT_REPEAT};
 use crate::config::path_literal;
 use crate::conversion::DEFAULT_EVENT;
@@ -389,12 +389,12 @@ pub fn config(dir: &Path) -> String {
     text.unset("host", &quoted("smtp.yandex.ru"), "no alert mail");
     text.unset(
         "port",
-        &Security::Starttls.default_port().to_string(),
+        &DEFAULT_SECURITY.default_port().to_string(),
         "587 for starttls, 465 for tls, 25 for none",
     );
     text.at_default(
         "security",
-        &quoted(Security::Starttls.as_str()),
+        &quoted(DEFAULT_SECURITY.as_str()),
         "starttls, tls (from the first byte) or none (only to\n\
          a relay on this machine: host = \"localhost\")",
     );
