@@ -139,3 +139,6 @@ pub fn doctor(args: &DoctorArgs) -> Result<crate::doctor::Settings, Error> {
         credentials: Credentials::new(&args.user, &password.read()?)?,
     })
 }
+
+#[cfg(test)]
+mod tests;
