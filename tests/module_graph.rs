@@ -414,3 +414,17 @@ fn layered(graph: &Graph) -> Vec<String> {
     }
     placed
 }
+
+/// Issue 19: settings.rs had grown to 1,090 lines doing five jobs, cli.rs to 704. A file past
+/// 700 lines is split by job.
+#[test]
+fn no_source_file_is_over_700_lines() {
+    let long: Vec<String> = sources()
+        .into_iter()
+        .filter_map(|(_, path)| {
+            let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+            (lines > 700).then(|| format!("{} ({lines} lines)", path.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split by job: {long:?}");
+}
