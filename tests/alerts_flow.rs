@@ -475,3 +475,82 @@ fn serve_and_watch_on_one_folder_tell_each_message_once_between_them() {
         + place.log("watch.log").matches(" sent by ").count();
     assert_eq!(sent, 2, "one message of each state, by one of them");
 }
+
+/// Mistakes stop the start, named: a look every 0 seconds, and a `serve` with a channel that
+/// does not know the state folder, where what was told is kept.
+#[test]
+fn a_bad_interval_and_a_serve_without_its_state_folder_are_refused_at_start() {
+    let place = Place::new();
+    place.alerts(None);
+    let config = place.work.join("exchange/bachata1c.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("check_every_seconds = 1", "check_every_seconds = 0"),
+    )
+    .unwrap();
+    let (code, stderr) = place.run();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("[alerts] check_every_seconds = 0: a number of seconds, 1 or more,"),
+        "{stderr}"
+    );
+    assert!(place.told().is_empty());
+
+    place.alerts(None);
+    let (code, stderr) = run(&mut place.work.bachata1c(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--inbox",
+        "exchange/inbox",
+        "--failed",
+        "exchange/failed",
+        "--config",
+        config.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("[alerts] sets an alert channel, but the exchange folder's state folder"),
+        "{stderr}"
+    );
+}
+
+/// The log lines docs/monitoring.md shows are the ones the commands write.
+#[test]
+fn the_pages_log_lines_are_ours() {
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/monitoring.md"),
+    )
+    .unwrap();
+    let block = page
+        .split("```log\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a ```log block");
+    let place = Place::new();
+    onec_known(&place);
+    place.alerts(None);
+    place.work.write("fail", "");
+    place.old_webhook("c1.json", "+79160000001");
+    let (_, failed) = place.run();
+    std::fs::remove_file(place.work.join("fail")).unwrap();
+    let (_, sent) = place.run();
+    let lines: Vec<&str> = failed.lines().chain(sent.lines()).collect();
+    for shown in block.lines() {
+        let parts: Vec<&str> = shown.split('…').collect();
+        assert!(
+            lines.iter().any(|line| {
+                let mut rest = *line;
+                parts.iter().all(|part| match rest.find(part) {
+                    Some(at) => {
+                        rest = &rest[at + part.len()..];
+                        true
+                    }
+                    None => false,
+                })
+            }),
+            "{shown:?} in {lines:#?}"
+        );
+    }
+}
