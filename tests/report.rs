@@ -173,7 +173,7 @@ fn the_bundle_holds_what_support_needs_and_no_password_or_personal_data() {
     );
     let log = &files["logs/1-run.log.txt"];
     assert!(
-        log.contains("bachata1c: [name] ([phone], [e-mail]) called"),
+        log.contains("bachata1c: [name] [name] ([phone], [e-mail]) called"),
         "{log}"
     );
     assert!(log.contains("--password-env [password]"), "{log}");
