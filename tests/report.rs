@@ -164,7 +164,6 @@ fn the_bundle_holds_what_support_needs_and_no_password_or_personal_data() {
         folders.contains("owner ") && folders.contains("mode 0"),
         "{folders}"
     );
-    #[cfg(target_os = "linux")]
     assert!(folders.contains(" free)"), "{folders}");
     let reasons = &files["failed-reasons.txt"];
     assert!(
