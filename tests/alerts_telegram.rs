@@ -324,6 +324,7 @@ fn blocks(text: &str, language: &str) -> Vec<String> {
 /// docs/monitoring.md's Telegram commands, run with /usr/local/bin as a temporary folder and
 /// the service's user as ours: they install the script and its telegram.conf, and the try-out
 /// line sends the test message with the token and chat the page wrote.
+#[cfg(unix)]
 #[test]
 fn the_monitoring_pages_commands_install_and_try_the_telegram_script() {
     let (en, ru) = (page("docs/monitoring.md"), page("docs/monitoring.ru.md"));
