@@ -57,7 +57,7 @@ use crate::support::{bundle, trace};
 mod alerts;
 pub use alerts::alerts;
 mod checks;
-pub use checks::{check, thresholds};
+pub use checks::{alerting, check, serve_alerting, serve_log, thresholds};
 
 /// `convert`: inputs read by hand into an output folder.
 #[derive(Debug, Clone)]

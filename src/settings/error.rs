@@ -188,6 +188,11 @@ pub enum Error {
     },
     #[error("[alerts.email] ca_file {}: {reason}", path.display())]
     EmailCa { path: PathBuf, reason: String },
+    #[error(
+        "[alerts] sets an alert channel, but the exchange folder's state folder, where what was \
+         told is kept, is unknown: give the exchange folder (DIR, --dir, or [folders] dir)"
+    )]
+    AlertsNoState,
 }
 
 impl From<PasswordError> for Error {

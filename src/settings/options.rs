@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use crate::alerts::email::DEFAULT_SECURITY;
+use crate::alerts::flow::DEFAULT_CHECK_EVERY;
 use crate::alerts::{DEFAULT_COMMAND_TIMEOUT, DEFAULT_REPEAT};
 use crate::conversion::DEFAULT_EVENT;
 use crate::exchange::{DEFAULT_GIVE_UP_AFTER, DEFAULT_LEASE, DEFAULT_RESCAN, DEFAULT_WINDOW_DAYS};
@@ -354,6 +355,12 @@ pub fn all() -> Vec<Opt> {
             "repeat_hours",
             None,
             plain(DEFAULT_REPEAT.as_secs() / 3600),
+        ),
+        opt(
+            "alerts",
+            "check_every_seconds",
+            None,
+            seconds(DEFAULT_CHECK_EVERY),
         ),
         opt("alerts.email", "host", None, Default::Unset),
         opt("alerts.email", "port", None, Default::Unset),

@@ -7,6 +7,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 use crate::alerts::email::DEFAULT_SECURITY;
+use crate::alerts::flow::DEFAULT_CHECK_EVERY;
 use crate::alerts::{DEFAULT_COMMAND_TIMEOUT, DEFAULT_REPEAT};
 use crate::config::path_literal;
 use crate::conversion::DEFAULT_EVENT;
@@ -382,6 +383,12 @@ pub fn config(dir: &Path) -> String {
         "repeat_hours",
         &(DEFAULT_REPEAT.as_secs() / 3600).to_string(),
         "a condition that still holds is told again after this",
+    );
+    text.at_default(
+        "check_every_seconds",
+        &DEFAULT_CHECK_EVERY.as_secs().to_string(),
+        "with a channel set, watch and serve look this often; run\n\
+         looks once, after its exchange",
     );
 
     text.section("alerts.email");
