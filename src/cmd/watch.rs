@@ -8,6 +8,7 @@ use super::run::open_log;
 use crate::cli::WatchArgs;
 use crate::exchange::{self, Exchange};
 use crate::report::Level;
+use crate::retention::{Keeper, Places, Policy};
 use crate::settings::{self, DEFAULT_POLL_RESCAN};
 use crate::stop::Stop;
 use crate::trigger::Trigger;
@@ -17,13 +18,18 @@ pub fn run(args: &WatchArgs) -> Exit {
         Ok(settings) => settings,
         Err(err) => return super::run::unusable(err, &args.run.log),
     };
+    let policy = match settings::retention(&args.run.folders) {
+        Ok(policy) => policy,
+        Err(err) => return super::run::unusable(err, &args.run.log),
+    };
     let stop = Stop::new();
     stop.on_signals(|| {});
-    watch(&settings, &stop)
+    watch(&settings, policy, &stop)
 }
 
-/// The watch loop until `stop` is requested (by a signal, or by `serve` shutting down).
-pub fn watch(settings: &settings::Watch, stop: &Stop) -> Exit {
+/// The watch loop until `stop` is requested (by a signal, or by `serve` shutting down); what
+/// is past its days goes by `policy`, once a day, between scans.
+pub fn watch(settings: &settings::Watch, policy: Policy, stop: &Stop) -> Exit {
     let Some(log) = open_log(&settings.exchange.log) else {
         return Exit::Unusable;
     };
@@ -64,6 +70,7 @@ pub fn watch(settings: &settings::Watch, stop: &Stop) -> Exit {
         ),
     );
     let mut backoff = Backoff::new(rescan);
+    let mut retention = Keeper::new(policy, Places::of(&settings.exchange.folders));
     while !stop.is_requested() {
         // The tally counts files waiting in the latest scan, not every look at them.
         exchange.tally.waiting = 0;
@@ -81,6 +88,7 @@ pub fn watch(settings: &settings::Watch, stop: &Stop) -> Exit {
         match result {
             Ok(()) => {
                 backoff.reset();
+                retention.tend(&log);
                 // Files not complete yet are looked at again soon, not only at the next timer.
                 let timeout = if exchange.tally.waiting > 0 {
                     settings
