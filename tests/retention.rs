@@ -351,3 +351,42 @@ fn serve_alone_removes_what_is_past_its_days() {
             .exists()
     );
 }
+
+/// `watch` keeps the folder between its scans, and a refused input past its days goes with
+/// its reason file.
+#[test]
+fn watch_removes_what_is_past_its_days_between_scans() {
+    let work = Workdir::new();
+    exchange(&work, "30");
+    work.fixture("bad/clients-not-array.json", "exchange/failed/old.json");
+    work.write(
+        "exchange/failed/old.json.reason.txt",
+        "refused long ago\r\n",
+    );
+    last_written(&work.join("exchange/failed/old.json.reason.txt"), 31 * DAY);
+    // A ledger (watch makes it at start) is where a pass is remembered.
+    let watch = work
+        .bachata1c(&["watch", "--dir", "exchange", "--log-file", "watch.log"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut logged = String::new();
+    for _ in 0..1800 {
+        logged = std::fs::read_to_string(work.join("watch.log")).unwrap_or_default();
+        if logged.contains("retention:") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = std::process::Command::new("bash")
+        .args(["-c", &format!("kill -TERM {}", watch.id())])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(watch.wait_with_output().unwrap().status.success());
+    assert!(
+        logged.contains("retention: removed 2 files of "),
+        "{logged}"
+    );
+    assert!(work.list("exchange/failed").is_empty());
+}
