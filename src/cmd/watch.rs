@@ -85,10 +85,11 @@ pub fn watch(settings: &settings::Watch, policy: Policy, stop: &Stop) -> Exit {
         if stop.is_requested() {
             break;
         }
+        // Also after a failed scan: on a full disk, what is past its days is room.
+        retention.tend(&log);
         match result {
             Ok(()) => {
                 backoff.reset();
-                retention.tend(&log);
                 // Files not complete yet are looked at again soon, not only at the next timer.
                 let timeout = if exchange.tally.waiting > 0 {
                     settings
