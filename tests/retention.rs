@@ -390,3 +390,29 @@ fn watch_removes_what_is_past_its_days_between_scans() {
     );
     assert!(work.list("exchange/failed").is_empty());
 }
+
+/// A pass removes at most 1,000 files (so that it never holds the exchange up for long); the
+/// next chance goes on, the same day, until the folder is done, and then nothing more.
+#[test]
+fn a_pass_is_bounded_and_the_next_goes_on_the_same_day() {
+    let work = Workdir::new();
+    exchange(&work, "\"off\"");
+    run_once(&work);
+    let folder = format!("exchange/archive/{}", days_ago(60));
+    for i in 0..1001 {
+        work.write(&format!("{folder}/h{i}.json"), "{}");
+    }
+    set_days(&work, "30");
+    let (_, stderr) = run_once(&work);
+    assert!(
+        stderr.contains("retention: removed 1000 files of ")
+            && stderr.contains("; more goes at the next pass"),
+        "{stderr}"
+    );
+    assert_eq!(work.list(&folder).len(), 1);
+    let (_, stderr) = run_once(&work);
+    assert!(stderr.contains("retention: removed 1 file of "), "{stderr}");
+    assert!(!work.join(&folder).exists());
+    let (_, stderr) = run_once(&work);
+    assert!(!stderr.contains("retention"), "{stderr}");
+}

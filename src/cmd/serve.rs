@@ -19,23 +19,13 @@ pub fn run(args: &ServeArgs) -> Exit {
     };
     let stop = Stop::new();
     stop.on_signals(|| crate::say!("bachata1c: shutting down: finishing requests in flight"));
-    let converter = settings
-        .convert
-        .clone()
-        .map(|watch| converter(watch, policy));
-    // With --convert the watch loop keeps the folder; without, a thread of its own does.
-    let retention = match settings.convert {
-        Some(_) => None,
-        None => retention_places(&settings).map(|places| keep(policy, places, stop.clone())),
+    // With --convert the watch loop keeps the folder; without, a loop of its own does, once
+    // serve listens (a serve that cannot start removes nothing).
+    let background = match settings.convert.clone() {
+        Some(watch) => Some(converter(watch, policy)),
+        None => retention_places(&settings).map(|places| keeper(policy, places)),
     };
-    let served = serve::run(&settings, &stop, converter);
-    stop.request();
-    if let Some(retention) = retention
-        && retention.join().is_err()
-    {
-        crate::say!("bachata1c: serve: the retention thread failed; nothing was lost");
-    }
-    match served {
+    match serve::run(&settings, &stop, background) {
         Ok(()) => Exit::Success,
         Err(serve::Error::Startup(message)) => {
             crate::say!("bachata1c: serve: {message}");
@@ -79,15 +69,17 @@ fn retention_places(settings: &settings::Serve) -> Option<Places> {
     })
 }
 
-/// `serve`'s retention: a pass when one is due, looked for every [`CHECK_EVERY`], on a thread
-/// of its own so that no request waits for it.
-fn keep(policy: Policy, places: Places, stop: Stop) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
+/// `serve`'s retention: a pass when one is due, looked for every [`CHECK_EVERY`], on the
+/// background thread, so that no request waits for it; a file it cannot remove is said, never
+/// an end of the server.
+fn keeper(policy: Policy, places: Places) -> serve::Background {
+    Box::new(move |stop: Stop| {
         let log = crate::report::Log::stderr();
         let mut keeper = Keeper::new(policy, places);
         while !stop.is_requested() {
             keeper.tend(&log);
             stop.wait_timeout(CHECK_EVERY);
         }
+        Ok(())
     })
 }

@@ -29,9 +29,10 @@ pub const DEFAULT_LEDGER_DAYS: Days = Days::Keep(90);
 /// Files one pass removes at most, and leads whose personal data it removes at most: a pass
 /// over a folder left alone for years stops there and the next goes on at the next chance
 /// (`watch`'s next scan, `serve`'s next look, the next `run`), so that one pass never holds up
-/// the exchange for long.
-pub const MOST_FILES_PER_PASS: u64 = 10_000;
-pub const MOST_ROWS_PER_PASS: usize = 100_000;
+/// the exchange for long. Measured on a loaded shared disk: 10,000 archived files took 27 s
+/// (2 s of it CPU), so a pass of 1,000 holds `watch` up for seconds at worst.
+pub const MOST_FILES_PER_PASS: u64 = 1_000;
+pub const MOST_ROWS_PER_PASS: usize = 10_000;
 
 /// How often `watch` and `serve` ask the ledger whether a pass is due.
 pub const CHECK_EVERY: Duration = Duration::from_secs(10 * 60);
