@@ -56,6 +56,8 @@ use crate::support::{bundle, trace};
 
 mod alerts;
 pub use alerts::alerts;
+mod retention;
+pub use retention::retention;
 mod checks;
 pub use checks::{alerting, check, serve_alerting, serve_log, thresholds};
 

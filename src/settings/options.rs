@@ -19,6 +19,7 @@ use crate::monitor::{
     DEFAULT_MAX_1C_SILENCE, DEFAULT_MAX_REFUSED, DEFAULT_MAX_WAITING, DEFAULT_MAX_WEBHOOK_SILENCE,
     DEFAULT_MIN_FREE_DISK,
 };
+use crate::retention::{DEFAULT_ARCHIVE_DAYS, DEFAULT_FAILED_DAYS, DEFAULT_LEDGER_DAYS};
 use crate::serve::{
     DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_LISTEN,
     DEFAULT_MAX_CONNECTIONS, DEFAULT_TRUSTED_PROXIES, DEFAULT_WEBHOOK_PATH,
@@ -362,6 +363,14 @@ pub fn all() -> Vec<Opt> {
             None,
             seconds(DEFAULT_CHECK_EVERY),
         ),
+        opt(
+            "retention",
+            "archive_days",
+            None,
+            plain(DEFAULT_ARCHIVE_DAYS),
+        ),
+        opt("retention", "failed_days", None, plain(DEFAULT_FAILED_DAYS)),
+        opt("retention", "ledger_days", None, plain(DEFAULT_LEDGER_DAYS)),
         opt("alerts.email", "host", None, Default::Unset),
         opt("alerts.email", "port", None, Default::Unset),
         opt(

@@ -25,6 +25,7 @@ use crate::monitor::{
     DEFAULT_MAX_1C_SILENCE, DEFAULT_MAX_REFUSED, DEFAULT_MAX_WAITING, DEFAULT_MAX_WEBHOOK_SILENCE,
     DEFAULT_MIN_FREE_DISK,
 };
+use crate::retention::{DEFAULT_ARCHIVE_DAYS, DEFAULT_FAILED_DAYS, DEFAULT_LEDGER_DAYS};
 use crate::serve::{
     DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_LISTEN,
     DEFAULT_MAX_CONNECTIONS, DEFAULT_TRUSTED_PROXIES, DEFAULT_WEBHOOK_PATH,
@@ -431,6 +432,28 @@ pub fn config(dir: &Path) -> String {
         &path_literal("mail-ca.pem"),
         "certificates checked against Mozilla's roots; set:\n\
          also this CA (PEM), for a private mail server",
+    );
+
+    text.section("retention");
+    text.comment(
+        "What run, watch and serve remove once a day (docs/exchange-folder.md): days to keep,\n\
+         7 or more, or \"off\" (kept for ever). Never what a lead 1C has not confirmed needs.",
+    );
+    text.at_default(
+        "archive_days",
+        &DEFAULT_ARCHIVE_DAYS.to_string(),
+        "archive/'s dated folders of converted inputs",
+    );
+    text.at_default(
+        "failed_days",
+        &DEFAULT_FAILED_DAYS.to_string(),
+        "refused inputs in failed/, with their reasons",
+    );
+    text.at_default(
+        "ledger_days",
+        &DEFAULT_LEDGER_DAYS.to_string(),
+        "the name, phone, e-mail, login and customData of\n\
+         leads 1C confirmed (numbers and duplicates' hashes stay)",
     );
 
     let mapping = Mapping::default();

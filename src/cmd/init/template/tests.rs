@@ -123,7 +123,11 @@ fn settings_of(args: &[&str]) -> String {
     let cli =
         Cli::try_parse_from(std::iter::once("bachata1c").chain(args.iter().copied())).unwrap();
     match cli.command {
-        Command::Run(args) => format!("{:?}", settings::run(&args).unwrap()),
+        Command::Run(args) => format!(
+            "{:?} {:?}",
+            settings::run(&args).unwrap(),
+            settings::retention(&args.folders).unwrap()
+        ),
         Command::Watch(args) => format!("{:?}", settings::watch(&args).unwrap()),
         Command::Serve(args) => format!("{:?}", settings::serve(&args).unwrap()),
         Command::Convert(args) => format!("{:?}", settings::convert(&args).unwrap()),
