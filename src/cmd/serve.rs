@@ -34,10 +34,11 @@ fn converter(settings: settings::Watch) -> serve::Background {
     Box::new(
         move |stop: Stop| match super::watch::watch(&settings, &stop) {
             Exit::Success => Ok(()),
-            exit => Err(anyhow::anyhow!(
+            exit => Err(format!(
                 "converting the inbox stopped (exit status {}; see the lines above)",
                 exit.code()
-            )),
+            )
+            .into()),
         },
     )
 }

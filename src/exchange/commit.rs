@@ -11,6 +11,7 @@ use crate::files;
 use crate::format::encoding::replaced_note;
 use crate::ledger::{Entry, Journalled, Outcome};
 use crate::report::{Level, plural};
+use crate::test_hooks::crash_point;
 
 /// From this many leads on, a round's leads are freed beside the next work.
 const FREE_ASIDE_FROM: usize = 1_000;
@@ -323,19 +324,6 @@ impl Exchange<'_> {
             .resolve_worker(&self.claim.id, |output| staging.staged(output).exists());
         self.give_back_all(items);
         err
-    }
-}
-
-/// Test hook: `BACHATA1C_CRASH_AT=<step>` aborts the process at that step of a round, as a
-/// power cut would, so that the tests can show every step is safe to interrupt.
-fn crash_point(step: &str) {
-    static AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    if AT
-        .get_or_init(|| std::env::var("BACHATA1C_CRASH_AT").ok())
-        .as_deref()
-        == Some(step)
-    {
-        std::process::abort();
     }
 }
 

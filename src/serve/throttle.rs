@@ -73,13 +73,10 @@ impl Default for Throttle {
     }
 }
 
-/// Test hook: `BACHATA1C_TEST_FIRST_BLOCK_SECONDS` sets how long the first closing lasts, so
-/// that the tests through the real binary see an address closed without racing a clock.
+/// How long the first closing of an address lasts: [`FIRST_BLOCK`], unless a test shortens
+/// or lengthens it ([`crate::test_hooks::first_block`]).
 pub fn first_block() -> Duration {
-    std::env::var("BACHATA1C_TEST_FIRST_BLOCK_SECONDS")
-        .ok()
-        .and_then(|secs| secs.parse().ok())
-        .map_or(FIRST_BLOCK, Duration::from_secs)
+    crate::test_hooks::first_block().unwrap_or(FIRST_BLOCK)
 }
 
 impl Throttle {
