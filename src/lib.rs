@@ -20,6 +20,7 @@ pub mod format;
 pub mod lead;
 pub mod ledger;
 pub mod limits;
+pub mod lock;
 pub mod parallel;
 pub mod payload;
 pub mod phone;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::Exit;
 use crate::cli::ConvertArgs;
 use crate::conversion::{self, Converted};
-use crate::exchange::folders::is_webhook_name;
+use crate::exchange::folders::{intended_webhook_name, is_webhook_name};
 use crate::files::{self, Staging};
 use crate::format::Format;
 use crate::format::encoding::replaced_note;
@@ -256,9 +256,7 @@ fn why_not_taken(path: &Path) -> Option<String> {
     if name.starts_with('~') {
         return Some("a lock file (its name starts with ~)".to_string());
     }
-    // `hook.json.txt`: Notepad's «Text documents» adds its own extension to the name typed.
-    if let Some(at) = name.to_ascii_lowercase().find(".json.") {
-        let intended = &name[..at + ".json".len()];
+    if let Some(intended) = intended_webhook_name(&name) {
         return Some(format!(
             "not a .json file; rename it to {intended} to convert it"
         ));

@@ -491,10 +491,7 @@ impl Site {
         &self,
         work: impl FnOnce(Option<&mut Ledger>) -> Result<T, crate::ledger::Error>,
     ) -> Result<T, String> {
-        let mut slot = self
-            .ledger
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut slot = crate::lock::lock(&self.ledger);
         let path = &self.settings.ledger;
         if slot.is_none() && path.is_file() {
             let mut ledger = Ledger::open(path).map_err(|err| ledger_error(path, &err))?;
