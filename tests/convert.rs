@@ -490,6 +490,27 @@ fn usage_errors_exit_2_as_does_naming_only_inputs_that_do_not_exist() {
     assert!(stderr.contains("cannot create folder file/sub"), "{stderr}");
 }
 
+/// One output that cannot take its place (a folder holds its name) refuses its input alone,
+/// with the reason; the others are published, and no temporary file is left behind (convert
+/// publishes by files::publish's one step for a batch, as the exchange folder does).
+#[test]
+fn an_output_that_cannot_be_published_refuses_its_input_alone() {
+    let w = Workdir::new();
+    for name in ["a", "b", "c"] {
+        w.fixture("inbox/note-example.json", &format!("in/{name}.json"));
+    }
+    w.write("o/b.csv/inside", "");
+    let (code, stderr) = run(&mut w.bachata1c(&["convert", "in", "--out", "o"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("bachata1c: in/b.json: refused: cannot rename into place o/b.csv: "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("3 files read"), "{stderr}");
+    assert_eq!(w.list("o"), ["a.csv", "b.csv", "c.csv"]);
+    assert_eq!(w.list("o/b.csv"), ["inside"]);
+}
+
 /// A webhook saved under another extension is named with the same rename by `convert` and by
 /// the exchange folder (issue 19: convert cut the name at the first `.json.`, the exchange
 /// folder at the last `.json`).
