@@ -78,6 +78,8 @@ impl Uploads {
             uuid::Uuid::new_v4().simple()
         );
         let path = self.folder.join(name);
+        // Not published: 1C's upload is appended to as its parts arrive, read when 1C asks
+        // for it to be taken, and removed once read or with its session (module docs).
         File::create_new(&path)?;
         Ok(Arc::new(Upload {
             path,
@@ -153,6 +155,7 @@ impl Part {
     pub fn new(upload: Arc<Upload>, session: Arc<AtomicU64>) -> io::Result<Part> {
         // Written at its end, not opened to append: a handle opened to append may not
         // truncate on Windows, and an unfinished part is cut off again.
+        // Not published: see `Uploads::create`.
         let mut file = OpenOptions::new().write(true).open(&upload.path)?;
         file.seek(SeekFrom::End(0))?;
         Ok(Part {
