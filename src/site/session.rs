@@ -15,6 +15,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::Failure;
 use super::uploads::{Part, Upload, Uploads};
 use crate::lock::lock;
 
@@ -59,7 +60,7 @@ pub enum Received {
     /// Read whole, and taken.
     Read,
     /// Read whole, and refused for this reason.
-    Refused(String),
+    Refused(Failure),
 }
 
 #[derive(Debug)]
@@ -85,7 +86,7 @@ impl Sessions {
     /// A new session of `login`; returns its token. When the login has its full count of
     /// sessions, its idlest one without an open exchange makes room; when none can, the new
     /// login is refused with the reason.
-    pub fn open(&self, login: &str) -> Result<String, String> {
+    pub fn open(&self, login: &str) -> Result<String, Failure> {
         let mut open = lock(&self.open);
         open.retain(|_, state| state.last_seen.elapsed() < self.timeout);
         let of_login = open.values().filter(|state| state.login == login).count();
@@ -156,7 +157,7 @@ impl Sessions {
         session: &Session,
         name: &str,
         uploads: &Uploads,
-    ) -> Result<Part, String> {
+    ) -> Result<Part, Failure> {
         let mut open = lock(&self.open);
         let state = open.get_mut(&session.0).ok_or("the session has ended")?;
         let upload = match state.uploads.get(name) {
@@ -185,7 +186,7 @@ impl Sessions {
 
     /// The file `name` was read whole: taken, or refused for a reason. Its parts are removed;
     /// a later `import` gets the same answer.
-    pub fn close_upload(&self, session: &Session, name: &str, refused: Option<String>) {
+    pub fn close_upload(&self, session: &Session, name: &str, refused: Option<Failure>) {
         if let Some(state) = lock(&self.open).get_mut(&session.0) {
             let closed = refused.map_or(Received::Read, Received::Refused);
             state.uploads.insert(name.to_string(), closed);
