@@ -4,7 +4,8 @@
 #   bench/run.sh BINARY
 #
 # Environment: FILES (10000), CLIENTS (50000), RUNS (3, hyperfine runs per command),
-# JQ_RUNS (1: the jq loop takes minutes per run; 0 leaves it out), FRESH (2000), BENCH_DIR (bench/out, git-ignored).
+# JQ_RUNS (1: the jq loop takes minutes per run; 0 leaves it out), FRESH (2000), BENCH_DIR (bench/out, git-ignored),
+# BASELINE (another bachata1c, e.g. main's, whose worst-case memory is measured beside this one's).
 # Needs hyperfine, jq, iconv, python3 and GNU time (`apt-get install hyperfine jq time`);
 # installs nothing itself.
 set -euo pipefail
@@ -105,8 +106,9 @@ fi
 # `watch` at default settings: from a writer's close to the file in the outbox.
 python3 bench/watch_latency.py "$bin" 200 | tee "$results/watch-latency.txt"
 
-# The worst inputs of the size limit, and the memory they take (README «Limits»).
-python3 bench/worst_memory.py "$bin" | tee "$results/worst-memory.txt"
+# The worst inputs of the size limit, and the memory each command takes on them
+# (docs/errors-and-limits.md); with BASELINE=another binary, that one beside it.
+python3 bench/worst_memory.py "$bin" ${BASELINE:+--baseline "$BASELINE"} | tee "$results/worst-memory.txt"
 
 : >"$results/rss.tsv"
 for corpus in "inbox:$inbox" "inbox-small:$inbox_small" "big:$big"; do

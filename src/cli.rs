@@ -8,6 +8,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::format::{CmlVersion, EnterpriseDataVersion, Format, TextEncoding};
 use crate::limits::ByteSize;
 
+mod doctor;
+pub use doctor::DoctorArgs;
+mod check;
+pub use check::CheckArgs;
+
 const ABOUT: &str = "Turns Bachata webhooks into files 1C:Enterprise imports (CSV, XML, XLSX, \
      CommerceML, EnterpriseData), or hands them to 1C's «Обмен с сайтом» over HTTP.";
 
@@ -169,11 +174,39 @@ Examples:
 
     /// Show the exchange folder as it is now: all runs in run's words, the 1C queue, what waits
     /// in the inbox and the outbox, and the refused inputs in failed/ with their reasons.
-    #[command(after_help = "\
-Examples:
-  bachata1c status /srv/bachata
-  bachata1c status /srv/bachata --failures 50")]
+    #[command(after_help = check::STATUS_AFTER_HELP)]
     Status(StatusArgs),
+
+    /// Write a support bundle: one zip with the config (secrets masked), status, the 1C queue,
+    /// versions, the folders' owners and permissions, refused inputs' reasons, the log's last
+    /// lines and the trace of 1C's exchange; personal data left out.
+    #[command(
+        long_about = "\
+Write a support bundle: one zip to send to whoever helps with bachata1c. It holds the config
+with secrets masked, `status` as it prints, the 1C queue's counts, the versions of bachata1c,
+the system and the ledger's schema, the exchange folder's parts with their owners, permissions
+and free space, the newest refused inputs' reasons, the last lines of each --log-file, and the
+trace of 1C's exchange (`serve --trace-1c`) when there is one; and a README.txt saying what is
+in it and what was left out.
+
+No client's name, phone or e-mail is in it unless --with-personal-data: the leads' values are
+replaced wherever they appear, and so is anything shaped like a phone or an e-mail, and text
+in double quotes in what may quote a refused file; of the trace only the requests, headers and
+our own short answers are kept, not 1C's bodies. No password is ever in it. The zip is at most
+24 MiB before compression, written under a hidden name and renamed into place, readable by its
+owner only.",
+        after_help = "\
+Examples:
+  bachata1c report /srv/bachata --out /tmp/bachata1c-report.zip
+  With the log of the scheduled run:
+    bachata1c report /srv/bachata --out report.zip \\
+      --log-file /var/log/bachata1c/run.log
+  With names, phones and e-mails (only where personal data may go):
+    bachata1c report /srv/bachata --out report.zip --with-personal-data
+
+Exit status: 0 written, 2 usage error or the zip could not be written."
+    )]
+    Report(ReportArgs),
 
     /// Move refused inputs from failed/ back to the inbox (after fixing the cause).
     #[command(after_help = "\
@@ -254,6 +287,8 @@ Examples:
       --user bachata --password-env BACHATA1C_PASSWORD
   Everything from the config file ([serve] and [folders]):
     bachata1c serve --config /etc/bachata1c/bachata1c.toml
+  Record 1C's exchange for 30 minutes, for `bachata1c report`:
+    bachata1c serve /srv/bachata --convert --trace-1c 30m
   HTTPS directly, on all addresses, converting what arrives as well:
     bachata1c serve /srv/bachata --convert --listen 0.0.0.0:8443 \\
       --tls-cert cert.pem --tls-key key.pem \\
@@ -264,6 +299,10 @@ work failed), 2 usage error, or it could not start (address in use, unusable
 folder or certificate)."
     )]
     Serve(ServeArgs),
+
+    /// Play 1C's «Обмен с сайтом» against an address and say what stands in the way.
+    #[command(long_about = doctor::LONG_ABOUT, after_help = doctor::AFTER_HELP)]
+    Doctor(DoctorArgs),
 }
 
 /// Where the exchange folder, its parts and its config are: for the commands that use them all.
@@ -340,6 +379,45 @@ pub struct StatusArgs {
     /// How many refused inputs in failed/ to list, newest first.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub failures: usize,
+
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[arg(value_name = "DIR", help = DIR_HELP)]
+    pub folder: Option<PathBuf>,
+
+    #[arg(long, value_name = "DIR", help = DIR_OPTION_HELP)]
+    pub dir: Option<PathBuf>,
+
+    #[arg(long, value_name = "FILE", help = CONFIG_HELP)]
+    pub config: Option<PathBuf>,
+
+    #[arg(long, value_name = "DIR", help = INBOX_HELP)]
+    pub inbox: Option<PathBuf>,
+
+    #[arg(long, value_name = "DIR", help = FAILED_HELP)]
+    pub failed: Option<PathBuf>,
+
+    #[arg(long, value_name = "DIR", help = STATE_HELP)]
+    pub state: Option<PathBuf>,
+
+    /// The zip to write [default: bachata1c-report-YYYYMMDD-HHMMSS.zip in the current
+    /// folder]. Not inside a part of the exchange folder.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// A log file whose last lines go in (the --log-file of `run` or `watch`, a service's
+    /// journal saved to a file); repeat for several.
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Vec<PathBuf>,
+
+    /// Keep clients' names, phones and e-mails (in log lines, reasons and the trace's bodies):
+    /// only for a bundle that goes where personal data may go.
+    #[arg(long)]
+    pub with_personal_data: bool,
 }
 
 #[derive(Debug, Args)]
@@ -576,6 +654,13 @@ pub struct ServeArgs {
     /// peer is the client itself, whatever headers it sends.
     #[arg(long, value_name = "ADDR")]
     pub trusted_proxy: Option<Vec<std::net::IpAddr>>,
+
+    /// Record 1C's requests and our answers for this long (30m, 2h; at most 24h) into
+    /// state/trace-1c/, for `bachata1c report`: credentials and cookies hidden, bodies cut at
+    /// 16 KiB. It ends by itself, also across restarts, and is removed 7 days later [config:
+    /// [site_exchange] trace_1c].
+    #[arg(long = "trace-1c", value_name = "LENGTH")]
+    pub trace_1c: Option<crate::span::Span>,
 
     /// Also convert what arrives, as `bachata1c watch` would, in this same process: one
     /// service for the whole way from Bachata to 1C. The options below apply to it; serve

@@ -13,6 +13,7 @@ pub use paths::literal as path_literal;
 
 use crate::format::{CmlVersion, EnterpriseDataVersion, Format, Mapping, TextEncoding};
 use crate::limits::{ByteSize, Limits};
+use crate::monitor::threshold::{Count, Limit, Size, Span};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -25,6 +26,7 @@ pub struct Config {
     pub watch: WatchConfig,
     pub serve: ServeConfig,
     pub site_exchange: SiteExchangeConfig,
+    pub alerts: AlertsConfig,
 }
 
 /// `[output]`: how files for 1C are written.
@@ -168,6 +170,71 @@ pub struct SiteExchangeConfig {
     pub file_limit: Option<ByteSize>,
     /// A session idle this long ends, and a query's leads stay its own this long; default 60.
     pub session_minutes: Option<u64>,
+    /// Record 1C's exchange this long (`"30m"`) into state/trace-1c/, once per value.
+    pub trace_1c: Option<crate::span::Span>,
+}
+
+/// `[alerts]`: when the flow is wrong (`status --check` and the alerts; `"off"` turns a check
+/// off: times as people write them, `"2h"`, `"30m"`, sizes with a unit, `"1GiB"`), and how
+/// `run`, `watch` and `serve` tell a person that leads stopped flowing (docs/monitoring.md).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// A command line run through the system shell with the alert's text on standard input.
+    pub command: Option<String>,
+    /// Seconds the command may run before it is killed.
+    pub command_timeout_seconds: Option<u64>,
+    /// Hours before a condition that still holds is told again.
+    pub repeat_hours: Option<u64>,
+    pub email: Option<AlertsEmailConfig>,
+    /// The oldest lead waiting for 1C may be this old; default 2h.
+    pub max_waiting: Option<Limit<Span>>,
+    /// 1C may be silent this long while leads wait; default 1h.
+    pub max_1c_silence: Option<Limit<Span>>,
+    /// Bachata may post no webhook this long; default off.
+    pub max_webhook_silence: Option<Limit<Span>>,
+    /// Refused inputs in failed/ beyond this many are a warning; default 0.
+    pub max_refused: Option<Limit<Count>>,
+    /// Free space of the exchange folder's disk below this is a warning; default 1GiB.
+    pub min_free_disk: Option<Limit<Size>>,
+}
+
+/// `[alerts.email]`: alerts by mail. Relative file paths are taken from the config file's
+/// folder.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsEmailConfig {
+    /// The SMTP server; mail is sent only when it is set.
+    pub host: Option<String>,
+    /// Default: 587 for starttls, 465 for tls, 25 for none.
+    pub port: Option<u16>,
+    pub security: Option<crate::alerts::Security>,
+    /// The login; the password comes from `password_env` or `password_file`.
+    pub user: Option<String>,
+    pub password_env: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub from: Option<String>,
+    /// One address, or a list.
+    pub to: Option<Addresses>,
+    /// PEM file of the CA that issued a private mail server's certificate.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// One address or a list of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged, expecting = "an address, or a list of addresses")]
+pub enum Addresses {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Addresses {
+    pub fn list(&self) -> Vec<String> {
+        match self {
+            Addresses::One(one) => vec![one.clone()],
+            Addresses::Many(many) => many.clone(),
+        }
+    }
 }
 
 /// A config file that cannot be used, with the file and (from toml) the line and key.
@@ -200,19 +267,33 @@ impl Config {
         // A UTF-8 BOM, as Windows Notepad writes, is not TOML.
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
         let config: Config = toml::from_str(text).map_err(|err| {
-            let path_keys = Config::default().paths().map(|(key, _)| key);
+            // The alert command names programs by their paths too.
+            let path_keys: Vec<&str> = Config::default()
+                .paths()
+                .map(|(key, _)| key)
+                .into_iter()
+                .chain(["alerts.command"])
+                .collect();
             err.span()
                 .and_then(|at| paths::bad_escape(text, at, &path_keys))
                 .unwrap_or_else(|| err.to_string().trim_end().to_string())
         })?;
         config.check_paths()?;
+        if let Some(refusal) = config
+            .alerts
+            .command
+            .as_deref()
+            .and_then(|command| paths::control_character("alerts.command", command))
+        {
+            return Err(refusal);
+        }
         config.mapping.validate()?;
         config.watch.check()?;
         Ok(config)
     }
 
     /// Every key that holds a path, as `section.key`, with its value.
-    fn paths(&self) -> [(&'static str, Option<&PathBuf>); 10] {
+    fn paths(&self) -> [(&'static str, Option<&PathBuf>); 12] {
         let (folders, serve) = (&self.folders, &self.serve);
         [
             ("folders.dir", folders.dir.as_ref()),
@@ -227,6 +308,17 @@ impl Config {
             (
                 "site_exchange.password_file",
                 self.site_exchange.password_file.as_ref(),
+            ),
+            (
+                "alerts.email.password_file",
+                self.alerts
+                    .email
+                    .as_ref()
+                    .and_then(|e| e.password_file.as_ref()),
+            ),
+            (
+                "alerts.email.ca_file",
+                self.alerts.email.as_ref().and_then(|e| e.ca_file.as_ref()),
             ),
         ]
     }
@@ -380,6 +472,61 @@ mod tests {
         assert!(err.contains("password"), "{err}");
         let err = Config::parse("[serve]\nlisten = \"localhost\"\n").unwrap_err();
         assert!(err.contains("listen") || err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn windows_paths_in_double_quotes_in_the_alerts_sections_are_refused_with_the_key() {
+        let err = Config::parse("[alerts]\ncommand = \"C:\\bachata\\tg.cmd\"\n").unwrap_err();
+        assert!(err.contains("[alerts] command"), "{err}");
+        assert!(err.contains("command = 'C:\\bachata\\tg.cmd'"), "{err}");
+        let err = Config::parse("[alerts.email]\nca_file = \"D:\\Certs\\ca.pem\"\n").unwrap_err();
+        assert!(err.contains("[alerts.email] ca_file"), "{err}");
+        let c = Config::parse("[alerts.email]\npassword_file = 'D:\\temp\\p.txt'\n").unwrap();
+        assert_eq!(
+            c.alerts.email.unwrap().password_file,
+            Some(PathBuf::from("D:\\temp\\p.txt"))
+        );
+    }
+
+    #[test]
+    fn alert_thresholds_are_times_counts_and_sizes_or_off() {
+        let c = Config::parse(
+            "[alerts]\nmax_waiting = \"90m\"\nmax_webhook_silence = \"off\"\nmax_refused = 3\nmin_free_disk = \"2GiB\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.alerts.max_waiting,
+            Some(Limit::At(Span(std::time::Duration::from_secs(5400))))
+        );
+        assert_eq!(c.alerts.max_webhook_silence, Some(Limit::Off));
+        assert_eq!(c.alerts.max_refused, Some(Limit::At(Count(3))));
+        assert_eq!(c.alerts.min_free_disk, Some(Limit::At(Size(2 << 30))));
+        let err = Config::parse("[alerts]\nmax_1c_silence = \"an hour\"\n").unwrap_err();
+        assert!(
+            err.contains("max_1c_silence") && err.contains("30m, 2h"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_alerts_section_is_typed_and_strict() {
+        let c = Config::parse(
+            "[alerts]\ncommand = 'telegram-alert.sh'\ncommand_timeout_seconds = 20\n\
+             [alerts.email]\nhost = \"smtp.example.ru\"\nsecurity = \"tls\"\nto = \"a@b.ru\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.alerts.command.as_deref(), Some("telegram-alert.sh"));
+        let email = c.alerts.email.unwrap();
+        assert_eq!(email.security, Some(crate::alerts::Security::Tls));
+        assert_eq!(email.to.unwrap().list(), ["a@b.ru"]);
+        let c = Config::parse("[alerts.email]\nto = [\"a@b.ru\", \"c@d.ru\"]\n").unwrap();
+        assert_eq!(c.alerts.email.unwrap().to.unwrap().list().len(), 2);
+        let err = Config::parse("[alerts.email]\nsecurity = \"ssl\"\n").unwrap_err();
+        assert!(err.contains("ssl") && err.contains("starttls"), "{err}");
+        let err = Config::parse("[alerts.email]\nto = 5\n").unwrap_err();
+        assert!(err.contains("a list of addresses"), "{err}");
+        let err = Config::parse("[alerts]\npassword = \"x\"\n").unwrap_err();
+        assert!(err.contains("password"), "{err}");
     }
 
     #[test]

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::{
-    ConvertArgs, FolderArgs, InitArgs, LimitArgs, LogArgs, OutputArgs, RetryArgs, RuleArgs,
-    RunArgs, ServeArgs, StatusArgs, WatchArgs,
+    ConvertArgs, DoctorArgs, FolderArgs, InitArgs, LimitArgs, LogArgs, OutputArgs, ReportArgs,
+    RetryArgs, RuleArgs, RunArgs, ServeArgs, StatusArgs, WatchArgs,
 };
 use crate::config::{Config, ConfigError};
 use crate::exchange::folders::{CONFIG_NAME, Folders};
@@ -18,8 +18,16 @@ use crate::format::bsp::{CsvProfile, DEFAULT_PARTNER};
 use crate::format::{Format, Layout, TextEncoding};
 use crate::lead::Rules;
 use crate::limits::Limits;
+use crate::password::{PasswordError, PasswordSource};
 use crate::report::Level;
 use crate::serve::Credentials;
+use crate::support::{bundle, trace};
+
+mod alerts;
+pub use alerts::alerts;
+
+mod checks;
+pub use checks::{check, thresholds};
 
 /// The format when none is asked for: CSV for a 1C processing, the integration note's route.
 pub const DEFAULT_FORMAT: Format = Format::Csv;
@@ -37,6 +45,8 @@ const MIN_RESCAN: Duration = Duration::from_millis(50);
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_WEBHOOK_PATH: &str = "/webhook";
 pub const HEALTH_PATH: &str = "/health";
+/// Where Prometheus scrapes the flow's metrics.
+pub const METRICS_PATH: &str = "/metrics";
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -138,6 +148,8 @@ pub enum Error {
         "the webhook path (--path, [serve] path) cannot be {HEALTH_PATH}, which answers health checks"
     )]
     WebhookPathIsHealth,
+    #[error("{path} cannot be {METRICS_PATH}, which answers Prometheus' scrapes: choose another")]
+    MetricsPath { path: &'static str },
     #[error("the {what} (--{option}, [serve] {key}) must be at least 1 second")]
     ZeroTimeout {
         what: &'static str,
@@ -189,8 +201,72 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Address(#[from] crate::doctor::address::Error),
     #[error("Basic Authentication: {0}")]
     Credentials(#[from] crate::serve::auth::CredentialsError),
+    #[error(
+        "{by}: a trace of 1C's exchange lasts at most {} hours: it holds personal data and is \
+         meant for an exchange or a day of them",
+        trace::MAX_LENGTH.as_secs() / 3600
+    )]
+    TraceLength { by: String },
+    #[error(
+        "{by} records 1C's «Обмен с сайтом», which this serve does not answer: it needs the \
+         exchange folder (DIR, --dir, or [folders] dir) and [site_exchange] enabled"
+    )]
+    TraceWithoutExchange { by: String },
+    #[error("[alerts] {key} = {value}: {expected} is expected")]
+    AlertsValue {
+        key: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("[alerts.email] sets {0} but no host: mail is sent only when host is set")]
+    EmailNoHost(&'static str),
+    #[error("[alerts.email] sends mail through {0} and needs {1}")]
+    EmailMissing(String, &'static str),
+    #[error(
+        "[alerts.email] security = \"none\" sends the mail and the login unencrypted: only to a \
+         mail relay on this machine (host = \"localhost\"), not {0}; use starttls or tls"
+    )]
+    EmailPlain(String),
+    #[error("[alerts.email] {key} {value:?} is not an e-mail address: {reason}")]
+    EmailAddress {
+        key: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error("[alerts.email] has both password_env and password_file; keep one")]
+    EmailTwoPasswords,
+    #[error("[alerts.email] user {0:?} has no password: set password_env or password_file")]
+    EmailNoPassword(String),
+    #[error("[alerts.email] has a password but no user: set user")]
+    EmailNoUser,
+    #[error("{}", alerts::email_password(key, source))]
+    EmailPassword {
+        key: &'static str,
+        source: PasswordError,
+    },
+    #[error("[alerts.email] ca_file {}: {reason}", path.display())]
+    EmailCa { path: PathBuf, reason: String },
+}
+
+impl From<PasswordError> for Error {
+    fn from(err: PasswordError) -> Error {
+        match err {
+            PasswordError::Variable {
+                var,
+                origin,
+                source,
+            } => Error::PasswordVariable {
+                var,
+                origin,
+                source,
+            },
+            PasswordError::File { path, source } => Error::PasswordFile { path, source },
+        }
+    }
 }
 
 /// How one input becomes a document: what decides a conversion's result.
@@ -312,6 +388,11 @@ pub struct Serve {
     /// Peers whose `X-Forwarded-For`/`X-Real-IP` names the client (whose wrong passwords are
     /// counted); any other peer is the client.
     pub trusted_proxies: Vec<IpAddr>,
+    /// The trace of 1C's exchange (`--trace-1c`), whenever 1C's paths are answered: a start
+    /// without the option ends a trace still running, and removes one past its keeping.
+    pub trace_1c: Option<trace::Settings>,
+    /// What `/metrics` reads, and where 1C's and Bachata's last requests are recorded.
+    pub flow: crate::monitor::Parts,
 }
 
 /// 1C's «Обмен с сайтом» as `serve` answers it.
@@ -604,6 +685,55 @@ pub fn status(args: &StatusArgs) -> Result<Folder, Error> {
         failed: args.failed.clone(),
         state: args.state.clone(),
         ..FolderArgs::default()
+    })
+}
+
+/// `report`: the folders as `status` finds them, the config in use, and what makes `status`
+/// look at the same folder.
+pub fn report(args: &ReportArgs) -> Result<bundle::Settings, Error> {
+    let given_args = given(&FolderArgs {
+        folder: args.folder.clone(),
+        dir: args.dir.clone(),
+        config: args.config.clone(),
+        inbox: args.inbox.clone(),
+        failed: args.failed.clone(),
+        state: args.state.clone(),
+        ..FolderArgs::default()
+    })?;
+    let source = Source::of(&given_args)?;
+    let config = match (&given_args.config, &given_args.dir) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Some(dir)) if dir.join(CONFIG_NAME).is_file() => Some(dir.join(CONFIG_NAME)),
+        _ => None,
+    };
+    let mut status_args = Vec::new();
+    for (option, value) in [
+        ("--dir", &given_args.dir),
+        ("--config", &given_args.config),
+        ("--inbox", &given_args.inbox),
+        ("--failed", &given_args.failed),
+        ("--state", &given_args.state),
+    ] {
+        if let Some(value) = value {
+            status_args.push(option.into());
+            status_args.push(value.clone().into_os_string());
+        }
+    }
+    status_args.push("--failures".into());
+    status_args.push(crate::support::parts::REASONS.to_string().into());
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "bachata1c-report-{}.zip",
+            chrono::Local::now().format("%Y%m%d-%H%M%S")
+        ))
+    });
+    Ok(bundle::Settings {
+        folders: source.folders(&given_args)?,
+        config,
+        out,
+        logs: args.log_file.clone(),
+        personal_data: args.with_personal_data,
+        status_args,
     })
 }
 
@@ -917,6 +1047,8 @@ pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
         SiteChoice::WithoutLogin(paths) => (None, paths),
         SiteChoice::On(site) => (Some(*site), Vec::new()),
     };
+    let answers_1c = site.is_some() || !site_without_login.is_empty();
+    let trace_1c = trace_1c(args, &source, answers_1c)?;
     // Without --dir not every part is known: the ones that are must still be apart.
     let known: Vec<(&'static str, PathBuf)> = ["inbox", "outbox", "archive", "failed", "state"]
         .into_iter()
@@ -927,6 +1059,7 @@ pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
         .map(|(part, path)| (*part, path.as_path()))
         .collect();
     apart(&known)?;
+    let flow = checks::serve_parts(&source, folder_args, &known)?;
     let timeout = |given: Option<u64>, default, (what, option, key)| match given {
         None => Ok(default),
         Some(0) => Err(Error::ZeroTimeout { what, option, key }),
@@ -970,7 +1103,52 @@ pub fn serve(args: &ServeArgs) -> Result<Serve, Error> {
             .clone()
             .or_else(|| file.trusted_proxies.clone())
             .unwrap_or_else(|| DEFAULT_TRUSTED_PROXIES.to_vec()),
+        trace_1c,
+        flow,
     })
+}
+
+/// `--trace-1c` over `[site_exchange] trace_1c`; the trace's folder whenever 1C is answered.
+fn trace_1c(
+    args: &ServeArgs,
+    source: &Source,
+    answers_1c: bool,
+) -> Result<Option<trace::Settings>, Error> {
+    let asked = match (args.trace_1c, source.config.site_exchange.trace_1c) {
+        (Some(length), _) => Some(trace::Asked {
+            length,
+            by: format!("--trace-1c {length}"),
+            once: false,
+        }),
+        (None, Some(length)) => Some(trace::Asked {
+            length,
+            by: format!("[site_exchange] trace_1c = \"{length}\""),
+            once: true,
+        }),
+        (None, None) => trace::DEFAULT_TRACE_1C.map(|length| trace::Asked {
+            length,
+            by: format!("the default trace of {length}"),
+            once: true,
+        }),
+    };
+    if let Some(asked) = &asked
+        && asked.length.0 > trace::MAX_LENGTH
+    {
+        return Err(Error::TraceLength {
+            by: asked.by.clone(),
+        });
+    }
+    let state = source.folder(&args.watch.run.folders, "state");
+    match (state, answers_1c) {
+        (Ok(state), true) => Ok(Some(trace::Settings {
+            dir: state.join(trace::FOLDER),
+            asked,
+        })),
+        _ => match asked {
+            Some(asked) => Err(Error::TraceWithoutExchange { by: asked.by }),
+            None => Ok(None),
+        },
+    }
 }
 
 /// What `serve` does for 1C's «Обмен с сайтом».
@@ -1082,6 +1260,14 @@ fn check_path(path: &str, of: SitePathOf) -> Result<(), Error> {
             SitePathOf::Site => Error::SitePath(path.to_string()),
         });
     }
+    if path == METRICS_PATH {
+        return Err(Error::MetricsPath {
+            path: match of {
+                SitePathOf::Webhook => "the webhook path (--path, [serve] path)",
+                SitePathOf::Site => "the site-exchange path ([site_exchange] path)",
+            },
+        });
+    }
     if path == HEALTH_PATH {
         return Err(match of {
             SitePathOf::Webhook => Error::WebhookPathIsHealth,
@@ -1121,36 +1307,24 @@ fn credentials(args: &ServeArgs, source: &Source) -> Result<Option<Credentials>,
     }
 }
 
-enum PasswordSource {
-    /// The variable's name, and the option or key that gave it.
-    Env {
-        var: String,
-        origin: &'static str,
-    },
-    File(PathBuf),
-}
-
-impl PasswordSource {
-    fn read(&self) -> Result<String, Error> {
-        match self {
-            PasswordSource::Env { var, origin } => {
-                std::env::var(var).map_err(|source| Error::PasswordVariable {
-                    var: var.clone(),
-                    origin,
-                    source,
-                })
-            }
-            PasswordSource::File(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| Error::PasswordFile {
-                    path: path.clone(),
-                    source,
-                })?;
-                // The first line, as `echo secret > file` or Notepad (BOM, CRLF) leave it.
-                let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
-                Ok(text.lines().next().unwrap_or("").to_string())
-            }
-        }
-    }
+/// `doctor`: the address as 1C reads it and the node's login, its password from a variable or a
+/// file as `serve` reads its own.
+pub fn doctor(args: &DoctorArgs) -> Result<crate::doctor::Settings, Error> {
+    let address = crate::doctor::address::Address::parse(&args.url).map_err(Error::Address)?;
+    let password = match (&args.password_env, &args.password_file) {
+        (Some(_), Some(_)) => return Err(Error::TwoPasswordOptions),
+        (Some(var), None) => PasswordSource::Env {
+            var: var.clone(),
+            origin: "--password-env",
+        },
+        (None, Some(path)) => PasswordSource::File(path.clone()),
+        (None, None) => return Err(Error::NoPassword(args.user.clone())),
+    };
+    Ok(crate::doctor::Settings {
+        typed: args.url.clone(),
+        address,
+        credentials: Credentials::new(&args.user, &password.read()?)?,
+    })
 }
 
 /// Why the password variable gave nothing, and what to do: a service does not inherit the
@@ -1162,6 +1336,8 @@ fn password_variable(var: &str, origin: &str, source: &std::env::VarError) -> St
         && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     let file = if origin.starts_with("[site_exchange]") {
         "[site_exchange] password_file"
+    } else if origin.starts_with("[alerts.email]") {
+        "[alerts.email] password_file"
     } else {
         "--password-file ([serve] password_file)"
     };

@@ -168,7 +168,9 @@ fn serve_refuses_a_mistyped_folder_as_run_and_watch_do() {
         let (code, stderr) = run(&mut work.bachata1c(command));
         assert_eq!(code, 2, "{command:?}: {stderr}");
         assert!(
-            stderr.contains("exchnage/inbox: no such inbox folder; create the exchange folder with `bachata1c init"),
+            stderr.contains("exchnage/inbox: no such inbox folder;")
+                && stderr.contains("there is no folder exchnage: check the path")
+                && stderr.contains("`bachata1c init"),
             "{command:?}: {stderr}"
         );
         assert!(

@@ -170,6 +170,7 @@ fn long_leads(count: usize) -> Vec<String> {
         .collect()
 }
 
+#[cfg(target_os = "linux")]
 fn child<'a, 'input>(node: roxmltree::Node<'a, 'input>, name: &str) -> roxmltree::Node<'a, 'input> {
     node.children()
         .find(|n| n.has_tag_name(name))
@@ -177,6 +178,7 @@ fn child<'a, 'input>(node: roxmltree::Node<'a, 'input>, name: &str) -> roxmltree
 }
 
 /// The `<Документ>`s of a query answer: (Номер, the customData «notes» value 1C reads).
+#[cfg(target_os = "linux")]
 fn orders(text: &str) -> Vec<(String, String)> {
     let doc = roxmltree::Document::parse(text).unwrap_or_else(|err| panic!("{err}"));
     doc.root_element()

@@ -4,8 +4,10 @@
 
 pub mod convert;
 pub mod csv_template;
+pub mod doctor;
 pub mod init;
 pub mod leads;
+pub mod report;
 pub mod retry;
 pub mod run;
 pub mod serve;
@@ -25,16 +27,21 @@ pub enum Exit {
     SomeRefused,
     /// `serve` stopped on its own: the server or the converter beside it failed.
     StoppedOnItsOwn,
+    /// `doctor` found something in the way of 1C's exchange.
+    ProblemFound,
     /// A usage error, or the folders, config, ledger or address cannot be used.
     Unusable,
+    /// `status --check`: the monitoring plugin's verdict is the exit status (0 to 3).
+    Checked(crate::monitor::plugin::Verdict),
 }
 
 impl Exit {
     pub fn code(self) -> u8 {
         match self {
             Exit::Success => 0,
-            Exit::SomeRefused | Exit::StoppedOnItsOwn => 1,
+            Exit::SomeRefused | Exit::StoppedOnItsOwn | Exit::ProblemFound => 1,
             Exit::Unusable => 2,
+            Exit::Checked(verdict) => verdict.code(),
         }
     }
 }
@@ -52,10 +59,12 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Watch(args) => watch::run(&args),
         Command::Status(args) => status::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Retry(args) => retry::run(&args),
         Command::Leads(args) => leads::run(&args),
         Command::CsvTemplate(args) => csv_template::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Doctor(args) => doctor::run(&args),
     };
     exit.into()
 }

@@ -12,7 +12,13 @@ use crate::ledger::{IgnoredReports, Ledger, Outcome, Totals};
 use crate::report::{Tally, escape_controls, plural, tally};
 use crate::settings::{self, DEFAULT_GIVE_UP_AFTER};
 
+mod check;
+pub use check::refused_check;
+
 pub fn run(args: &StatusArgs) -> Exit {
+    if args.check.check {
+        return check::run(args);
+    }
     let folders = match settings::status(args) {
         Ok(settings) => settings.folders,
         Err(err) => return super::unusable(err),
@@ -28,6 +34,7 @@ pub fn run(args: &StatusArgs) -> Exit {
     if !show_ledger(&folders) {
         return Exit::Unusable;
     }
+    check::show_flow(args);
     show_folders(&folders, args.failures);
     Exit::Success
 }

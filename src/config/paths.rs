@@ -9,7 +9,7 @@ use std::ops::Range;
 /// What a path key holding `typed` (as the administrator typed it, backslashes and all) is
 /// refused with.
 fn advice(key: &str, typed: &str, why: &str) -> String {
-    let (section, name) = key.split_once('.').unwrap_or(("", key));
+    let (section, name) = key.rsplit_once('.').unwrap_or(("", key));
     let mut text = format!("[{section}] {name} = \"{typed}\": {why}; write a Windows path ");
     if !typed.contains('\'') {
         text.push_str(&format!("in single quotes, {name} = '{typed}', or "));

@@ -61,8 +61,10 @@ pub enum Error {
     NoInbox(PathBuf),
     #[error(transparent)]
     Files(#[from] files::Error),
+    /// Boxed: with its paths and the user it is the largest error by far (Windows' paths are
+    /// wider still), and every worker step returns this type.
     #[error(transparent)]
-    Unwritable(#[from] files::access::Unwritable),
+    Unwritable(#[from] Box<files::access::Unwritable>),
     #[error("cannot open the ledger {}: {source}", path.display())]
     LedgerOpen {
         path: PathBuf,

@@ -76,8 +76,9 @@ impl std::fmt::Display for Unwritable {
 /// Checks each of `parts` that exists: a folder by making and removing a hidden folder in it, a
 /// file by opening it for writing (nothing is written). Only a refusal of the system (no
 /// permission, a read-only file system) is reported here; anything else is left to the work
-/// itself, which names it.
-pub fn check_writable(parts: &[(&'static str, &Path, PathBuf)]) -> Result<(), Unwritable> {
+/// itself, which names it. Boxed: the refusal carries three paths and the user, and the
+/// callers' error types stay small.
+pub fn check_writable(parts: &[(&'static str, &Path, PathBuf)]) -> Result<(), Box<Unwritable>> {
     for (part, folder, path) in parts {
         let probed = if path.is_dir() {
             probe_folder(path)
@@ -88,14 +89,14 @@ pub fn check_writable(parts: &[(&'static str, &Path, PathBuf)]) -> Result<(), Un
         };
         match probed {
             Err(source) if is_refusal(&source) => {
-                return Err(Unwritable {
+                return Err(Box::new(Unwritable {
                     part,
                     folder: folder.to_path_buf(),
                     path: path.clone(),
                     source,
                     user: current_user(),
                     dir: exchange_folder(part, folder),
-                });
+                }));
             }
             _ => {}
         }

@@ -39,7 +39,7 @@ pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
     let mut writer = Writer::new_with_indent(Vec::new(), b'\t', 1);
     write_message(&mut writer, leads, layout).expect("writing to memory");
     let text = String::from_utf8(writer.into_inner()).expect("quick-xml writes UTF-8");
-    super::encoded(&text, layout, Unmappable::XmlCharRef, false)
+    super::encoded(text, layout, Unmappable::XmlCharRef, false)
 }
 
 fn element(writer: &mut Xml, name: &str, text: &str) -> std::io::Result<()> {
@@ -256,7 +256,8 @@ fn write_currency(
 /// The customData keys the dealer mapped, as `ДополнительныеРеквизиты` (string values).
 fn write_requisites(writer: &mut Xml, lead: &Lead, layout: &Layout) -> std::io::Result<()> {
     let ed = &layout.mapping.enterprisedata;
-    let requisites = mapping::requisites(lead, Some(&ed.custom_data), &ed.titles);
+    let requisites: Vec<(&str, &str)> =
+        mapping::requisites(lead, Some(&ed.custom_data), &ed.titles).collect();
     if requisites.is_empty() {
         return Ok(());
     }
@@ -285,8 +286,9 @@ fn write_requisites(writer: &mut Xml, lead: &Lead, layout: &Layout) -> std::io::
 fn information(lead: &Lead, source: &str) -> String {
     let mut text = super::origin_comment(lead, source);
     for (key, value) in &lead.custom_data {
-        text.push('\n');
-        text.push_str(&format!("{key}: {value}"));
+        for part in ["\n", key, ": ", value] {
+            text.push_str(part);
+        }
     }
     text
 }
@@ -391,7 +393,7 @@ mod tests {
                 phone_valid: true,
                 email: email.clone(),
                 dialog_id: "".into(),
-                custom_data: vec![("k".into(), clean(&name))],
+                custom_data: [("k", clean(&name))].into_iter().collect(),
                 source_file: "hook.json".into(),
                 received_at: NaiveDateTime::default(),
             };

@@ -135,7 +135,11 @@ impl Field {
 /// split at the `|` and keys at the first `=` that have none (`{"a":"1 | b=2"}` gives
 /// `a=1 \| b=2`, `{"a":"1","b":"2"}` gives `a=1 | b=2`).
 pub fn write_custom_data(lead: &Lead, out: &mut String) {
-    for (i, (key, value)) in lead.custom_data.iter().enumerate() {
+    // Room for all of it at once: a million entries grew the text by doubling, every old
+    // buffer a copy kept until the allocator gives it back.
+    let data = &lead.custom_data;
+    out.reserve(data.text_len() + data.len() * " | =".len());
+    for (i, (key, value)) in data.iter().enumerate() {
         if i > 0 {
             out.push_str(" | ");
         }
@@ -196,7 +200,7 @@ mod tests {
             default_event: "dialog_completed",
         };
         let (mut leads, _) = crate::lead::qualify(payload, &crate::lead::Rules::default(), &origin);
-        leads[0].custom_data = custom_data;
+        leads[0].custom_data = custom_data.into_iter().collect();
         leads.remove(0)
     }
 

@@ -225,11 +225,7 @@ impl Column {
             Column::Counterparty => mapping.counterparty_name(lead).into(),
             Column::Person => super::display_name(lead).into(),
             Column::Fixed { value, .. } => value.as_str().into(),
-            Column::CustomData(key) => lead
-                .custom_data
-                .iter()
-                .find(|(k, _)| k == key)
-                .map_or("".into(), |(_, v)| v.as_str().into()),
+            Column::CustomData(key) => lead.custom_data.get(key).unwrap_or_default().into(),
         }
     }
 }
@@ -409,12 +405,13 @@ impl Mapping {
 }
 
 /// customData of a lead as requisites: `(name in 1C, value)`, for the keys `keys` selects
-/// (`None`: all, in the webhook's order), renamed by `titles`. A key the lead lacks is left out.
+/// (`None`: all, in key order), renamed by `titles`. A key the lead lacks is left out.
+/// Given one by one: a lead may have a million keys.
 pub fn requisites<'a>(
     lead: &'a Lead,
     keys: Option<&'a [String]>,
     titles: &'a BTreeMap<String, String>,
-) -> Vec<(&'a str, &'a str)> {
+) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
     // A customData that was not an object is kept under an empty key; give it a name.
     let name = |key: &'a str| -> &'a str {
         titles.get(key).map_or(
@@ -426,22 +423,14 @@ pub fn requisites<'a>(
             String::as_str,
         )
     };
-    match keys {
-        None => lead
-            .custom_data
-            .iter()
-            .map(|(k, v)| (name(k), v.as_str()))
-            .collect(),
-        Some(keys) => keys
-            .iter()
-            .filter_map(|key| {
-                lead.custom_data
-                    .iter()
-                    .find(|(k, _)| k == key)
-                    .map(|(k, v)| (name(k), v.as_str()))
-            })
-            .collect(),
-    }
+    let entries: Box<dyn Iterator<Item = (&'a str, &'a str)>> = match keys {
+        None => Box::new(lead.custom_data.iter()),
+        Some(keys) => Box::new(
+            keys.iter()
+                .filter_map(|key| Some((key.as_str(), lead.custom_data.get(key)?))),
+        ),
+    };
+    entries.map(move |(key, value)| (name(key), value))
 }
 
 #[cfg(test)]

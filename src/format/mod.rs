@@ -16,6 +16,8 @@ pub mod mapping;
 mod xlsx;
 mod xml;
 
+use std::borrow::Cow;
+
 use chrono::{Datelike, NaiveDateTime, Timelike};
 use uuid::Uuid;
 
@@ -157,11 +159,27 @@ pub struct Rendered {
 
 /// The finished file: `text` in the target encoding, with a UTF-8 byte-order mark where the
 /// format's readers want one (1C's loaders and Excel for CSV, some 1C releases for CommerceML).
-fn encoded(text: &str, layout: &Layout, unmappable: Unmappable, utf8_bom: bool) -> Rendered {
-    let (mut bytes, replaced_chars) = encoding::encode(text, layout.encoding, unmappable);
-    if utf8_bom && layout.encoding == TextEncoding::Utf8 {
-        bytes.splice(0..0, [0xEF, 0xBB, 0xBF]);
-    }
+/// A text given whole (not borrowed) becomes the file's bytes without a copy when it is UTF-8
+/// already: a document of hundreds of megabytes is then held once, not twice.
+fn encoded<'a>(
+    text: impl Into<Cow<'a, str>>,
+    layout: &Layout,
+    unmappable: Unmappable,
+    utf8_bom: bool,
+) -> Rendered {
+    const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+    let (bytes, replaced_chars) = match (layout.encoding, text.into()) {
+        (TextEncoding::Utf8, Cow::Owned(text)) if !utf8_bom => (text.into_bytes(), 0),
+        (TextEncoding::Utf8, text) => {
+            let mut bytes = Vec::with_capacity(BOM.len() + text.len());
+            if utf8_bom {
+                bytes.extend_from_slice(&BOM);
+            }
+            bytes.extend_from_slice(text.as_bytes());
+            (bytes, 0)
+        }
+        (target, text) => encoding::encode(&text, target, unmappable),
+    };
     Rendered {
         bytes,
         replaced_chars,

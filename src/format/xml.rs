@@ -17,7 +17,7 @@ pub fn render(leads: &[Lead], layout: &Layout) -> Rendered {
     write_document(&mut writer, leads, layout.encoding).expect("writing to memory");
     let mut text = String::from_utf8(writer.into_inner()).expect("quick-xml writes UTF-8");
     text.push('\n');
-    super::encoded(&text, layout, Unmappable::XmlCharRef, false)
+    super::encoded(text, layout, Unmappable::XmlCharRef, false)
 }
 
 fn write_document(
@@ -56,7 +56,7 @@ fn write_lead(writer: &mut Writer<Vec<u8>>, lead: &Lead) -> std::io::Result<()> 
                     for (key, value) in &lead.custom_data {
                         writer
                             .create_element("Поле")
-                            .with_attribute(("Имя", key.as_str()))
+                            .with_attribute(("Имя", key))
                             .write_text_content(BytesText::new(value))?;
                     }
                     Ok(())

@@ -1,5 +1,7 @@
 //! Text cleaned once for every output: what XML 1.0 cannot carry goes, here and nowhere else.
 
+use crate::payload::CustomData;
+
 /// Removes what no output can carry: control characters other than tab and line breaks
 /// (XML 1.0 forbids them) and the non-characters U+FFFE/U+FFFF. Done once here so that
 /// no writer has to remember it. Leading and trailing whitespace goes too.
@@ -25,6 +27,20 @@ pub(super) fn cleaned(text: &str) -> std::borrow::Cow<'_, str> {
         Some(clean) => clean.into(),
         None => clean_slowly(text).into(),
     }
+}
+
+/// [`clean`] of every key and value of a customData, copied only when something must go.
+pub(super) fn clean_custom_data(data: CustomData) -> CustomData {
+    let is_clean = |text: &str| already_clean(text).is_some_and(|clean| clean.len() == text.len());
+    if data
+        .iter()
+        .all(|(key, value)| is_clean(key) && is_clean(value))
+    {
+        return data;
+    }
+    data.iter()
+        .map(|(key, value)| (cleaned(key), cleaned(value)))
+        .collect()
 }
 
 /// The trimmed text when nothing else needs removing.

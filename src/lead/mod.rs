@@ -11,6 +11,8 @@ use std::sync::Arc;
 use chrono::NaiveDateTime;
 use uuid::Uuid;
 
+use crate::payload::CustomData;
+
 pub use clean::clean;
 pub use names::split_full_name;
 pub use qualify::{Chunks, QualifiedChunk, Rules, SkipReason, Skipped, qualify};
@@ -33,7 +35,7 @@ pub struct Lead {
     pub phone_valid: bool,
     pub email: String,
     pub dialog_id: Arc<str>,
-    pub custom_data: Vec<(String, String)>,
+    pub custom_data: CustomData,
     pub source_file: Arc<str>,
     pub received_at: NaiveDateTime,
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDateTime;
 
-use super::clean::{clean_owned, cleaned};
+use super::clean::{clean_custom_data, clean_owned, cleaned};
 use super::{Lead, Origin, clean, split_full_name, stable_id};
 use crate::payload::{Client, ClientEntry, Payload};
 use crate::phone;
@@ -268,11 +268,7 @@ fn to_lead(client: Client, phone: phone::Phone, shared: &Shared) -> Lead {
         phone_valid: phone.valid,
         email: text(client.email),
         dialog_id: shared.dialog_id.clone(),
-        custom_data: client
-            .custom_data
-            .into_iter()
-            .map(|(k, v)| (clean_owned(k), clean_owned(v)))
-            .collect(),
+        custom_data: clean_custom_data(client.custom_data),
         source_file: shared.source_file.clone(),
         received_at: shared.received_at,
     }

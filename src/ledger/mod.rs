@@ -3,7 +3,11 @@
 //! skipped). It is what makes a re-delivered webhook a duplicate and a crash recoverable.
 //! [`queue`] holds the leads waiting for 1C's «Обмен с сайтом», journalled with their input;
 //! [`numbers`] hands out their numbers; [`reports`] records what 1C reports on them.
+//! [`alerts`] keeps what the alerts have told, so that a restart does not tell it again.
 
+pub mod alerts;
+mod flow;
+pub mod inspect;
 mod numbers;
 mod orders;
 mod queue;
@@ -135,6 +139,7 @@ impl Ledger {
         // The rollback journal (not WAL) because the state folder may sit on a network share,
         // where WAL's shared memory does not work; FULL because a commit is our promise.
         conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;")?;
+        conn.execute_batch(alerts::SCHEMA)?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(queue::SCHEMA)?;
         conn.execute_batch(reports::SCHEMA)?;
@@ -333,13 +338,10 @@ impl Ledger {
     }
 
     pub fn totals(&self) -> Result<Totals, Error> {
-        let mut totals = Totals::default();
-        let mut stmt = self
-            .conn
-            .prepare("SELECT outcome, COUNT(*) FROM inputs GROUP BY outcome ORDER BY outcome")?;
-        totals.by_outcome = stmt
-            .query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64)))?
-            .collect::<Result<_, _>>()?;
+        let mut totals = Totals {
+            by_outcome: self.outcomes()?,
+            ..Totals::default()
+        };
         let (exported, skipped, last): (i64, i64, Option<String>) = self.conn.query_row(
             "SELECT COALESCE(SUM(exported), 0), COALESCE(SUM(skipped), 0), MAX(taken_at)
              FROM inputs WHERE outcome IN ('converted', 'empty')",

@@ -130,7 +130,7 @@ mod tests {
             phone_valid: true,
             email: String::new(),
             dialog_id: "d1".into(),
-            custom_data: vec![("notes".into(), notes.into()), ("VIN".into(), "X".into())],
+            custom_data: [("notes", notes), ("VIN", "X")].into_iter().collect(),
             source_file: "hook.json".into(),
             received_at: NaiveDateTime::default(),
         }

@@ -8,12 +8,15 @@
 //! a confirmed one never is.
 
 use chrono::NaiveDateTime;
+use rusqlite::types::Type;
 use rusqlite::{OptionalExtension, Transaction, params};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use super::{Error, Ledger, now};
 use crate::format::commerceml;
 use crate::lead::Lead;
+use crate::payload::CustomData;
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS queued_inputs (
@@ -163,31 +166,33 @@ struct Shared {
 /// is 50,000 rows written in one transaction: every byte counts); what its input's leads share
 /// is kept once per input, and what is derived from the rest (its identifier, the parts of its
 /// name) is derived again when it is read.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct Own(
     /// client_id, search_id, login, name, phone, phone_raw, email
     [String; 7],
     /// phone_valid
     bool,
-    /// custom_data
-    Vec<(String, String)>,
+    /// custom_data: `[["key","value"],…]`
+    CustomData,
 );
 
+/// What `leads` lists of a row: its customData is skipped as it is read, never built.
+#[derive(Deserialize)]
+struct Listed([String; 7], IgnoredAny, IgnoredAny);
+
 impl Own {
-    fn of(lead: &Lead) -> Own {
-        Own(
-            [
-                lead.client_id.clone(),
-                lead.search_id.clone(),
-                lead.login.clone(),
-                lead.name.clone(),
-                lead.phone.clone(),
-                lead.phone_raw.clone(),
-                lead.email.clone(),
-            ],
-            lead.phone_valid,
-            lead.custom_data.clone(),
-        )
+    /// What [`Own`] reads back, borrowed from the lead: no field is copied to be written.
+    fn of(lead: &Lead) -> impl Serialize + '_ {
+        let texts = [
+            &lead.client_id,
+            &lead.search_id,
+            &lead.login,
+            &lead.name,
+            &lead.phone,
+            &lead.phone_raw,
+            &lead.email,
+        ];
+        (texts, lead.phone_valid, &lead.custom_data)
     }
 
     fn into_lead(self, shared: &Shared) -> Lead {
@@ -216,10 +221,14 @@ impl Own {
     }
 
     fn read(text: &str) -> Result<Own, Error> {
-        serde_json::from_str(text).map_err(|err| {
-            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(err))
-        })
+        from_json(text)
     }
+}
+
+/// A row's lead as `T` reads it.
+fn from_json<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, Error> {
+    serde_json::from_str(text)
+        .map_err(|err| rusqlite::Error::FromSqlConversionFailure(1, Type::Text, Box::new(err)))
 }
 
 /// The text the ledger keeps of `lead`: the lead as its order carries it.
@@ -471,7 +480,9 @@ impl Ledger {
     pub fn leads(&self, filter: &Filter) -> Result<Vec<Row>, Error> {
         let (selection, values) = matching(filter);
         let mut sql = format!(
-            "SELECT l.number, l.state, q.received_at, l.lead, l.offered_at, l.offers,
+            // Without the lead's own text: sorting would hold every matching lead's text,
+            // customData and all; each listed lead's is read below, one at a time.
+            "SELECT l.number, l.state, q.received_at, l.offered_at, l.offers,
                     l.confirmed_at, l.onec_number, l.onec_date, l.posted, l.deletion_mark,
                     l.cancelled, l.status, l.known_at
              {selection}"
@@ -483,32 +494,38 @@ impl Ledger {
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(values.iter()), |row| {
             let received: String = row.get(2)?;
-            Ok((
-                Row {
-                    number: row.get::<_, i64>(0)? as u64,
-                    state: State::parse(&row.get::<_, String>(1)?).as_str(),
-                    received_at: received.get(..19).unwrap_or(&received).to_string(),
-                    name: String::new(),
-                    phone: String::new(),
-                    email: String::new(),
-                    offered_at: row.get(4)?,
-                    offers: row.get::<_, i64>(5)? as u64,
-                    confirmed_at: row.get(6)?,
-                    onec_number: row.get(7)?,
-                    onec_date: row.get(8)?,
-                    posted: row.get(9)?,
-                    deletion_mark: row.get(10)?,
-                    cancelled: row.get(11)?,
-                    status: row.get(12)?,
-                    known_at: row.get(13)?,
-                },
-                row.get::<_, String>(3)?,
-            ))
+            Ok(Row {
+                number: row.get::<_, i64>(0)? as u64,
+                state: State::parse(&row.get::<_, String>(1)?).as_str(),
+                received_at: received.get(..19).unwrap_or(&received).to_string(),
+                name: String::new(),
+                phone: String::new(),
+                email: String::new(),
+                offered_at: row.get(3)?,
+                offers: row.get::<_, i64>(4)? as u64,
+                confirmed_at: row.get(5)?,
+                onec_number: row.get(6)?,
+                onec_date: row.get(7)?,
+                posted: row.get(8)?,
+                deletion_mark: row.get(9)?,
+                cancelled: row.get(10)?,
+                status: row.get(11)?,
+                known_at: row.get(12)?,
+            })
         })?;
+        let mut own = self
+            .conn
+            .prepare_cached("SELECT lead FROM leads WHERE number = ?1")?;
         let mut listed = Vec::new();
         for row in rows {
-            let (mut row, own) = row?;
-            let Own([_, _, _, name, phone, _, email], _, _) = Own::read(&own)?;
+            let mut row = row?;
+            // Read where SQLite holds it, not copied first: a lead can be megabytes.
+            let Listed([_, _, _, name, phone, _, email], _, _) =
+                own.query_row(params![row.number as i64], |lead| {
+                    from_json(lead.get_ref(0)?.as_str().map_err(|err| {
+                        rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(err))
+                    })?)
+                })?;
             (row.name, row.phone, row.email) = (name, phone, email);
             listed.push(row);
         }

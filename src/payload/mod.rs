@@ -5,10 +5,12 @@
 //! (trailing commas) when that fails; [`visit`] picks the known fields out of whatever else the
 //! sender put in the object, straight from the text, without a JSON tree.
 
+mod custom_data;
 mod decode;
 mod parse;
 mod visit;
 
+pub use custom_data::CustomData;
 pub use visit::value_text;
 
 use encoding_rs::Encoding;
@@ -124,7 +126,7 @@ pub struct Client {
     pub phone: Option<String>,
     pub email: Option<String>,
     /// `customData` flattened to text, sorted by key so that output is deterministic.
-    pub custom_data: Vec<(String, String)>,
+    pub custom_data: CustomData,
 }
 
 /// Reads a payload from the raw bytes of a saved webhook, within the default [`Limits`].
@@ -236,13 +238,7 @@ mod tests {
         let c = client(note);
         assert_eq!(c.client_id.as_deref(), Some("3f693c89349195"));
         assert_eq!(c.phone.as_deref(), Some("79801234444"));
-        assert_eq!(
-            c.custom_data,
-            vec![
-                ("another".into(), "one".into()),
-                ("foo".into(), "bar".into())
-            ]
-        );
+        assert_eq!(c.custom_data, [("another", "one"), ("foo", "bar")]);
     }
 
     #[test]
@@ -294,11 +290,10 @@ mod tests {
         // Nested too.
         let c =
             client(r#"{"clients":[{"customData":{"o":{"k":1,"a":[2],"k":{"z":3,"y":4,"z":5}}}}]}"#);
-        assert_eq!(c.custom_data[0].1, r#"{"a":[2],"k":{"y":4,"z":5}}"#);
+        assert_eq!(c.custom_data, [("o", r#"{"a":[2],"k":{"y":4,"z":5}}"#)]);
         // A repeated key keeps its last value, as a JSON map would.
         let c = client(r#"{"clients":[{"customData":{"k":"1","a":"x","k":"2","b":3,"a":"y"}}]}"#);
-        let pairs = [("a", "y"), ("b", "3"), ("k", "2")].map(|(k, v)| (k.into(), v.into()));
-        assert_eq!(c.custom_data, pairs);
+        assert_eq!(c.custom_data, [("a", "y"), ("b", "3"), ("k", "2")]);
     }
 
     #[test]
@@ -496,10 +491,7 @@ mod tests {
         let json = "{\r\n  \"clients\": [\r\n    {\"name\": \"Иван\",\r\n     \"phone\": \"89161234567\",\r\n     \"customData\": {\"comment\": \"line 1\\r\\nline 2\"}}\r\n  ],\r\n}\r\n";
         let c = client(json);
         assert_eq!(c.name.as_deref(), Some("Иван"));
-        assert_eq!(
-            c.custom_data,
-            vec![("comment".into(), "line 1\r\nline 2".into())]
-        );
+        assert_eq!(c.custom_data, [("comment", "line 1\r\nline 2")]);
     }
 
     #[test]
@@ -515,7 +507,7 @@ mod tests {
         assert_eq!(c.email.as_deref(), Some(r#"{"a":null,"b":[1,2.0]}"#));
         assert_eq!(c.login.as_deref(), Some("79000000000"));
         assert_eq!(c.search_id.as_deref(), Some("true"));
-        assert_eq!(c.custom_data, vec![(String::new(), "plain".into())]);
+        assert_eq!(c.custom_data, [("", "plain")]);
         assert_eq!(
             read(br#"{"clients":null,"Clients":[{}]}"#),
             Err(ReadError::NoClients)

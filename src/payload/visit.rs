@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::{Client, ClientChunks, ClientEntry, STREAM_CHUNK};
+use super::{Client, ClientChunks, ClientEntry, CustomData, STREAM_CHUNK};
 
 /// A field that may come under several names: the name earliest in the alias list wins, and of
 /// two entries under the same name the later one, as with a JSON object read into a map.
@@ -259,7 +259,7 @@ impl<'de> Visitor<'de> for ClientVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ClientEntry, A::Error> {
         let mut text: [Aliased<Text>; 6] = Default::default();
-        let mut custom = Aliased::<CustomData>::default();
+        let mut custom = Aliased::<CustomDataText>::default();
         while let Some(key) = map.next_key::<Key>()? {
             let key: &str = &key.0;
             let field = (CLIENT_TEXT.iter().enumerate())
@@ -328,54 +328,62 @@ impl<'de> Deserialize<'de> for Text {
         let text = ValueText::deserialize(deserializer)?.0;
         let trimmed = text.trim();
         Ok(if trimmed.len() == text.len() && !text.is_empty() {
-            Text(Some(text))
+            Text(Some(text.into_owned()))
         } else {
             Text::of(trimmed)
         })
     }
 }
 
-/// Any JSON value as [`value_text`] writes it: a string as it is, `null` as empty, a number
-/// without a spurious `.0`, an array or object as compact JSON with sorted keys.
-struct ValueText(String);
+/// Any JSON value as [`value_text`] writes it: a string as it is (borrowed from the text read
+/// when it has no escapes), `null` as empty, a number without a spurious `.0`, an array or
+/// object as compact JSON with sorted keys.
+struct ValueText<'de>(Cow<'de, str>);
 
-impl<'de> Deserialize<'de> for ValueText {
+impl<'de> Deserialize<'de> for ValueText<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ValueTextVisitor;
         impl<'de> Visitor<'de> for ValueTextVisitor {
-            type Value = ValueText;
+            type Value = ValueText<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("any JSON value")
             }
-            fn visit_bool<E: de::Error>(self, b: bool) -> Result<ValueText, E> {
-                Ok(ValueText(b.to_string()))
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<ValueText<'de>, E> {
+                Ok(ValueText(b.to_string().into()))
             }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<ValueText, E> {
-                Ok(ValueText(n.to_string()))
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<ValueText<'de>, E> {
+                Ok(ValueText(n.to_string().into()))
             }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<ValueText, E> {
-                Ok(ValueText(n.to_string()))
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<ValueText<'de>, E> {
+                Ok(ValueText(n.to_string().into()))
             }
-            fn visit_f64<E: de::Error>(self, n: f64) -> Result<ValueText, E> {
-                Ok(ValueText(float_text(n)))
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<ValueText<'de>, E> {
+                Ok(ValueText(float_text(n).into()))
             }
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<ValueText, E> {
-                Ok(ValueText(text.to_string()))
+            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<ValueText<'de>, E> {
+                Ok(ValueText(Cow::Borrowed(text)))
             }
-            fn visit_string<E: de::Error>(self, text: String) -> Result<ValueText, E> {
-                Ok(ValueText(text))
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<ValueText<'de>, E> {
+                Ok(ValueText(text.to_string().into()))
             }
-            fn visit_unit<E: de::Error>(self) -> Result<ValueText, E> {
-                Ok(ValueText(String::new()))
+            fn visit_string<E: de::Error>(self, text: String) -> Result<ValueText<'de>, E> {
+                Ok(ValueText(text.into()))
             }
-            fn visit_none<E: de::Error>(self) -> Result<ValueText, E> {
-                Ok(ValueText(String::new()))
+            fn visit_unit<E: de::Error>(self) -> Result<ValueText<'de>, E> {
+                Ok(ValueText(Cow::Borrowed("")))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ValueText, A::Error> {
-                JsonVisitor.visit_seq(seq).map(|json| ValueText(json.0))
+            fn visit_none<E: de::Error>(self) -> Result<ValueText<'de>, E> {
+                Ok(ValueText(Cow::Borrowed("")))
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ValueText, A::Error> {
-                JsonVisitor.visit_map(map).map(|json| ValueText(json.0))
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ValueText<'de>, A::Error> {
+                JsonVisitor
+                    .visit_seq(seq)
+                    .map(|json| ValueText(json.0.into()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ValueText<'de>, A::Error> {
+                JsonVisitor
+                    .visit_map(map)
+                    .map(|json| ValueText(json.0.into()))
             }
         }
         deserializer.deserialize_any(ValueTextVisitor)
@@ -445,34 +453,23 @@ impl<'de> Visitor<'de> for JsonVisitor {
         Ok(Json(text))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
-        // Keys and values go into one buffer, found again by their offsets: a map of millions
-        // of tiny entries then costs a few bytes each, not two strings and a tree node each.
-        let mut buffer = String::new();
-        let mut entries: Vec<(usize, usize, usize)> = Vec::new();
+        // Keys and values go into one text, as customData's do: a map of millions of tiny
+        // entries then costs a few bytes each, not two strings and a tree node each.
+        let mut entries = CustomData::new();
         while let Some(key) = map.next_key::<Key>()? {
-            let start = buffer.len();
-            buffer.push_str(&key.0);
-            let key_end = buffer.len();
-            buffer.push_str(&map.next_value::<Json>()?.0);
-            entries.push((start, key_end, buffer.len()));
+            entries.push(&key.0, &map.next_value::<Json>()?.0);
         }
-        let key = |&(start, key_end, _): &(usize, usize, usize)| &buffer[start..key_end];
-        // Sorted by key, and of equal keys the last one kept, as serde_json's map does.
-        entries.sort_by(|a, b| key(a).cmp(key(b)));
-        let mut text = String::from("{");
-        for (i, entry) in entries.iter().enumerate() {
-            if entries
-                .get(i + 1)
-                .is_some_and(|next| key(next) == key(entry))
-            {
-                continue;
-            }
-            if text.len() > 1 {
+        let entries = entries.sorted_by_key();
+        // Each key quoted, a colon and a comma: room for all but escapes.
+        let mut text = String::with_capacity(entries.text_len() + 4 * entries.len() + 2);
+        text.push('{');
+        for (i, (key, value)) in entries.iter().enumerate() {
+            if i > 0 {
                 text.push(',');
             }
-            text.push_str(&quoted(key(entry)));
+            text.push_str(&quoted(key));
             text.push(':');
-            text.push_str(&buffer[entry.1..entry.2]);
+            text.push_str(value);
         }
         text.push('}');
         Ok(Json(text))
@@ -487,59 +484,51 @@ fn quoted(text: &str) -> String {
 /// `customData`: an object's entries as text, sorted by key (the last of equal keys kept); a
 /// value that is not an object is kept under an empty key rather than losing what the operator
 /// typed; `null` is nothing.
-struct CustomData(Vec<(String, String)>);
+struct CustomDataText(CustomData);
 
-impl<'de> Deserialize<'de> for CustomData {
+impl<'de> Deserialize<'de> for CustomDataText {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct CustomDataVisitor;
         impl<'de> Visitor<'de> for CustomDataVisitor {
-            type Value = CustomData;
+            type Value = CustomDataText;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("any JSON value")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CustomData, A::Error> {
-                let mut entries: Vec<(String, String)> = Vec::new();
-                while let Some((key, value)) = map.next_entry::<String, ValueText>()? {
-                    entries.push((key, value.0));
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CustomDataText, A::Error> {
+                // Into one text as they are read: no string is made for a key or a string value.
+                let mut entries = CustomData::new();
+                while let Some(key) = map.next_key::<Key>()? {
+                    entries.push(&key.0, &map.next_value::<ValueText>()?.0);
                 }
-                // Sorted by key, and of equal keys the last one kept, as serde_json's map does.
-                entries.sort_by(|a, b| a.0.cmp(&b.0));
-                let mut kept: Vec<(String, String)> = Vec::with_capacity(entries.len());
-                for entry in entries {
-                    match kept.last_mut() {
-                        Some(last) if last.0 == entry.0 => *last = entry,
-                        _ => kept.push(entry),
-                    }
-                }
-                Ok(CustomData(kept))
+                Ok(CustomDataText(entries.sorted_by_key()))
             }
-            fn visit_unit<E: de::Error>(self) -> Result<CustomData, E> {
-                Ok(CustomData(Vec::new()))
+            fn visit_unit<E: de::Error>(self) -> Result<CustomDataText, E> {
+                Ok(CustomDataText(CustomData::new()))
             }
-            fn visit_none<E: de::Error>(self) -> Result<CustomData, E> {
-                Ok(CustomData(Vec::new()))
+            fn visit_none<E: de::Error>(self) -> Result<CustomDataText, E> {
+                Ok(CustomDataText(CustomData::new()))
             }
-            fn visit_bool<E: de::Error>(self, b: bool) -> Result<CustomData, E> {
-                kept_whole(ValueText(b.to_string()))
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<CustomDataText, E> {
+                Ok(kept_whole(&b.to_string()))
             }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<CustomData, E> {
-                kept_whole(ValueText(n.to_string()))
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<CustomDataText, E> {
+                Ok(kept_whole(&n.to_string()))
             }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<CustomData, E> {
-                kept_whole(ValueText(n.to_string()))
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<CustomDataText, E> {
+                Ok(kept_whole(&n.to_string()))
             }
-            fn visit_f64<E: de::Error>(self, n: f64) -> Result<CustomData, E> {
-                kept_whole(ValueText(float_text(n)))
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<CustomDataText, E> {
+                Ok(kept_whole(&float_text(n)))
             }
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<CustomData, E> {
-                kept_whole(ValueText(text.to_string()))
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<CustomDataText, E> {
+                Ok(kept_whole(text))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<CustomData, A::Error> {
-                kept_whole(ValueText(JsonVisitor.visit_seq(seq)?.0))
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<CustomDataText, A::Error> {
+                Ok(kept_whole(&JsonVisitor.visit_seq(seq)?.0))
             }
         }
-        fn kept_whole<E>(text: ValueText) -> Result<CustomData, E> {
-            Ok(CustomData(vec![(String::new(), text.0)]))
+        fn kept_whole(text: &str) -> CustomDataText {
+            CustomDataText([("", text)].into_iter().collect())
         }
         deserializer.deserialize_any(CustomDataVisitor)
     }

@@ -56,6 +56,15 @@ impl Credentials {
         &self.user
     }
 
+    /// The `Authorization` header value that carries these credentials (for `doctor`, which
+    /// logs in as 1C does).
+    pub fn basic_header(&self) -> String {
+        format!(
+            "Basic {}",
+            STANDARD.encode(format!("{}:{}", self.user, self.password))
+        )
+    }
+
     /// Whether an `Authorization` header value carries these credentials.
     pub fn accepts(&self, header: Option<&[u8]>) -> bool {
         let Some((user, password)) = header.and_then(decode_basic) else {
@@ -117,6 +126,7 @@ mod tests {
         assert!(!c.accepts(Some(b"Bearer abc")));
         assert!(!c.accepts(Some(b"Basic not-base64!")));
         assert!(!c.accepts(Some(b"Basic")));
+        assert!(c.accepts(Some(c.basic_header().as_bytes())));
     }
 
     #[test]

@@ -18,34 +18,49 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::client::{Client, client_address};
 use super::connections::{self, Connections};
+use super::login::too_many_wrong_passwords;
 use super::throttle::Throttle;
 use super::{Credentials, Settings, Store, store};
+use crate::monitor::Parts;
+use crate::monitor::activity::Activity;
 use crate::payload;
-use crate::settings::HEALTH_PATH;
+use crate::settings::{HEALTH_PATH, METRICS_PATH};
 use crate::site::{self, AnswerKind, Intake, Site};
+use crate::support::trace::{self, Tracer};
 
 /// What every request handler shares.
 #[derive(Debug)]
 pub struct App {
     store: Store,
-    credentials: Option<Credentials>,
+    pub(super) credentials: Option<Credentials>,
     path: String,
     body_limit: usize,
     body_timeout: Duration,
     pub connections: Arc<Connections>,
     /// 1C's «Обмен с сайтом», when the exchange folder is known and a login set for it.
-    site: Option<Arc<Site>>,
+    pub(super) site: Option<Arc<Site>>,
     /// 1C's paths while it has no login: answered `failure` with the reason.
     site_without_login: Vec<String>,
     /// Wrong passwords per client address.
-    throttle: Throttle,
+    pub(super) throttle: Throttle,
     trusted_proxies: Vec<IpAddr>,
     /// Each save holds a read guard; shutdown takes the write lock to wait for them all.
     saving: Arc<tokio::sync::RwLock<()>>,
+    /// What `/metrics` reads; when 1C and Bachata were last heard from (with a state folder).
+    pub(super) flow: Parts,
+    pub(super) activity: Option<Arc<Activity>>,
+    pub(super) counters: super::metrics::Counters,
+    /// The trace of 1C's exchange (`--trace-1c`), whenever 1C's paths are answered.
+    trace: Option<Arc<Tracer>>,
 }
 
 impl App {
-    pub fn new(store: Store, settings: &Settings) -> Arc<App> {
+    pub fn new(
+        store: Store,
+        settings: &Settings,
+        activity: Option<Arc<Activity>>,
+        trace: Option<Arc<Tracer>>,
+    ) -> Arc<App> {
         Arc::new(App {
             store,
             credentials: settings.credentials.clone(),
@@ -58,6 +73,10 @@ impl App {
             throttle: Throttle::new(super::throttle::first_block()),
             trusted_proxies: settings.trusted_proxies.clone(),
             saving: Arc::new(tokio::sync::RwLock::new(())),
+            trace,
+            flow: settings.flow.clone(),
+            activity,
+            counters: super::metrics::Counters::default(),
         })
     }
 
@@ -70,14 +89,19 @@ impl App {
 pub fn router(app: Arc<App>) -> Router {
     let mut router = Router::new()
         .route(&app.path, post(receive).fallback(post_only))
-        .route(HEALTH_PATH, get(health).fallback(get_only));
+        .route(HEALTH_PATH, get(health).fallback(get_only))
+        .route(
+            METRICS_PATH,
+            get(super::metrics::metrics).fallback(get_only),
+        );
+    let traced = || middleware::from_fn_with_state(app.clone(), trace_1c);
     if let Some(site) = &app.site {
         for path in &site.settings().paths {
-            router = router.route(path, any(site_exchange));
+            router = router.route(path, any(site_exchange).layer(traced()));
         }
     }
     for path in &app.site_without_login {
-        router = router.route(path, any(site_without_login));
+        router = router.route(path, any(site_without_login).layer(traced()));
     }
     router
         .fallback(not_found)
@@ -92,44 +116,29 @@ struct Outcome {
     note: String,
 }
 
-fn answer(status: StatusCode, bytes: Option<usize>, note: String, text: String) -> Response {
+pub(super) fn answer(
+    status: StatusCode,
+    bytes: Option<usize>,
+    note: String,
+    text: String,
+) -> Response {
     let mut response = (status, text).into_response();
     response.extensions_mut().insert(Outcome { bytes, note });
     response
 }
 
+/// A webhook request, its answer counted for `/metrics` (a client that hangs up before the
+/// answer is not counted: it was not answered).
 async fn receive(State(app): State<Arc<App>>, request: Request) -> Response {
+    let response = receive_webhook(app.clone(), request).await;
+    app.counters.webhook_answered(response.status());
+    response
+}
+
+async fn receive_webhook(app: Arc<App>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    if let Some(credentials) = &app.credentials {
-        let client = client_of(&parts);
-        if let Some(wait) = app.throttle.closed(client, Instant::now()) {
-            return too_many_wrong_passwords(wait, "");
-        }
-        let authorization = parts.headers.get(header::AUTHORIZATION);
-        if credentials.accepts(authorization.map(HeaderValue::as_bytes)) {
-            app.throttle.right(client);
-        } else {
-            let note = if authorization.is_some() {
-                app.wrong_password(client);
-                "wrong credentials"
-            } else {
-                "no credentials"
-            };
-            // Answered at once, the body left unread: a stranger's megabytes are never held in
-            // memory, and the connection closes after the answer.
-            let mut response = answer(
-                StatusCode::UNAUTHORIZED,
-                None,
-                note.to_string(),
-                "authentication required\n".to_string(),
-            );
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"bachata1c\""),
-            );
-            close_after(&mut response);
-            return response;
-        }
+    if let Some(refused) = app.login_refused(&parts, app.credentials.as_slice()) {
+        return refused;
     }
     let declared = parts
         .headers
@@ -150,6 +159,9 @@ async fn receive(State(app): State<Arc<App>>, request: Request) -> Response {
     let (answer_tx, answer_rx) = tokio::sync::oneshot::channel();
     let log = parts.extensions.get::<RequestLog>().cloned();
     let guard = app.saving.clone().read_owned().await;
+    if let Some(activity) = &app.activity {
+        activity.webhook_received(Utc::now());
+    }
     tokio::spawn(async move {
         let _guard = guard;
         let saved = tokio::task::spawn_blocking(move || save(&app.store, &body)).await;
@@ -217,7 +229,7 @@ async fn read_body(body: Body, limit: usize, deadline: Duration) -> Result<Bytes
 /// Tells the client this connection ends after the answer, because the rest of its body is
 /// not going to be read; without it a pooling client may send its next request into a
 /// connection that is closing.
-fn close_after(response: &mut Response) {
+pub(super) fn close_after(response: &mut Response) {
     response
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
@@ -364,6 +376,12 @@ async fn site_exchange(State(app): State<Arc<App>>, request: Request) -> Respons
             } else if sent_login && !in_session && answer.body.starts_with(b"success") {
                 app.throttle.right(client);
             }
+            // 1C's exchange ran: a request in its session, or its right login.
+            if (in_session || answer.body.starts_with(b"success"))
+                && let Some(activity) = &app.activity
+            {
+                activity.heard_from_1c(Utc::now());
+            }
             site_answer(answer)
         }
         Err(err) => answer(
@@ -377,6 +395,29 @@ async fn site_exchange(State(app): State<Arc<App>>, request: Request) -> Respons
         close_after(&mut response);
     }
     response
+}
+
+/// While a trace of 1C's exchange runs (`serve --trace-1c`): each request of 1C's and its
+/// answer into it (see [`trace`]). The request's body is copied as the handler reads it; the
+/// answer, whole in memory already, is read here and handed on unchanged.
+async fn trace_1c(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let Some(tracer) = app.trace.clone().filter(|tracer| tracer.recording()) else {
+        return next.run(request).await;
+    };
+    let (parts, body) = request.into_parts();
+    let seen = trace::Seen::new(client_of(&parts), &parts);
+    let (body, copied) = trace::Copied::tee(body);
+    let response = next.run(Request::from_parts(parts, body)).await;
+    let (parts, body) = response.into_parts();
+    let answer = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    let exchange = seen.answered(&copied, &parts, &answer);
+    // A line appended to a file: short, but a file write all the same.
+    tokio::task::block_in_place(|| tracer.record(&exchange));
+    Response::from_parts(parts, Body::from(answer))
 }
 
 /// Writes a body into a part of a file 1C uploads as it arrives (never the whole in memory),
@@ -448,45 +489,8 @@ async fn site_without_login() -> Response {
     response
 }
 
-/// A login from an address closed for its wrong passwords (see [`super::throttle`]): 429 with
-/// Retry-After, the password not checked, the body not read; `prefix` is what the caller reads
-/// first (`failure\n` for 1C). Its log line is the burst's, written when the address closed.
-fn too_many_wrong_passwords(wait: Duration, prefix: &str) -> Response {
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let mut response = (
-        StatusCode::TOO_MANY_REQUESTS,
-        format!("{prefix}too many wrong passwords from this address: try again in {seconds} s\n"),
-    )
-        .into_response();
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    close_after(&mut response);
-    response.extensions_mut().insert(Logged);
-    response
-}
-
-impl App {
-    /// Counts a wrong password from `client`; when that closes its logins, the one log line of
-    /// the burst, which fail2ban's filter in docs/serve.md matches.
-    fn wrong_password(&self, client: IpAddr) {
-        if let Some(burst) = self.throttle.wrong(client, Instant::now()) {
-            let refused = match burst.refused {
-                0 => String::new(),
-                n => format!(", {n} more refused unchecked before"),
-            };
-            crate::say!(
-                "bachata1c: too many wrong passwords from {client} ({} since its last right \
-                 login{refused}): its logins are answered 429 for {} s",
-                burst.wrong,
-                burst.closed_for.as_secs()
-            );
-        }
-    }
-}
-
 /// The client's address as [`log_request`] found it.
-fn client_of(parts: &axum::http::request::Parts) -> IpAddr {
+pub(super) fn client_of(parts: &axum::http::request::Parts) -> IpAddr {
     parts
         .extensions
         .get::<Client>()
@@ -632,7 +636,7 @@ struct RequestLog {
 
 /// Marks a response whose line was already written by the handler.
 #[derive(Debug, Clone)]
-struct Logged;
+pub(super) struct Logged;
 
 impl RequestLog {
     fn write(&self, status: StatusCode, outcome: Option<Outcome>, extra: &str) {

@@ -6,6 +6,8 @@ pub mod auth;
 pub mod client;
 pub mod connections;
 pub mod http;
+mod login;
+pub mod metrics;
 pub mod store;
 pub mod throttle;
 
@@ -19,6 +21,7 @@ use axum_server::Handle;
 pub use auth::Credentials;
 pub use store::Store;
 
+use crate::monitor::activity::{self, Activity};
 use crate::settings::{Serve as Settings, Tls};
 use crate::stop::Stop;
 
@@ -72,6 +75,10 @@ pub fn run(settings: &Settings, stop: &Stop, background: Option<Background>) -> 
             "bachata1c: removed {stale} half-written temporary file(s) left by a serve that was stopped abruptly"
         );
     }
+    let trace = settings
+        .trace_1c
+        .as_ref()
+        .map(crate::support::trace::Tracer::start);
     let listener = listen(settings.listen)?;
     let address = listener
         .local_addr()
@@ -133,7 +140,8 @@ pub fn run(settings: &Settings, stop: &Stop, background: Option<Background>) -> 
         }
     }
 
-    let app = http::App::new(store, settings);
+    let activity = open_activity(settings);
+    let app = http::App::new(store, settings, activity.clone(), trace);
     let connections = app.connections.clone();
     let router = http::router(app.clone());
     let served = runtime.block_on(async {
@@ -144,6 +152,9 @@ pub fn run(settings: &Settings, stop: &Stop, background: Option<Background>) -> 
             stop_when.requested().await;
             stopper.graceful_shutdown(Some(SHUTDOWN_GRACE));
         });
+        if let Some(activity) = activity.clone() {
+            tokio::spawn(write_activity_every(activity));
+        }
         let mut server = axum_server::from_tcp(listener)
             .map_err(|err| Error::Startup(format!("cannot listen on {address}: {err}")))?
             .handle(handle);
@@ -174,6 +185,9 @@ pub fn run(settings: &Settings, stop: &Stop, background: Option<Background>) -> 
     });
     // Whatever ended the server, the worker must stop too.
     stop.request();
+    if let Some(activity) = &activity {
+        write_activity(activity);
+    }
     let worker_result = match worker {
         Some(worker) => worker
             .join()
@@ -217,6 +231,36 @@ fn check_folders(settings: &Settings) -> Result<(), Error> {
         written.extend(watch.exchange.folders.written());
     }
     crate::files::access::check_writable(&written).map_err(|err| Error::Startup(err.to_string()))
+}
+
+/// Where 1C's and Bachata's last requests are recorded: the state folder, when it is known
+/// and there (see [`crate::monitor::activity`]).
+fn open_activity(settings: &Settings) -> Option<Arc<Activity>> {
+    let state = settings
+        .flow
+        .state
+        .as_ref()
+        .filter(|state| state.is_dir())?;
+    let (activity, problem) = Activity::open(state);
+    if let Some(problem) = problem {
+        crate::say!("bachata1c: warning: {problem}; it is started anew");
+    }
+    Some(Arc::new(activity))
+}
+
+/// Writes what was heard at most every [`activity::FLUSH_EVERY`], off the request threads.
+async fn write_activity_every(activity: Arc<Activity>) {
+    loop {
+        tokio::time::sleep(activity::FLUSH_EVERY).await;
+        let writer = activity.clone();
+        let _ = tokio::task::spawn_blocking(move || write_activity(&writer)).await;
+    }
+}
+
+fn write_activity(activity: &Activity) {
+    if let Err(err) = activity.flush() {
+        crate::say!("bachata1c: cannot record when 1C and Bachata were last heard from: {err}");
+    }
 }
 
 /// The listening socket; when the address cannot be had, what to do about it.
@@ -310,6 +354,14 @@ mod tests {
             site: None,
             site_without_login: Vec::new(),
             trusted_proxies: settings::DEFAULT_TRUSTED_PROXIES.to_vec(),
+            trace_1c: None,
+            flow: crate::monitor::Parts {
+                folder: dir.to_path_buf(),
+                inbox: dir.join("inbox"),
+                failed: dir.join("failed"),
+                state: None,
+                disks: Vec::new(),
+            },
         }
     }
 

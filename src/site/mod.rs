@@ -29,6 +29,20 @@ use uploads::{Part, Upload, Uploads};
 /// The cookie 1C is told to send: line 2 of the `checkauth` answer (its value is line 3).
 pub const COOKIE: &str = "bachata1c_session";
 
+/// A refused login's reason when no `Authorization` header came at all: the likely cause is a
+/// proxy that drops it (`doctor` tells it from a wrong password by this; 1C shows it).
+pub const NO_CREDENTIALS: &str = "no credentials came with the request: if 1C's node has a user \
+     and password, a proxy in front of bachata1c drops the Authorization header";
+
+/// A refused login's reason when credentials came and are not the ones set; it does not say
+/// which part was wrong.
+pub const WRONG_CREDENTIALS: &str = "wrong user or password";
+
+/// The query parameter (`&doctor=look`) that makes `query` a read-only look, for `doctor`: the
+/// answer is what 1C would get, and nothing is marked offered.
+pub const DOCTOR: &str = "doctor";
+pub const DOCTOR_LOOK: &str = "look";
+
 /// A request as 1C sends it.
 #[derive(Debug, Default)]
 pub struct Request<'a> {
@@ -252,14 +266,14 @@ impl Site {
     /// 401, which a client that waits for a challenge answers with them.
     fn checkauth(&self, request: &Request, kind: &str) -> Answer {
         if !self.settings.credentials.accepts(request.authorization) {
-            let note = if request.authorization.is_some() {
-                "wrong credentials"
+            let (note, reason) = if request.authorization.is_some() {
+                ("wrong credentials", WRONG_CREDENTIALS)
             } else {
-                "no credentials"
+                ("no credentials", NO_CREDENTIALS)
             };
             return Answer {
                 kind: AnswerKind::Unauthorized,
-                body: b"failure\nauthentication required".to_vec(),
+                body: format!("failure\n{reason}").into_bytes(),
                 note: format!("login refused: {note}"),
             };
         }
@@ -292,6 +306,8 @@ impl Site {
     /// for `session_minutes`: another session is not offered it meanwhile, and only this
     /// session's `success` confirms it. The session's own earlier query, not confirmed, is
     /// offered again (1C asked anew).
+    /// With `&doctor=…` ([`DOCTOR`]) it is a read-only look: nothing is released, marked or
+    /// held.
     fn query(&self, session: &Session, params: &Params) -> Answer {
         let mut layout = self.settings.layout.clone();
         // The schema version 1C asks for (УНФ 3 sends `cmlVersion=2.10`), else the configured one.
@@ -307,7 +323,8 @@ impl Site {
         let now = chrono::Utc::now().timestamp();
         let until = now.saturating_add(self.settings.session_timeout.as_secs() as i64);
         let offer = session::new_token();
-        let previous = self.sessions.offer(session);
+        let look = params.get(DOCTOR).is_some();
+        let previous = self.sessions.offer(session).filter(|_| !look);
         // Read and marked under one hold of the ledger: two sessions asking at once never get
         // the same lead.
         let result = self.with_ledger(|ledger| {
@@ -327,7 +344,7 @@ impl Site {
                 (size, taken) = (size + cost, taken + 1);
                 true
             })?;
-            if !offers.is_empty() {
+            if !offers.is_empty() && !look {
                 let numbers: Vec<u64> = offers.iter().map(|offer| offer.number).collect();
                 ledger.mark_offered(&offer, &numbers, until)?;
             }
@@ -346,6 +363,17 @@ impl Site {
             &layout,
             Framing::SiteQuery,
         );
+        // `doctor`'s look: the answer 1C would get, nothing marked, nothing for `success`.
+        if look {
+            return Answer {
+                kind: AnswerKind::Xml,
+                body: document.bytes,
+                note: format!(
+                    "a doctor's look: {} lead(s) would be offered; nothing marked offered",
+                    numbers.len()
+                ),
+            };
+        }
         self.sessions
             .set_offer(session, (!numbers.is_empty()).then_some(offer));
         let note = match (numbers.first(), numbers.last()) {

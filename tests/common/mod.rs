@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different part of it
 
 pub mod bsl;
+pub mod bundle;
 pub mod exchange;
 pub mod nginx;
 pub mod onec;
@@ -321,8 +322,9 @@ pub fn have_python_module(module: &str) -> bool {
         .lines()
         .find_map(|line| line.strip_prefix(module)?.strip_prefix("=="))
         .unwrap_or_else(|| panic!("{module} is not pinned in scripts/test-requirements.txt"));
+    // The installed distribution's version (not every module has `__version__`).
     let check = format!(
-        "import sys, {module}\nsys.stdout.write({module}.__version__)\nsys.exit({module}.__version__ != {pinned:?})"
+        "import sys, importlib.metadata, {module}\nv = importlib.metadata.version({module:?})\nsys.stdout.write(v)\nsys.exit(v != {pinned:?})"
     );
     let reason = match Command::new("python3").args(["-c", &check]).output() {
         Err(err) => format!("python3 cannot be started ({err})"),

@@ -1,5 +1,5 @@
-//! The shipped nginx example (deploy/nginx/bachata1c.conf) in front of a test's `serve`: its
-//! first server block (HTTPS) pointed at the test's ports, without TLS, run by the real nginx.
+//! The shipped nginx example (deploy/nginx/bachata1c.conf) in front of a test's `serve`: one of
+//! its server blocks pointed at the test's ports, without TLS, run by the real nginx.
 
 use std::net::SocketAddr;
 use std::process::Child;
@@ -13,10 +13,30 @@ pub struct Nginx {
     error_log: std::path::PathBuf,
 }
 
+/// Which server block of the example runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Block {
+    /// The first: HTTPS on 443, passing the webhook and 1C's paths to bachata1c.
+    Https,
+    /// The second: plain HTTP on 80, redirecting everything to https://.
+    Http,
+}
+
 impl Nginx {
     /// nginx with the example's server block on 127.0.0.1, passing to `upstream`; `None`
     /// (recorded as skipped) without nginx.
     pub fn start(work: &Workdir, upstream: SocketAddr) -> Option<Nginx> {
+        Nginx::start_edited(work, upstream, Block::Https, |line| line.to_string())
+    }
+
+    /// The same with the example's `block`, each of its lines passed through `edit` (as a
+    /// dealer's edit of the example would change it).
+    pub fn start_edited(
+        work: &Workdir,
+        upstream: SocketAddr,
+        block: Block,
+        edit: impl Fn(&str) -> String,
+    ) -> Option<Nginx> {
         if !super::have_tool("nginx", "Debian package nginx-light or nginx") {
             return None;
         }
@@ -29,13 +49,19 @@ impl Nginx {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx/bachata1c.conf"),
         )
         .unwrap();
-        let block = &example[example.find("server {").unwrap()..];
-        let block = &block[..block.find("\n}\n").unwrap() + 3];
-        let block: String = block
+        let mut text = &example[example.find("server {").unwrap()..];
+        if block == Block::Http {
+            text = &text[text.find("\n}\n").unwrap() + 3..];
+            text = &text[text.find("server {").unwrap()..];
+        }
+        let text = &text[..text.find("\n}\n").unwrap() + 3];
+        let text: String = text
             .lines()
             .filter(|line| !line.trim_start().starts_with("ssl_") && !line.contains("[::]"))
             .map(|line| {
-                line.replace("listen 443 ssl;", &format!("listen 127.0.0.1:{port};"))
+                edit(line)
+                    .replace("listen 443 ssl;", &format!("listen 127.0.0.1:{port};"))
+                    .replace("listen 80;", &format!("listen 127.0.0.1:{port};"))
                     .replace("127.0.0.1:8080", &upstream.to_string())
             })
             .collect::<Vec<_>>()
@@ -46,7 +72,7 @@ impl Nginx {
              events {{}}\nhttp {{\n  access_log {root}/nginx-access.log;\n\
              client_body_temp_path {root}/nginx-body;\n  proxy_temp_path {root}/nginx-proxy;\n\
              fastcgi_temp_path {root}/nginx-fcgi;\n  uwsgi_temp_path {root}/nginx-uwsgi;\n\
-             scgi_temp_path {root}/nginx-scgi;\n{block}\n}}\n"
+             scgi_temp_path {root}/nginx-scgi;\n{text}\n}}\n"
         );
         let conf = work.write("nginx.conf", config);
         let child = std::process::Command::new("nginx")

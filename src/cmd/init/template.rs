@@ -8,18 +8,26 @@ use std::path::Path;
 
 use clap::ValueEnum;
 
+use crate::alerts::email::Security;
+use crate::alerts::{DEFAULT_COMMAND_TIMEOUT, DEFAULT_REPEAT};
 use crate::config::path_literal;
 use crate::format::bsp::{CsvProfile, CsvTarget, DEFAULT_PARTNER};
 use crate::format::mapping::{COUNTERPARTY_NAME, CommerceMlMapping, Mapping};
 use crate::format::{CmlVersion, EnterpriseDataVersion, Field, TextEncoding};
 use crate::lead::Rules;
 use crate::limits::{DEFAULT_MAX_CLIENTS, DEFAULT_MAX_INPUT_BYTES, human_size};
+use crate::monitor::threshold::Span;
+use crate::monitor::{
+    DEFAULT_MAX_1C_SILENCE, DEFAULT_MAX_REFUSED, DEFAULT_MAX_WAITING, DEFAULT_MAX_WEBHOOK_SILENCE,
+    DEFAULT_MIN_FREE_DISK,
+};
 use crate::settings::{
     DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_EVENT, DEFAULT_FILE_LIMIT, DEFAULT_FORMAT,
     DEFAULT_GIVE_UP_AFTER, DEFAULT_HEADER_TIMEOUT, DEFAULT_LEASE, DEFAULT_LISTEN,
     DEFAULT_MAX_CONNECTIONS, DEFAULT_POLL_RESCAN, DEFAULT_RESCAN, DEFAULT_SESSION_TIMEOUT,
     DEFAULT_SITE_PATH, DEFAULT_TRUSTED_PROXIES, DEFAULT_WEBHOOK_PATH, DEFAULT_WINDOW_DAYS,
 };
+use crate::support::trace;
 
 /// What marks a key that has no default value: its line shows an example.
 pub const NOT_SET: &str = "not set by default";
@@ -315,6 +323,106 @@ pub fn config(dir: &Path) -> String {
         &(DEFAULT_SESSION_TIMEOUT.as_secs() / 60).to_string(),
         "an idle session ends; a query's leads stay its own that long",
     );
+    debug_assert!(trace::DEFAULT_TRACE_1C.is_none(), "shown as not set");
+    text.unset(
+        "trace_1c",
+        &quoted("30m"),
+        "no trace. Set: serve records 1C's requests and answers this long\n\
+         (at most 24h) into state/trace-1c/ for `bachata1c report`, once per value",
+    );
+
+    text.section("alerts");
+    text.comment(
+        "When leads stop flowing (docs/monitoring.md): what `bachata1c status DIR --check` judges\n\
+         and `run`, `watch` and `serve` alert on. Times as 30m, 2h, 1d; \"off\" turns a check off.",
+    );
+    let span = |duration| quoted(&Span(duration).to_string());
+    text.at_default(
+        "max_waiting",
+        &span(DEFAULT_MAX_WAITING),
+        "a lead waiting for 1C's exchange longer is CRITICAL",
+    );
+    text.at_default(
+        "max_1c_silence",
+        &span(DEFAULT_MAX_1C_SILENCE),
+        "1C silent this long while leads wait is CRITICAL",
+    );
+    text.at_default(
+        "max_webhook_silence",
+        &DEFAULT_MAX_WEBHOOK_SILENCE.map_or_else(|| quoted("off"), span),
+        "no webhook this long is a WARNING (\"1d\"; off: nights and\n\
+         weekends are quiet)",
+    );
+    text.at_default(
+        "max_refused",
+        &DEFAULT_MAX_REFUSED.to_string(),
+        "more refused inputs in failed/ is a WARNING",
+    );
+    text.at_default(
+        "min_free_disk",
+        &size(DEFAULT_MIN_FREE_DISK),
+        "less free on the folder's disk is a WARNING, under a tenth\n\
+         CRITICAL",
+    );
+
+    text.unset(
+        "command",
+        &path_literal("/usr/local/bin/bachata1c-telegram.sh"),
+        "no alert command; set: run through the system shell\n\
+         with the alert's text on standard input",
+    );
+    text.at_default(
+        "command_timeout_seconds",
+        &DEFAULT_COMMAND_TIMEOUT.as_secs().to_string(),
+        "then the command is killed, with what it started",
+    );
+    text.at_default(
+        "repeat_hours",
+        &(DEFAULT_REPEAT.as_secs() / 3600).to_string(),
+        "a condition that still holds is told again after this",
+    );
+
+    text.section("alerts.email");
+    text.comment("Alerts by mail, sent when host is set.");
+    text.unset("host", &quoted("smtp.yandex.ru"), "no alert mail");
+    text.unset(
+        "port",
+        &Security::Starttls.default_port().to_string(),
+        "587 for starttls, 465 for tls, 25 for none",
+    );
+    text.at_default(
+        "security",
+        &quoted(Security::Starttls.as_str()),
+        "starttls, tls (from the first byte) or none (only to\n\
+         a relay on this machine: host = \"localhost\")",
+    );
+    text.unset("user", &quoted("alerts@dealer.ru"), "no login");
+    text.unset(
+        "password_env",
+        &quoted("BACHATA1C_SMTP_PASSWORD"),
+        "the login's password from this environment variable",
+    );
+    text.unset(
+        "password_file",
+        &path_literal("smtp-password.txt"),
+        "or from this file (relative to this file)",
+    );
+    text.unset(
+        "from",
+        &quoted("bachata1c <alerts@dealer.ru>"),
+        "the sender; needed with host",
+    );
+    text.unset(
+        "to",
+        &strings(&["it@dealer.ru".to_string()]),
+        "one address or a list; needed with host",
+    );
+    text.unset(
+        "ca_file",
+        &path_literal("mail-ca.pem"),
+        "certificates checked against Mozilla's roots; set:\n\
+         also this CA (PEM), for a private mail server",
+    );
 
     let mapping = Mapping::default();
     text.section("mapping");
@@ -565,7 +673,9 @@ mod tests {
             }
             let setting = line.strip_prefix("# ").unwrap_or(line);
             if let Some((key, _)) = setting.split_once(" = ")
-                && key.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             {
                 keys.push((table.clone(), key.to_string(), line.contains(NOT_SET)));
             }
@@ -628,7 +738,11 @@ mod tests {
             Command::Watch(args) => format!("{:?}", settings::watch(&args).unwrap()),
             Command::Serve(args) => format!("{:?}", settings::serve(&args).unwrap()),
             Command::Convert(args) => format!("{:?}", settings::convert(&args).unwrap()),
-            Command::Status(args) => format!("{:?}", settings::status(&args).unwrap()),
+            Command::Status(args) => format!(
+                "{:?} {:?}",
+                settings::status(&args).unwrap(),
+                settings::check(&args).unwrap()
+            ),
             Command::Leads(args) => format!("{:?}", settings::leads(&args).unwrap()),
             other => panic!("{other:?}"),
         }
@@ -684,5 +798,15 @@ mod tests {
             };
             assert_eq!(with_defaults, without, "{args:?}");
         }
+        // [alerts] is resolved on its own until run, watch and serve raise alerts.
+        let folders = crate::cli::FolderArgs {
+            dir: Some(dir.clone()),
+            ..Default::default()
+        };
+        std::fs::write(&path, &defaults).unwrap();
+        let with_defaults = format!("{:?}", settings::alerts(&folders).unwrap());
+        std::fs::remove_file(&path).unwrap();
+        let without = format!("{:?}", settings::alerts(&folders).unwrap());
+        assert_eq!(with_defaults, without);
     }
 }
