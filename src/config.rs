@@ -186,6 +186,8 @@ pub struct AlertsConfig {
     pub command_timeout_seconds: Option<u64>,
     /// Hours before a condition that still holds is told again.
     pub repeat_hours: Option<u64>,
+    /// Seconds between two looks of `watch` and `serve` at the flow, for alerts.
+    pub check_every_seconds: Option<u64>,
     pub email: Option<AlertsEmailConfig>,
     /// The oldest lead waiting for 1C may be this old; default 2h.
     pub max_waiting: Option<Limit<Span>>,

@@ -27,7 +27,7 @@ mod alerts;
 pub use alerts::alerts;
 
 mod checks;
-pub use checks::{check, thresholds};
+pub use checks::{alerting, check, serve_alerting, serve_log, thresholds};
 
 /// The format when none is asked for: CSV for a 1C processing, the integration note's route.
 pub const DEFAULT_FORMAT: Format = Format::Csv;
@@ -250,6 +250,11 @@ pub enum Error {
     },
     #[error("[alerts.email] ca_file {}: {reason}", path.display())]
     EmailCa { path: PathBuf, reason: String },
+    #[error(
+        "[alerts] sets an alert channel, but the exchange folder's state folder, where what was \
+         told is kept, is unknown: give the exchange folder (DIR, --dir, or [folders] dir)"
+    )]
+    AlertsNoState,
 }
 
 impl From<PasswordError> for Error {

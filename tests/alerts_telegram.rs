@@ -324,6 +324,7 @@ fn blocks(text: &str, language: &str) -> Vec<String> {
 /// docs/monitoring.md's Telegram commands, run with /usr/local/bin as a temporary folder and
 /// the service's user as ours: they install the script and its telegram.conf, and the try-out
 /// line sends the test message with the token and chat the page wrote.
+#[cfg(unix)]
 #[test]
 fn the_monitoring_pages_commands_install_and_try_the_telegram_script() {
     let (en, ru) = (page("docs/monitoring.md"), page("docs/monitoring.ru.md"));
@@ -396,33 +397,53 @@ fn the_monitoring_pages_configs_read_and_their_example_message_is_ours() {
         }
     }
     let example = blocks(&en, "text").remove(0);
-    let since = chrono::NaiveDateTime::parse_from_str("2026-12-07 09:12", "%Y-%m-%d %H:%M")
-        .unwrap()
-        .and_local_timezone(chrono::Local)
-        .unwrap()
-        .with_timezone(&chrono::Utc);
+    // What `run`, `watch` and `serve` tell: the monitor's judgement of a folder whose one lead
+    // has waited 2 h 1 min, framed by the alerts: `watch` noticed it at its first look past
+    // `max_waiting` (2 h).
+    let local = |text: &str| {
+        chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M")
+            .unwrap()
+            .and_local_timezone(chrono::Local)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let (received, now) = (local("2026-12-07 09:12"), local("2026-12-07 11:13"));
+    let snapshot = bachata1c::monitor::Snapshot {
+        folder: "/srv/bachata".into(),
+        failed: "/srv/bachata/failed".into(),
+        taken_at: now,
+        queue: Some(bachata1c::monitor::Queue {
+            totals: bachata1c::ledger::QueueTotals {
+                waiting: 1,
+                confirmed: 40,
+                ..Default::default()
+            },
+            oldest_waiting: Some(received),
+        }),
+        inputs: Vec::new(),
+        last_1c_request: Some(local("2026-12-07 11:10")),
+        last_webhook: Some(received),
+        refused: 0,
+        disk: None,
+    };
+    let judged = bachata1c::monitor::judge(&snapshot, &Default::default());
+    assert_eq!(judged.len(), 1, "{judged:?}");
+    let condition = Condition::from(&judged[0]);
     let row = bachata1c::alerts::machine::Tracked {
         state: bachata1c::alerts::State::Firing,
-        since,
+        since: now,
         cleared: None,
         owed: true,
         last_sent: None,
-        summary: Said {
-            ru: "3 лида ждут 1С дольше 2 ч".into(),
-            en: "3 leads have waited for 1C over 2 h".into(),
-        },
+        summary: condition.summary.clone(),
         sending_until: None,
     };
     let framing = bachata1c::alerts::text::Framing {
-        condition: "leads_waiting",
+        condition: &condition.name,
         folder: Path::new("/srv/bachata"),
         host: "dealer-srv",
         repeat: chrono::Duration::hours(4),
     };
-    let details = Said {
-        ru: "Проверьте регламентное задание «Обмен с сайтом» в 1С.".into(),
-        en: "Check 1C's scheduled «Обмен с сайтом» job.".into(),
-    };
-    let (subject, text) = framing.render(&row, Some(&details));
+    let (subject, text) = framing.render(&row, Some(&condition.details));
     assert_eq!(example, format!("Subject: {subject}\n\n{text}"));
 }

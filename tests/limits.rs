@@ -175,7 +175,12 @@ fn a_million_short_custom_data_keys_stay_within_the_documented_memory() {
     );
     let ran = peak_mib(&wd, &["run", "--dir", "x", "-q"]);
     assert!(ran * mib < 15 * input, "run: peak {ran} MiB");
-    assert_eq!(wd.list("x/archive").len(), 1, "the input was archived");
+    let days: Vec<String> = wd
+        .list("x/archive")
+        .into_iter()
+        .filter(|name| !name.starts_with('.'))
+        .collect();
+    assert_eq!(days.len(), 1, "the input was archived: {days:?}");
     let listed = peak_mib(&wd, &["leads", "--dir", "x"]);
     assert!(listed * mib < 4 * input, "leads: peak {listed} MiB");
 }

@@ -164,7 +164,6 @@ fn the_bundle_holds_what_support_needs_and_no_password_or_personal_data() {
         folders.contains("owner ") && folders.contains("mode 0"),
         "{folders}"
     );
-    #[cfg(target_os = "linux")]
     assert!(folders.contains(" free)"), "{folders}");
     let reasons = &files["failed-reasons.txt"];
     assert!(
@@ -173,7 +172,7 @@ fn the_bundle_holds_what_support_needs_and_no_password_or_personal_data() {
     );
     let log = &files["logs/1-run.log.txt"];
     assert!(
-        log.contains("bachata1c: [name] ([phone], [e-mail]) called"),
+        log.contains("bachata1c: [name] [name] ([phone], [e-mail]) called"),
         "{log}"
     );
     assert!(log.contains("--password-env [password]"), "{log}");

@@ -86,6 +86,40 @@ impl Dispatcher {
     }
 }
 
+impl Dispatcher {
+    /// Ends the thread as a stopping service may: the delivery in hand gets at most `grace`
+    /// to finish; one that takes longer is left to end with the process (its row stays leased
+    /// in the ledger, and the next start delivers it once the lease is over). Whether the
+    /// thread ended in time.
+    pub fn finish(mut self, grace: Duration) -> bool {
+        let ended = {
+            let mut mailbox = lock(&self.shared.mailbox);
+            mailbox.closed = true;
+            mailbox.next = None;
+            self.shared.changed.notify_all();
+            let deadline = Instant::now() + grace;
+            while mailbox.busy {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                mailbox = self
+                    .shared
+                    .changed
+                    .wait_timeout(mailbox, left)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .0;
+            }
+            !mailbox.busy
+        };
+        if !ended {
+            // Not joined: `Drop` must not wait for it either.
+            self.thread = None;
+        }
+        ended
+    }
+}
+
 impl Drop for Dispatcher {
     /// Ends the thread after the delivery in hand; an evaluation not started is dropped (the
     /// next start evaluates again, and what was owed is in the ledger).

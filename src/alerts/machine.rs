@@ -50,6 +50,17 @@ pub fn step(
             due: false,
         };
     }
+    // An evaluation from before the row's last change (another process's, taken just before
+    // and recorded just after) knows less than the row: at a threshold's edge it would clear
+    // what has just begun, or begin again what has just cleared.
+    if let Some(row) = row
+        && now < changed_at(row)
+    {
+        return Step {
+            row: Some(row.clone()),
+            due: false,
+        };
+    }
     let begins = |summary: &Said| Step {
         row: Some(Tracked {
             state: State::Firing,
@@ -98,6 +109,14 @@ pub fn step(
             }),
             due: row.owed,
         },
+    }
+}
+
+/// When the row last changed state: when it began to hold, or when it cleared.
+fn changed_at(row: &Tracked) -> DateTime<Utc> {
+    match row.state {
+        State::Firing => row.since,
+        State::Resolved => row.cleared.unwrap_or(row.since),
     }
 }
 
@@ -317,6 +336,22 @@ mod tests {
         let after = step(Some(&row), Some(&waiting), at(6), REPEAT);
         assert!(after.due);
         assert_eq!(after.row.unwrap().sending_until, None);
+    }
+
+    #[test]
+    fn an_evaluation_older_than_the_rows_last_change_changes_nothing() {
+        // `serve` and `watch` evaluate one ledger: one's snapshot, taken a moment before the
+        // threshold was passed, is recorded just after the other's firing.
+        let waiting = said("waiting");
+        let fired = step(None, Some(&waiting), at(10), REPEAT).row.unwrap();
+        let stale = step(Some(&fired), None, at(9), REPEAT);
+        assert!(!stale.due);
+        assert_eq!(stale.row.as_ref(), Some(&fired));
+        let cleared = step(Some(&fired), None, at(20), REPEAT).row.unwrap();
+        let stale = step(Some(&cleared), Some(&waiting), at(19), REPEAT);
+        assert!(!stale.due);
+        assert_eq!(stale.row.as_ref(), Some(&cleared));
+        assert!(step(Some(&cleared), Some(&waiting), at(21), REPEAT).due);
     }
 
     #[test]

@@ -4,11 +4,13 @@
 //! holds and is resolved when it clears ([`machine`]); what was told is kept in the ledger, so
 //! a restart does not alert again, and a message that could not be delivered is delivered at
 //! the next evaluation. [`text`] frames every message in Russian and English; [`dispatch`]
-//! runs the evaluations beside the exchange, which never waits for a mail server.
+//! runs the evaluations beside the exchange, which never waits for a mail server; [`flow`]
+//! takes the conditions from [`crate::monitor`], as `status --check` judges them.
 
 pub mod command;
 pub mod dispatch;
 pub mod email;
+pub mod flow;
 pub mod machine;
 pub mod text;
 

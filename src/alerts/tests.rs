@@ -401,3 +401,34 @@ fn the_dispatcher_returns_at_once_while_a_delivery_hangs_and_settles_after() {
     assert_eq!(reports.first(), Some(&Some(1)));
     assert!(reports.iter().all(Option::is_some), "{reports:?}");
 }
+
+#[test]
+fn a_stopping_dispatcher_leaves_a_hung_delivery_to_its_lease_and_ends_at_once_when_idle() {
+    let s = setup();
+    let (started, delivering) = std::sync::mpsc::channel::<()>();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (started, released) = (Mutex::new(started), Mutex::new(released));
+    let recorder = Recorder {
+        meanwhile: Some(Arc::new(move || {
+            let _ = started.lock().unwrap().send(());
+            let _ = released.lock().unwrap().recv();
+        })),
+        ..Recorder::on(&[Channel::Command])
+    };
+    let start = || {
+        Dispatcher::start(
+            Alerts::with_delivery(&s.folder, REPEAT, recorder.clone()),
+            s.ledger_path.clone(),
+            Box::new(|_| ()),
+        )
+    };
+    let dispatcher = start();
+    dispatcher.evaluate(vec![waiting(1)], at(0));
+    delivering.recv().unwrap();
+    // The delivery hangs until released: a stop neither waits for it nor joins its thread.
+    assert!(!dispatcher.finish(Duration::from_millis(10)));
+    release.send(()).unwrap();
+    // Nothing in hand: the thread ends as soon as it is told.
+    let idle = start();
+    assert!(idle.finish(Duration::ZERO));
+}

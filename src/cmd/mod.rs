@@ -2,6 +2,7 @@
 //! first asks [`crate::settings`] for its settings, so a bad option or config is reported the
 //! same way everywhere.
 
+pub mod alerting;
 pub mod convert;
 pub mod csv_template;
 pub mod doctor;

@@ -37,6 +37,10 @@ pub fn run(args: &RunArgs) -> Exit {
         Ok(settings) => settings,
         Err(err) => return unusable(err, &args.log),
     };
+    let alerting = match settings::alerting(&args.folders) {
+        Ok(alerting) => alerting,
+        Err(err) => return unusable(err, &args.log),
+    };
     let Some(log) = open_log(&settings.log) else {
         return Exit::Unusable;
     };
@@ -46,6 +50,11 @@ pub fn run(args: &RunArgs) -> Exit {
         Ok(exchange) => exchange,
         Err(err) => {
             log.note(Level::Problem, err);
+            // A folder that cannot be exchanged (a full disk, a lost ledger) is what alerts
+            // are for, as long as it is an exchange folder at all.
+            if settings.folders.inbox.is_dir() {
+                super::alerting::once(alerting, log);
+            }
             return Exit::Unusable;
         }
     };
@@ -78,5 +87,8 @@ pub fn run(args: &RunArgs) -> Exit {
     };
     log.note(summary, &exchange.tally);
     exchange.close();
+    if !stop.is_requested() {
+        super::alerting::once(alerting, log);
+    }
     exit
 }

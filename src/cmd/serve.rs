@@ -12,10 +12,15 @@ pub fn run(args: &ServeArgs) -> Exit {
         Ok(settings) => settings,
         Err(err) => return super::unusable(format_args!("serve: {err}")),
     };
+    let alerting = match settings::serve_alerting(&args.watch.run.folders, &settings.flow) {
+        Ok(alerting) => alerting,
+        Err(err) => return super::unusable(format_args!("serve: {err}")),
+    };
     let stop = Stop::new();
     stop.on_signals(|| crate::say!("bachata1c: shutting down: finishing requests in flight"));
     let converter = settings.convert.clone().map(converter);
-    match serve::run(&settings, &stop, converter) {
+    let background = super::alerting::beside_serve(alerting, settings::serve_log(args), converter);
+    match serve::run(&settings, &stop, background) {
         Ok(()) => Exit::Success,
         Err(serve::Error::Startup(message)) => {
             crate::say!("bachata1c: serve: {message}");

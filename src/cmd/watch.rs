@@ -17,9 +17,16 @@ pub fn run(args: &WatchArgs) -> Exit {
         Ok(settings) => settings,
         Err(err) => return super::run::unusable(err, &args.run.log),
     };
+    let alerting = match settings::alerting(&args.run.folders) {
+        Ok(alerting) => alerting,
+        Err(err) => return super::run::unusable(err, &args.run.log),
+    };
     let stop = Stop::new();
     stop.on_signals(|| {});
-    watch(&settings, &stop)
+    let alerts = super::alerting::every(alerting, &settings.exchange.log, &stop);
+    let exit = watch(&settings, &stop);
+    super::alerting::end(alerts, &stop);
+    exit
 }
 
 /// The watch loop until `stop` is requested (by a signal, or by `serve` shutting down).

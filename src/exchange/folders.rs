@@ -46,7 +46,12 @@ impl Folders {
     }
 
     pub fn ledger(&self) -> PathBuf {
-        self.state.join("ledger.sqlite")
+        Folders::ledger_in(&self.state)
+    }
+
+    /// The ledger of the state folder `state`.
+    pub fn ledger_in(state: &Path) -> PathBuf {
+        state.join("ledger.sqlite")
     }
 
     /// What a worker writes, by the part it belongs to: each folder, its hidden work folder,

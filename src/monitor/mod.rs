@@ -19,7 +19,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 pub use judge::judge;
-pub use snapshot::{Disk, Parts, Queue, Snapshot};
+pub use snapshot::{Disk, Error as SnapshotError, Parts, Queue, Snapshot};
 pub use text::Text;
 
 /// Leads waiting for 1C longer than this are a stall (1C's scheduled exchange usually runs

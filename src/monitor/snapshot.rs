@@ -127,8 +127,7 @@ impl Snapshot {
             let seen = activity::read(state)?;
             snapshot.last_1c_request = seen.last_1c_request;
             snapshot.last_webhook = seen.last_webhook;
-            // Where `Folders::ledger` puts it.
-            let path = state.join("ledger.sqlite");
+            let path = crate::exchange::folders::Folders::ledger_in(state);
             if path.is_file() {
                 read_ledger(&path, &mut snapshot)
                     .map_err(|source| Error::Ledger { path, source })?;

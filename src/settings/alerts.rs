@@ -11,7 +11,11 @@ use crate::password::{PasswordError, PasswordSource};
 /// `[alerts]`: the channels alerts are told through, for the exchange folder `args` names (its
 /// config). The mail password and the CA file are read here, so that a mistake stops the start.
 pub fn alerts(args: &FolderArgs) -> Result<crate::alerts::Settings, Error> {
-    let source = Source::of(&given(args)?)?;
+    channels(&Source::of(&given(args)?)?)
+}
+
+/// `[alerts]`'s channels, as the config `source` sets them.
+pub(super) fn channels(source: &Source) -> Result<crate::alerts::Settings, Error> {
     let file = &source.config.alerts;
     let command = match &file.command {
         None => None,
@@ -49,7 +53,7 @@ pub fn alerts(args: &FolderArgs) -> Result<crate::alerts::Settings, Error> {
         Some(hours) => Duration::from_secs(hours.saturating_mul(3600)),
     };
     let email = match &file.email {
-        Some(email) => alerts_email(email, &source)?,
+        Some(email) => alerts_email(email, source)?,
         None => None,
     };
     Ok(crate::alerts::Settings {

@@ -1,11 +1,16 @@
 //! The glue for `status --check` and the alerts: `[alerts]`'s thresholds under the options
-//! over the defaults, into the monitor's own settings.
+//! over the defaults, into the monitor's own settings; and for `run`, `watch` and `serve` the
+//! same thresholds with the alert channels.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::{Error, Source, given};
-use crate::cli::{CheckArgs, FolderArgs, StatusArgs};
+use crate::alerts::Deliver;
+use crate::alerts::flow::{DEFAULT_CHECK_EVERY, Setup};
+use crate::cli::{CheckArgs, FolderArgs, ServeArgs, StatusArgs};
 use crate::config::AlertsConfig;
+use crate::exchange::folders::Folders;
 use crate::monitor::threshold::Limit;
 use crate::monitor::{self, Parts, Thresholds};
 
@@ -21,15 +26,77 @@ pub fn check(args: &StatusArgs) -> Result<monitor::Settings, Error> {
         ..FolderArgs::default()
     })?;
     let source = Source::of(&folder_args)?;
-    let folders = source.folders(&folder_args)?;
-    let name = source
-        .dir(&folder_args)
-        .or_else(|| folders.inbox.parent().map(PathBuf::from))
-        .unwrap_or_else(|| folders.inbox.clone());
     Ok(monitor::Settings {
-        parts: Parts::of(name, &folders),
+        parts: check_parts(&source, &folder_args)?,
         thresholds: thresholds(&source.config.alerts, &args.check),
     })
+}
+
+/// The parts of the exchange folder `status --check` reads, named as it names them.
+fn check_parts(source: &Source, args: &FolderArgs) -> Result<Parts, Error> {
+    let folders = source.folders(args)?;
+    let name = source
+        .dir(args)
+        .or_else(|| folders.inbox.parent().map(PathBuf::from))
+        .unwrap_or_else(|| folders.inbox.clone());
+    Ok(Parts::of(name, &folders))
+}
+
+/// `run` and `watch`: the alerts of the exchange folder `args` names, judged as `status
+/// --check` judges it (the same parts, `[alerts]`'s thresholds); `None` when no alert channel
+/// is set up, and then nothing is evaluated.
+pub fn alerting(args: &FolderArgs) -> Result<Option<Setup>, Error> {
+    let args = given(args)?;
+    let source = Source::of(&args)?;
+    let parts = check_parts(&source, &args)?;
+    setup(&source, parts)
+}
+
+/// `serve`: the alerts over the parts it knows (what `/metrics` reads), `run`'s otherwise.
+pub fn serve_alerting(args: &FolderArgs, parts: &Parts) -> Result<Option<Setup>, Error> {
+    let args = given(args)?;
+    setup(&Source::of(&args)?, parts.clone())
+}
+
+/// Where `serve`'s alert lines go: its log options, as `--convert` takes them.
+pub fn serve_log(args: &ServeArgs) -> super::Log {
+    super::log(&args.watch.run.log)
+}
+
+fn setup(source: &Source, mut parts: Parts) -> Result<Option<Setup>, Error> {
+    let file = &source.config.alerts;
+    let every = match file.check_every_seconds {
+        None => DEFAULT_CHECK_EVERY,
+        Some(0) => {
+            return Err(Error::AlertsValue {
+                key: "check_every_seconds",
+                value: "0".into(),
+                expected: "a number of seconds, 1 or more,",
+            });
+        }
+        Some(seconds) => Duration::from_secs(seconds),
+    };
+    let channels = super::alerts::channels(source)?;
+    if channels.channels().is_empty() {
+        return Ok(None);
+    }
+    // What was told is kept in the ledger: without it, every start would alert again.
+    let Some(state) = parts.state.clone() else {
+        return Err(Error::AlertsNoState);
+    };
+    // A message read on a phone names the folder in full, however the command was given it.
+    if let Ok(folder) = std::path::absolute(&parts.folder) {
+        parts.folder = folder;
+    }
+    Ok(Some(Setup {
+        channels,
+        ledger: Folders::ledger_in(&state),
+        flow: monitor::Settings {
+            parts,
+            thresholds: thresholds(file, &CheckArgs::default()),
+        },
+        every,
+    }))
 }
 
 /// The thresholds: each option over its `[alerts]` key over its default. `run`, `watch` and

@@ -163,23 +163,15 @@ fn rwx(mode: u32) -> String {
     text
 }
 
-/// Bytes free to an unprivileged user on `path`'s file system.
-#[cfg(target_os = "linux")]
+/// Bytes free to an unprivileged user on `path`'s file system (as `status --check` reads it).
 fn free_space(path: &Path) -> Option<u64> {
-    let stat = rustix::fs::statvfs(path).ok()?;
-    Some(stat.f_bavail.saturating_mul(stat.f_frsize))
+    fs4::available_space(path).ok()
 }
 
-#[cfg(not(target_os = "linux"))]
-fn free_space(_path: &Path) -> Option<u64> {
-    None
-}
-
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
-    #[cfg(unix)]
     #[test]
     fn a_folder_shows_its_owner_mode_entries_and_free_space() {
         use std::os::unix::fs::PermissionsExt;
@@ -190,7 +182,6 @@ mod tests {
         assert!(line.contains("mode 2770 rwxrws---"), "{line}");
         assert!(line.contains("1 entry,"), "{line}");
         assert!(line.contains("owner "), "{line}");
-        #[cfg(target_os = "linux")]
         assert!(line.contains(" free"), "{line}");
         let missing = describe_path("archive", &dir.path().join("none"));
         assert!(missing.starts_with("archive: ") && missing.contains("No such file"));

@@ -5,6 +5,7 @@
 pub mod bsl;
 pub mod bundle;
 pub mod exchange;
+pub mod mail;
 pub mod nginx;
 pub mod onec;
 pub mod server;

@@ -9,6 +9,7 @@ use std::path::Path;
 use clap::ValueEnum;
 
 use crate::alerts::email::Security;
+use crate::alerts::flow::DEFAULT_CHECK_EVERY;
 use crate::alerts::{DEFAULT_COMMAND_TIMEOUT, DEFAULT_REPEAT};
 use crate::config::path_literal;
 use crate::format::bsp::{CsvProfile, CsvTarget, DEFAULT_PARTNER};
@@ -380,6 +381,12 @@ pub fn config(dir: &Path) -> String {
         "repeat_hours",
         &(DEFAULT_REPEAT.as_secs() / 3600).to_string(),
         "a condition that still holds is told again after this",
+    );
+    text.at_default(
+        "check_every_seconds",
+        &DEFAULT_CHECK_EVERY.as_secs().to_string(),
+        "with a channel set, watch and serve look this often; run\n\
+         looks once, after its exchange",
     );
 
     text.section("alerts.email");
