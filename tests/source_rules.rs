@@ -19,7 +19,13 @@ fn sources(dir: &Path) -> Vec<PathBuf> {
 /// A file's code without its unit tests (which write their fixtures as they like).
 fn product_code(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap();
-    match text.find("#[cfg(test)]\nmod tests") {
+    // `#[cfg(test)]` or `#[cfg(all(test, unix))]` above `mod tests`.
+    let tests = text.find("\nmod tests {").and_then(|at| {
+        let cfg = text[..at].rfind('\n').map_or(0, |start| start + 1);
+        let line = &text[cfg..at];
+        (line.starts_with("#[cfg(") && line.contains("test")).then_some(cfg)
+    });
+    match tests {
         Some(at) => text[..at].to_string(),
         None => text,
     }

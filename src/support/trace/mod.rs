@@ -197,9 +197,7 @@ impl Tracer {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::lock::lock(&self.state)
     }
 
     /// Ends a trace past its end and removes one past its keeping; how long until the next
