@@ -27,6 +27,7 @@ pub struct Config {
     pub serve: ServeConfig,
     pub site_exchange: SiteExchangeConfig,
     pub alerts: AlertsConfig,
+    pub retention: RetentionConfig,
 }
 
 /// `[output]`: how files for 1C are written.
@@ -199,6 +200,19 @@ pub struct AlertsConfig {
     pub max_refused: Option<Limit<Count>>,
     /// Free space of the exchange folder's disk below this is a warning; default 1GiB.
     pub min_free_disk: Option<Limit<Size>>,
+}
+
+/// `[retention]`: how many days each part of the exchange folder keeps what is done with (a
+/// number of days, at least `retention::MIN_DAYS`, or `"off"`: for ever).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// archive/'s dated folders; default 90.
+    pub archive_days: Option<crate::retention::Days>,
+    /// failed/'s refused inputs and their reasons; default 90.
+    pub failed_days: Option<crate::retention::Days>,
+    /// The personal data of leads 1C has confirmed, in the ledger; default 90.
+    pub ledger_days: Option<crate::retention::Days>,
 }
 
 /// `[alerts.email]`: alerts by mail. Relative file paths are taken from the config file's
@@ -544,5 +558,21 @@ mod tests {
         let err = Config::parse("[serve]\nheader_timeout_secs = 5\nheader_timeout_seconds = 6\n")
             .unwrap_err();
         assert!(err.contains("header_timeout_seconds"), "{err}");
+    }
+
+    #[test]
+    fn retention_keeps_days_from_the_minimum_or_off_and_names_the_key_of_too_few() {
+        use crate::retention::Days;
+        let c = Config::parse("[retention]\narchive_days = 30\nfailed_days = \"off\"\n").unwrap();
+        assert_eq!(c.retention.archive_days, Some(Days::Keep(30)));
+        assert_eq!(c.retention.failed_days, Some(Days::Off));
+        assert_eq!(c.retention.ledger_days, None);
+        for bad in ["0", "3", "\"never\"", "-5"] {
+            let err = Config::parse(&format!("[retention]\nledger_days = {bad}\n")).unwrap_err();
+            assert!(
+                err.contains("ledger_days") && err.contains("7 or more, or \"off\""),
+                "{bad}: {err}"
+            );
+        }
     }
 }

@@ -12,7 +12,8 @@
 //! header row of the template 1C saves, for `csv-template`; [`support`] makes what a dealer
 //! sends to support (`report`, and `serve --trace-1c`); [`span`] reads lengths of time;
 //! [`alerts`] tells a person when leads stop flowing, by the dealer's command or by mail;
-//! [`password`] reads a password from a variable or a file.
+//! [`password`] reads a password from a variable or a file; [`retention`] removes, once a day,
+//! what is past its days.
 
 pub mod alerts;
 pub mod cli;
@@ -33,6 +34,7 @@ pub mod password;
 pub mod payload;
 pub mod phone;
 pub mod report;
+pub mod retention;
 pub mod serve;
 pub mod settings;
 pub mod site;

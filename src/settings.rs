@@ -29,6 +29,9 @@ pub use alerts::alerts;
 mod checks;
 pub use checks::{alerting, check, serve_alerting, serve_log, thresholds};
 
+mod retention;
+pub use retention::retention;
+
 /// The format when none is asked for: CSV for a 1C processing, the integration note's route.
 pub const DEFAULT_FORMAT: Format = Format::Csv;
 /// Event name for webhooks that do not name their event.

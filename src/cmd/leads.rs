@@ -109,7 +109,11 @@ fn table(rows: &[Row]) {
         "phone"
     );
     for row in rows {
-        let name: String = escape_controls(&row.name).chars().take(28).collect();
+        let name: String = match &row.personal_data_removed_at {
+            // Its name, phone and e-mail are empty: say why.
+            Some(at) => format!("(removed {})", at.get(..10).unwrap_or(at)),
+            None => escape_controls(&row.name).chars().take(28).collect(),
+        };
         let line = format!(
             "{:<8} {:<9} {:<19} {:<28} {:<16} {}",
             crate::format::commerceml::number_text(row.number),
@@ -146,6 +150,7 @@ fn csv(rows: &[Row], on_terminal: bool) {
         "cancelled",
         "status",
         "known_at",
+        "personal_data_removed_at",
     ]);
     let text = |value: &Option<String>| value.clone().unwrap_or_default();
     let yes = |value: Option<bool>| value.map(|v| v.to_string()).unwrap_or_default();
@@ -167,6 +172,7 @@ fn csv(rows: &[Row], on_terminal: bool) {
             yes(row.cancelled),
             text(&row.status),
             text(&row.known_at),
+            text(&row.personal_data_removed_at),
         ];
         let _ = match on_terminal {
             true => writer.write_record(record.iter().map(|v| escape_controls(v).into_owned())),

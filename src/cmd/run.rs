@@ -6,6 +6,7 @@ use super::Exit;
 use crate::cli::RunArgs;
 use crate::exchange::Exchange;
 use crate::report::{self, Level, Log};
+use crate::retention::{Keeper, Places};
 use crate::settings;
 use crate::stop::Stop;
 
@@ -41,6 +42,10 @@ pub fn run(args: &RunArgs) -> Exit {
         Ok(alerting) => alerting,
         Err(err) => return unusable(err, &args.log),
     };
+    let policy = match settings::retention(&args.folders) {
+        Ok(policy) => policy,
+        Err(err) => return unusable(err, &args.log),
+    };
     let Some(log) = open_log(&settings.log) else {
         return Exit::Unusable;
     };
@@ -64,6 +69,9 @@ pub fn run(args: &RunArgs) -> Exit {
     }
     let result = exchange.scan();
     log.set_bar(None);
+    if !stop.is_requested() {
+        Keeper::new(policy, Places::of(&settings.folders)).tend(&log);
+    }
     let exit = match &result {
         Err(err) => {
             log.note(Level::Problem, err);

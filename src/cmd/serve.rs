@@ -3,6 +3,7 @@
 
 use super::Exit;
 use crate::cli::ServeArgs;
+use crate::retention::{CHECK_EVERY, Keeper, Places, Policy};
 use crate::serve;
 use crate::settings;
 use crate::stop::Stop;
@@ -16,9 +17,18 @@ pub fn run(args: &ServeArgs) -> Exit {
         Ok(alerting) => alerting,
         Err(err) => return super::unusable(format_args!("serve: {err}")),
     };
+    let policy = match settings::retention(&args.watch.run.folders) {
+        Ok(policy) => policy,
+        Err(err) => return super::unusable(format_args!("serve: {err}")),
+    };
     let stop = Stop::new();
     stop.on_signals(|| crate::say!("bachata1c: shutting down: finishing requests in flight"));
-    let converter = settings.convert.clone().map(converter);
+    // With --convert the watch loop keeps the folder; without, a loop of its own does, once
+    // serve listens (a serve that cannot start removes nothing).
+    let converter = match settings.convert.clone() {
+        Some(watch) => Some(converter(watch, policy)),
+        None => retention_places(&settings).map(|places| keeper(policy, places)),
+    };
     let background = super::alerting::beside_serve(alerting, settings::serve_log(args), converter);
     match serve::run(&settings, &stop, background) {
         Ok(()) => Exit::Success,
@@ -35,9 +45,9 @@ pub fn run(args: &ServeArgs) -> Exit {
 
 /// `serve --convert`: the watch loop on its own thread over the same exchange folder, stopped
 /// by the same token as the server.
-fn converter(settings: settings::Watch) -> serve::Background {
+fn converter(settings: settings::Watch, policy: Policy) -> serve::Background {
     Box::new(
-        move |stop: Stop| match super::watch::watch(&settings, &stop) {
+        move |stop: Stop| match super::watch::watch(&settings, policy, &stop) {
             Exit::Success => Ok(()),
             exit => Err(format!(
                 "converting the inbox stopped (exit status {}; see the lines above)",
@@ -46,4 +56,36 @@ fn converter(settings: settings::Watch) -> serve::Background {
             .into()),
         },
     )
+}
+
+/// What `serve` alone knows of the exchange folder: failed/, and the archive and the ledger when
+/// its folder (or `--state`, `--archive`) is given. No ledger: no retention.
+fn retention_places(settings: &settings::Serve) -> Option<Places> {
+    let state = settings.flow.state.as_ref()?;
+    let archive = settings
+        .flow
+        .disks
+        .iter()
+        .find(|(part, _)| *part == "archive")
+        .map(|(_, path)| path.clone());
+    Some(Places {
+        ledger: state.join(crate::exchange::folders::LEDGER_NAME),
+        archive,
+        failed: Some(settings.failed.clone()),
+    })
+}
+
+/// `serve`'s retention: a pass when one is due, looked for every [`CHECK_EVERY`], on the
+/// background thread, so that no request waits for it; a file it cannot remove is said, never
+/// an end of the server.
+fn keeper(policy: Policy, places: Places) -> serve::Background {
+    Box::new(move |stop: Stop| {
+        let log = crate::report::Log::stderr();
+        let mut keeper = Keeper::new(policy, places);
+        while !stop.is_requested() {
+            keeper.tend(&log);
+            stop.wait_timeout(CHECK_EVERY);
+        }
+        Ok(())
+    })
 }

@@ -78,6 +78,11 @@ fn show_ledger(folders: &Folders) -> bool {
             queue.waiting, queue.offered, queue.confirmed, queue.known
         ));
     }
+    if let Ok((last, last_removal)) = ledger.retention_passes() {
+        for text in crate::retention::status_lines(&last, &last_removal) {
+            line(format_args!("{text}"));
+        }
+    }
     if let Ok(ignored) = ledger.ignored_reports(IGNORED_SHOWN) {
         show_ignored(&ignored, line);
     }

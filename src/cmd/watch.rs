@@ -8,6 +8,7 @@ use super::run::open_log;
 use crate::cli::WatchArgs;
 use crate::exchange::{self, Exchange};
 use crate::report::Level;
+use crate::retention::{Keeper, Places, Policy};
 use crate::settings::{self, DEFAULT_POLL_RESCAN};
 use crate::stop::Stop;
 use crate::trigger::Trigger;
@@ -21,16 +22,21 @@ pub fn run(args: &WatchArgs) -> Exit {
         Ok(alerting) => alerting,
         Err(err) => return super::run::unusable(err, &args.run.log),
     };
+    let policy = match settings::retention(&args.run.folders) {
+        Ok(policy) => policy,
+        Err(err) => return super::run::unusable(err, &args.run.log),
+    };
     let stop = Stop::new();
     stop.on_signals(|| {});
     let alerts = super::alerting::every(alerting, &settings.exchange.log, &stop);
-    let exit = watch(&settings, &stop);
+    let exit = watch(&settings, policy, &stop);
     super::alerting::end(alerts, &stop);
     exit
 }
 
-/// The watch loop until `stop` is requested (by a signal, or by `serve` shutting down).
-pub fn watch(settings: &settings::Watch, stop: &Stop) -> Exit {
+/// The watch loop until `stop` is requested (by a signal, or by `serve` shutting down); what
+/// is past its days goes by `policy`, once a day, between scans.
+pub fn watch(settings: &settings::Watch, policy: Policy, stop: &Stop) -> Exit {
     let Some(log) = open_log(&settings.exchange.log) else {
         return Exit::Unusable;
     };
@@ -71,6 +77,7 @@ pub fn watch(settings: &settings::Watch, stop: &Stop) -> Exit {
         ),
     );
     let mut backoff = Backoff::new(rescan);
+    let mut retention = Keeper::new(policy, Places::of(&settings.exchange.folders));
     while !stop.is_requested() {
         // The tally counts files waiting in the latest scan, not every look at them.
         exchange.tally.waiting = 0;
@@ -85,6 +92,8 @@ pub fn watch(settings: &settings::Watch, stop: &Stop) -> Exit {
         if stop.is_requested() {
             break;
         }
+        // Also after a failed scan: on a full disk, what is past its days is room.
+        retention.tend(&log);
         match result {
             Ok(()) => {
                 backoff.reset();

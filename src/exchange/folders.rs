@@ -8,6 +8,8 @@ use crate::files;
 
 /// The config file `init` writes and `run` finds in the exchange folder.
 pub const CONFIG_NAME: &str = "bachata1c.toml";
+/// The ledger's file in the state folder.
+pub const LEDGER_NAME: &str = "ledger.sqlite";
 /// Work area in the inbox (same volume, so that claiming is a rename); hidden from the scan.
 const WORK: &str = ".bachata1c-work";
 /// Temporary area in the outbox (same volume, so that publishing is a rename); hidden from 1C.
@@ -51,7 +53,7 @@ impl Folders {
 
     /// The ledger of the state folder `state`.
     pub fn ledger_in(state: &Path) -> PathBuf {
-        state.join("ledger.sqlite")
+        state.join(LEDGER_NAME)
     }
 
     /// What a worker writes, by the part it belongs to: each folder, its hidden work folder,

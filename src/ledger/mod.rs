@@ -3,7 +3,8 @@
 //! skipped). It is what makes a re-delivered webhook a duplicate and a crash recoverable.
 //! [`queue`] holds the leads waiting for 1C's «Обмен с сайтом», journalled with their input;
 //! [`numbers`] hands out their numbers; [`reports`] records what 1C reports on them.
-//! [`alerts`] keeps what the alerts have told, so that a restart does not tell it again.
+//! [`alerts`] keeps what the alerts have told, so that a restart does not tell it again;
+//! [`retention`] remembers its passes and the leads whose personal data it removed.
 
 pub mod alerts;
 mod flow;
@@ -13,6 +14,7 @@ mod numbers;
 mod orders;
 mod queue;
 mod reports;
+mod retention;
 
 use std::path::Path;
 
@@ -23,6 +25,7 @@ pub use numbers::NumberingError;
 pub use orders::Offer;
 pub use queue::{Filter, QueueTotals, Row, State};
 pub use reports::{FromOneC, IgnoredReport, IgnoredReports, Reported};
+pub use retention::{Pass, Removed};
 pub use rusqlite::Error;
 
 /// What became of an input. `Publishing` is the journal state: the outputs are durable in the
@@ -144,6 +147,7 @@ impl Ledger {
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(queue::SCHEMA)?;
         conn.execute_batch(reports::SCHEMA)?;
+        conn.execute_batch(retention::SCHEMA)?;
         queue::upgrade(&mut conn)?;
         Ok(Ledger { conn })
     }

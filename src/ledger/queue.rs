@@ -138,6 +138,10 @@ pub struct Row {
     pub cancelled: Option<bool>,
     pub status: Option<String>,
     pub known_at: Option<String>,
+    /// When retention removed its name, phone, e-mail and customData (`[retention]
+    /// ledger_days`); they are empty then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub personal_data_removed_at: Option<String>,
 }
 
 /// Which leads to list.
@@ -310,7 +314,9 @@ impl Ledger {
         let since = since.format(TIME).to_string();
         let leads = numbered_leads(
             &tx,
-            "i.outcome = 'converted' AND q.received_at >= ?1 ORDER BY l.number",
+            // A lead whose personal data retention removed has left the window too.
+            "i.outcome = 'converted' AND q.received_at >= ?1 AND NOT EXISTS (
+               SELECT 1 FROM removed_payloads r WHERE r.number = l.number) ORDER BY l.number",
             params![since],
         )?;
         let written = write(&leads);
@@ -417,7 +423,8 @@ impl Ledger {
             // customData and all; each listed lead's is read below, one at a time.
             "SELECT l.number, l.state, q.received_at, l.offered_at, l.offers,
                     l.confirmed_at, l.onec_number, l.onec_date, l.posted, l.deletion_mark,
-                    l.cancelled, l.status, l.known_at
+                    l.cancelled, l.status, l.known_at,
+                    (SELECT removed_at FROM removed_payloads r WHERE r.number = l.number)
              {selection}"
         );
         sql.push_str(" ORDER BY l.number DESC");
@@ -444,6 +451,7 @@ impl Ledger {
                 cancelled: row.get(10)?,
                 status: row.get(11)?,
                 known_at: row.get(12)?,
+                personal_data_removed_at: row.get(13)?,
             })
         })?;
         let mut own = self

@@ -22,6 +22,7 @@ use crate::monitor::{
     DEFAULT_MAX_1C_SILENCE, DEFAULT_MAX_REFUSED, DEFAULT_MAX_WAITING, DEFAULT_MAX_WEBHOOK_SILENCE,
     DEFAULT_MIN_FREE_DISK,
 };
+use crate::retention::{DEFAULT_ARCHIVE_DAYS, DEFAULT_FAILED_DAYS, DEFAULT_LEDGER_DAYS};
 use crate::settings::{
     DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_EVENT, DEFAULT_FILE_LIMIT, DEFAULT_FORMAT,
     DEFAULT_GIVE_UP_AFTER, DEFAULT_HEADER_TIMEOUT, DEFAULT_LEASE, DEFAULT_LISTEN,
@@ -431,6 +432,28 @@ pub fn config(dir: &Path) -> String {
          also this CA (PEM), for a private mail server",
     );
 
+    text.section("retention");
+    text.comment(
+        "What run, watch and serve remove once a day (docs/exchange-folder.md): days to keep,\n\
+         7 or more, or \"off\" (kept for ever). Never what a lead 1C has not confirmed needs.",
+    );
+    text.at_default(
+        "archive_days",
+        &DEFAULT_ARCHIVE_DAYS.to_string(),
+        "archive/'s dated folders of converted inputs",
+    );
+    text.at_default(
+        "failed_days",
+        &DEFAULT_FAILED_DAYS.to_string(),
+        "refused inputs in failed/, with their reasons",
+    );
+    text.at_default(
+        "ledger_days",
+        &DEFAULT_LEDGER_DAYS.to_string(),
+        "the name, phone, e-mail, login and customData of\n\
+         leads 1C confirmed (numbers and duplicates' hashes stay)",
+    );
+
     let mapping = Mapping::default();
     text.section("mapping");
     text.comment("What the dealer's 1C needs written (every format).");
@@ -741,7 +764,11 @@ mod tests {
         let cli =
             Cli::try_parse_from(std::iter::once("bachata1c").chain(args.iter().copied())).unwrap();
         match cli.command {
-            Command::Run(args) => format!("{:?}", settings::run(&args).unwrap()),
+            Command::Run(args) => format!(
+                "{:?} {:?}",
+                settings::run(&args).unwrap(),
+                settings::retention(&args.folders).unwrap()
+            ),
             Command::Watch(args) => format!("{:?}", settings::watch(&args).unwrap()),
             Command::Serve(args) => format!("{:?}", settings::serve(&args).unwrap()),
             Command::Convert(args) => format!("{:?}", settings::convert(&args).unwrap()),
