@@ -67,12 +67,8 @@ impl State {
     }
 }
 
-/// A text in Russian and in English.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Said {
-    pub ru: String,
-    pub en: String,
-}
+/// A text in Russian and in English: the monitor's words are the alerts' words.
+pub use crate::monitor::text::Text as Said;
 
 /// A condition that holds now, as its check words it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -49,10 +49,11 @@ fn converter(settings: settings::Watch, policy: Policy) -> serve::Background {
     Box::new(
         move |stop: Stop| match super::watch::watch(&settings, policy, &stop) {
             Exit::Success => Ok(()),
-            exit => Err(anyhow::anyhow!(
+            exit => Err(format!(
                 "converting the inbox stopped (exit status {}; see the lines above)",
                 exit.code()
-            )),
+            )
+            .into()),
         },
     )
 }

@@ -20,7 +20,12 @@ pub fn span(length: Duration) -> Text {
             en: format!("{seconds} s"),
         };
     }
-    let minutes = seconds / 60;
+    in_minutes(seconds / 60)
+}
+
+/// A length of whole minutes in days, hours and minutes, as a person says it: «3 ч 5 мин»,
+/// «0 мин».
+pub fn in_minutes(minutes: u64) -> Text {
     let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
     let mut ru = Vec::new();
     let mut en = Vec::new();
@@ -33,7 +38,7 @@ pub fn span(length: Duration) -> Text {
         en.push(format!("{hours} h"));
     }
     // Minutes only under a day: «2 d 3 h 7 min» says more than anyone reads.
-    if days == 0 && minutes > 0 {
+    if days == 0 && (minutes > 0 || hours == 0) {
         ru.push(format!("{minutes} мин"));
         en.push(format!("{minutes} min"));
     }
