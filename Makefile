@@ -36,8 +36,10 @@ help:
 	@echo "make bench  speed vs the Python and jq baselines, then serve's load test (hyperfine, jq, time, wrk)"
 	@echo "make bench-core  criterion benches of the pure core (cargo bench)"
 
+# The release binary has no test hook (src/test_hooks.rs); the check proves it.
 build:
 	$(CARGO) build --release --locked
+	scripts/check-no-test-hooks $(BIN)
 
 run: build
 	rm -rf $(EXAMPLE_OUT)
@@ -60,9 +62,12 @@ bench-serve: build
 bench-site: build
 	bench/site_query.py $(BIN) $(BASELINE)
 
+# The second clippy checks the library and binary as they ship, without the test hooks that
+# --all-targets turns on (Cargo.toml's [features]).
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets --locked -- -D warnings
+	$(CARGO) clippy --locked -- -D warnings
 
 # Tests that cannot run here (no official schemas beside the clone, no tmpfs mount) record
 # themselves in SKIP_LOG; the summary below lists them. Under CI=true they fail instead.

@@ -3,6 +3,11 @@
 //! regex syntax checks (measured with the crate 0.3.10), most of what a small conversion would
 //! spend on phones.
 
+#![allow(
+    clippy::print_stdout,
+    reason = "cargo reads a build script's directives on its stdout"
+)]
+
 use std::fmt::Write;
 use std::path::Path;
 

@@ -13,14 +13,13 @@ pub fn map_chunks<T: Sync, R: Send>(
     min_len: usize,
     work: impl Fn(usize, &[T]) -> R + Sync,
 ) -> Vec<R> {
-    match chunk_len(items.len(), min_len) {
-        None => vec![work(0, items)],
-        Some(len) => items
-            .par_chunks(len)
-            .enumerate()
-            .map(|(i, chunk)| work(i * len, chunk))
-            .collect(),
-    }
+    in_chunks(
+        items,
+        items.len(),
+        min_len,
+        |items, len| items.par_chunks(len),
+        work,
+    )
 }
 
 /// [`map_chunks`] for work that takes its items over (`std::mem::take`), to move their texts
@@ -30,10 +29,28 @@ pub fn map_chunks_mut<T: Send, R: Send>(
     min_len: usize,
     work: impl Fn(usize, &mut [T]) -> R + Sync,
 ) -> Vec<R> {
-    match chunk_len(items.len(), min_len) {
-        None => vec![work(0, items)],
-        Some(len) => items
-            .par_chunks_mut(len)
+    let count = items.len();
+    in_chunks(
+        items,
+        count,
+        min_len,
+        |items, len| items.par_chunks_mut(len),
+        work,
+    )
+}
+
+/// The body of both: `whole` (of `count` items) as one chunk, or `split` into chunks of one
+/// length, each given to `work` with the index of its first item.
+fn in_chunks<S: Send, R: Send, P: IndexedParallelIterator<Item = S>>(
+    whole: S,
+    count: usize,
+    min_len: usize,
+    split: impl FnOnce(S, usize) -> P,
+    work: impl Fn(usize, S) -> R + Sync,
+) -> Vec<R> {
+    match chunk_len(count, min_len) {
+        None => vec![work(0, whole)],
+        Some(len) => split(whole, len)
             .enumerate()
             .map(|(i, chunk)| work(i * len, chunk))
             .collect(),

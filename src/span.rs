@@ -1,5 +1,5 @@
 //! A length of time as a person writes it on a command line or in the config: `90s`, `30m`,
-//! `2h`, `1h30m`, `7d`. Bare numbers are refused: a unit left out is a guess either way.
+//! `2h`, `1h30m`, `1h 30m`, `7d`, `2hours`. Bare numbers are refused: a unit left out is a guess either way.
 
 use std::fmt;
 use std::str::FromStr;
@@ -8,14 +8,15 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Span(pub Duration);
 
+/// The error is the text shown as is, by clap or in the config's error: a person reads it.
 impl FromStr for Span {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
         let invalid = || {
             format!(
-                "invalid length of time {text:?}: write a number with s, m, h or d, such as 30m, \
-                 2h or 1h30m"
+                "invalid length of time {text:?}: write a number with s, m, h, d or w, such as \
+                 30m, 2h or 1h30m"
             )
         };
         let mut rest = text.trim();
@@ -28,25 +29,36 @@ impl FromStr for Span {
                 .find(|c: char| !c.is_ascii_digit())
                 .ok_or_else(invalid)?;
             let number: u64 = rest[..digits].parse().map_err(|_| invalid())?;
-            let unit = rest[digits..].chars().next().ok_or_else(invalid)?;
-            let factor = match unit.to_ascii_lowercase() {
-                's' => 1,
-                'm' => 60,
-                'h' => 60 * 60,
-                'd' => 24 * 60 * 60,
-                _ => return Err(invalid()),
-            };
+            let rest_of_unit = &rest[digits..];
+            let letters = rest_of_unit
+                .find(|c: char| !c.is_ascii_alphabetic())
+                .unwrap_or(rest_of_unit.len());
+            let factor = unit_seconds(&rest_of_unit[..letters]).ok_or_else(invalid)?;
             seconds = number
                 .checked_mul(factor)
                 .and_then(|part| seconds.checked_add(part))
                 .ok_or_else(invalid)?;
-            rest = rest[digits + unit.len_utf8()..].trim_start();
+            rest = rest_of_unit[letters..].trim_start();
         }
         if seconds == 0 {
             return Err(invalid());
         }
         Ok(Span(Duration::from_secs(seconds)))
     }
+}
+
+/// The seconds of a unit as people write it, in any case: a letter (`m` a minute, never a
+/// month) or its word (`min`, `hours`, `days`, as the thresholds took them).
+fn unit_seconds(unit: &str) -> Option<u64> {
+    let seconds = match unit.to_ascii_lowercase().as_str() {
+        "s" | "sec" | "secs" | "second" | "seconds" => 1,
+        "m" | "min" | "mins" | "minute" | "minutes" => 60,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 60 * 60,
+        "d" | "day" | "days" => 24 * 60 * 60,
+        "w" | "week" | "weeks" => 7 * 24 * 60 * 60,
+        _ => return None,
+    };
+    Some(seconds)
 }
 
 impl fmt::Display for Span {
@@ -86,6 +98,10 @@ mod tests {
             ("90m", 5400, "1h30m"),
             (" 2H ", 7200, "2h"),
             ("1d 2h", 93_600, "1d2h"),
+            ("1h 30m", 5400, "1h30m"),
+            ("30min", 1800, "30m"),
+            ("2hours", 7200, "2h"),
+            ("1w", 604_800, "7d"),
         ] {
             let span: Span = text.parse().unwrap();
             assert_eq!(span.0.as_secs(), seconds, "{text}");
@@ -101,6 +117,8 @@ mod tests {
             "-1m",
             "10 minutes",
             "99999999999999999999d",
+            "2 hours please",
+            "1month",
         ] {
             let err = text.parse::<Span>().unwrap_err();
             assert!(err.contains("invalid length of time"), "{text}: {err}");

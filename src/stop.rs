@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
+use crate::lock::{lock, unpoisoned};
+
 type Callback = Box<dyn FnOnce() + Send>;
 
 #[derive(Clone, Default)]
@@ -70,11 +72,11 @@ impl Stop {
     /// Sleeps up to `timeout`; returns true when the stop was requested.
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         let waiting = lock(&self.0.waiting);
-        let _ = self
-            .0
-            .woken
-            .wait_timeout_while(waiting, timeout, |_| !self.is_requested())
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _ = unpoisoned(
+            self.0
+                .woken
+                .wait_timeout_while(waiting, timeout, |_| !self.is_requested()),
+        );
         self.is_requested()
     }
 
@@ -105,12 +107,6 @@ impl Stop {
             stop.request();
         });
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

@@ -181,6 +181,7 @@ fn failure(mode: &str, password: &str, trust_the_ca: bool, security: Security) -
 }
 
 #[test]
+#[allow(clippy::print_stderr, reason = "shows the message a dealer would read")]
 fn a_wrong_password_is_a_delivery_failure_naming_the_server_the_user_and_the_password_source() {
     let Some(message) = failure("starttls", "wrong", true, Security::Starttls) else {
         return;
@@ -206,6 +207,7 @@ fn a_wrong_password_is_a_delivery_failure_naming_the_server_the_user_and_the_pas
 }
 
 #[test]
+#[allow(clippy::print_stderr, reason = "shows the message a dealer would read")]
 fn a_server_whose_certificate_no_trusted_ca_issued_is_refused() {
     // Without ca_file the test CA is unknown: nothing is sent, the login least of all.
     for (mode, security) in [("starttls", Security::Starttls), ("tls", Security::Tls)] {
@@ -241,6 +243,7 @@ fn plain_smtp_to_a_relay_on_this_machine_delivers() {
 }
 
 #[test]
+#[allow(clippy::print_stderr, reason = "shows the message a dealer would read")]
 fn a_server_that_offers_no_starttls_gets_no_login_in_clear() {
     let Some(message) = failure("plain", PASSWORD, true, Security::Starttls) else {
         return;

@@ -550,6 +550,10 @@ fn directory_mode_refuses_what_it_cannot_honour() {
 /// one order (УНФ3 СоздатьОбновитьЗаказы 3959). So whatever step a run is killed at, the next
 /// normal run leaves every lead in the file exactly once, under its ledger number.
 #[test]
+#[allow(
+    clippy::print_stderr,
+    reason = "says in the test's output which steps directory mode never reaches"
+)]
 fn a_crash_at_any_step_then_a_normal_run_leaves_every_lead_in_the_file_once() {
     // The steps every round passes, whatever it publishes (src/exchange/commit.rs).
     let always_reached = ["published", "recorded", "filed-one", "rewritten"];

@@ -490,6 +490,60 @@ fn usage_errors_exit_2_as_does_naming_only_inputs_that_do_not_exist() {
     assert!(stderr.contains("cannot create folder file/sub"), "{stderr}");
 }
 
+/// One output that cannot take its place (a folder holds its name) refuses its input alone,
+/// with the reason; the others are published, and no temporary file is left behind (convert
+/// publishes by files::publish's one step for a batch, as the exchange folder does).
+#[test]
+fn an_output_that_cannot_be_published_refuses_its_input_alone() {
+    let w = Workdir::new();
+    for name in ["a", "b", "c"] {
+        w.fixture("inbox/note-example.json", &format!("in/{name}.json"));
+    }
+    w.write("o/b.csv/inside", "");
+    let (code, stderr) = run(&mut w.bachata1c(&["convert", "in", "--out", "o"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("bachata1c: in/b.json: refused: cannot rename into place o/b.csv: "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("3 files read"), "{stderr}");
+    assert_eq!(w.list("o"), ["a.csv", "b.csv", "c.csv"]);
+    assert_eq!(w.list("o/b.csv"), ["inside"]);
+}
+
+/// A webhook saved under another extension is named with the same rename by `convert` and by
+/// the exchange folder (issue 19: convert cut the name at the first `.json.`, the exchange
+/// folder at the last `.json`).
+#[test]
+fn convert_and_run_name_the_same_rename_for_a_webhook_saved_under_another_extension() {
+    let suggested = |stderr: &str, name: &str| -> String {
+        let line = stderr
+            .lines()
+            .find(|line| line.contains(&format!("/{name}: ")))
+            .unwrap_or_else(|| panic!("{name} not named: {stderr}"));
+        let rest = &line[line.find("rename it to ").expect(line) + "rename it to ".len()..];
+        rest[..rest.find(" to convert it").expect(line)].to_string()
+    };
+    let w = Workdir::new();
+    let names = [
+        ("a.json.b.json.txt", "a.json.b.json"),
+        ("Hook.JSON.txt", "Hook.JSON"),
+        ("hook.jsonx", "hook.json"),
+    ];
+    for (name, _) in names {
+        w.fixture("inbox/note-example.json", &format!("in/{name}"));
+        w.fixture("inbox/note-example.json", &format!("inbox/{name}"));
+    }
+    let (code, by_convert) = run(&mut w.bachata1c(&["convert", "in", "--out", "o"]));
+    assert_eq!(code, 2, "{by_convert}");
+    let (code, by_run) = run(&mut w.bachata1c(&["run", "--dir", ".", "--settle", "0"]));
+    assert_eq!(code, 0, "{by_run}");
+    for (name, intended) in names {
+        assert_eq!(suggested(&by_convert, name), intended, "{by_convert}");
+        assert_eq!(suggested(&by_run, name), intended, "{by_run}");
+    }
+}
+
 #[test]
 fn a_folder_holding_files_but_no_json_names_each_with_what_to_do_and_exits_2() {
     let w = Workdir::new();

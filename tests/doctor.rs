@@ -263,10 +263,7 @@ fn a_proxy_that_strips_the_authorization_header_is_named() {
         "{report}"
     );
     assert!(
-        server
-            .lines()
-            .iter()
-            .any(|l| l.contains("login refused: no credentials") && l.contains("forwarded for")),
+        server.logs(|l| l.contains("login refused: no credentials") && l.contains("forwarded for")),
         "{:?}",
         server.lines()
     );

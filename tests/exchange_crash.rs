@@ -82,6 +82,10 @@ impl Random {
 }
 
 #[test]
+#[allow(
+    clippy::print_stderr,
+    reason = "the seed in the test's output replays a failure"
+)]
 fn kill_minus_9_at_random_moments_loses_and_doubles_nothing() {
     let wd = Workdir::new();
     let expected = fill_inbox(&wd, 500, 50);

@@ -203,6 +203,10 @@ fn owner_gives_the_folders_and_config_to_the_user_and_the_outbox_to_the_group() 
 /// as `nobody` can use, and without --owner the warning says why it could not.
 #[cfg(unix)]
 #[test]
+#[allow(
+    clippy::print_stderr,
+    reason = "says in the test's output why nothing was tried"
+)]
 fn as_root_the_folders_go_to_the_service_user_and_it_can_run_there() {
     if system("id", &["-u"]) != "0" {
         eprintln!("not root: giving folders to another user cannot be tried here");

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Alerts, Condition, Deliver, Delivery};
 use crate::ledger::{self, Ledger};
+use crate::lock::unpoisoned;
 
 /// What the caller is told after each evaluation: every delivery tried, or why the ledger
 /// could not be used (the evaluation is then made again with the next conditions).
@@ -75,12 +76,7 @@ impl Dispatcher {
             if left.is_zero() {
                 return false;
             }
-            mailbox = self
-                .shared
-                .changed
-                .wait_timeout(mailbox, left)
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .0;
+            mailbox = unpoisoned(self.shared.changed.wait_timeout(mailbox, left)).0;
         }
         true
     }
@@ -103,12 +99,7 @@ impl Dispatcher {
                 if left.is_zero() {
                     break;
                 }
-                mailbox = self
-                    .shared
-                    .changed
-                    .wait_timeout(mailbox, left)
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .0;
+                mailbox = unpoisoned(self.shared.changed.wait_timeout(mailbox, left)).0;
             }
             !mailbox.busy
         };
@@ -156,10 +147,7 @@ fn work<D: Deliver>(
                     mailbox.busy = true;
                     break next;
                 }
-                mailbox = shared
-                    .changed
-                    .wait(mailbox)
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                mailbox = unpoisoned(shared.changed.wait(mailbox));
             }
         };
         let result = match ledger.as_mut() {
@@ -176,7 +164,5 @@ fn work<D: Deliver>(
 }
 
 fn lock(mutex: &Mutex<Mailbox>) -> MutexGuard<'_, Mailbox> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    crate::lock::lock(mutex)
 }

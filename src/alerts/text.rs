@@ -108,27 +108,7 @@ pub fn local(at: DateTime<Utc>) -> String {
 
 /// A length of time in whole minutes, hours and days, as a person says it.
 pub fn span(length: chrono::Duration) -> Said {
-    let minutes = length.num_minutes().max(0);
-    let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
-    let mut ru = Vec::new();
-    let mut en = Vec::new();
-    if days > 0 {
-        ru.push(format!("{days} дн."));
-        en.push(format!("{days} d"));
-    }
-    if hours > 0 {
-        ru.push(format!("{hours} ч"));
-        en.push(format!("{hours} h"));
-    }
-    // Minutes only under a day: «2 d 3 h 7 min» says more than anyone reads.
-    if days == 0 && (minutes > 0 || hours == 0) {
-        ru.push(format!("{minutes} мин"));
-        en.push(format!("{minutes} min"));
-    }
-    Said {
-        ru: ru.join(" "),
-        en: en.join(" "),
-    }
+    crate::monitor::text::in_minutes(length.num_minutes().max(0) as u64)
 }
 
 #[cfg(test)]

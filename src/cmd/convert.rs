@@ -2,14 +2,16 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::Exit;
 use crate::cli::ConvertArgs;
 use crate::conversion::{self, Converted};
-use crate::exchange::folders::is_webhook_name;
-use crate::files::{self, Staging};
+use crate::exchange::folders::{intended_webhook_name, is_webhook_name};
+use crate::files::{self, AfterFailure, Published, Staging};
 use crate::format::Format;
 use crate::format::encoding::replaced_note;
+use crate::payload::ReadError;
 use crate::report::{self, Level, Log, Tally, plural};
 use crate::settings;
 
@@ -85,7 +87,28 @@ pub fn run(args: &ConvertArgs) -> Exit {
 }
 
 /// What converting one input gave: its conversion and the name of its output, if it has one.
-type Outcome = Result<(Converted, Option<String>), String>;
+type Outcome = Result<(Converted, Option<String>), Refusal>;
+
+/// Why an input is refused, as its line says after the input's name.
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    #[error("another program still has it open (still being written?); convert it again later")]
+    StillOpen,
+    /// The line names the input already: the reason alone.
+    #[error("{}", .0.source)]
+    Unreadable(files::Error),
+    #[error(transparent)]
+    Unconvertible(#[from] ReadError),
+    #[error(
+        "its output {name} was already written from {} in this run; convert it into another folder",
+        earlier.display()
+    )]
+    NameTaken { name: String, earlier: PathBuf },
+    /// Its output could not be written or published: shared by the group's inputs when the
+    /// group could not be made durable.
+    #[error(transparent)]
+    Unpublished(Arc<files::Error>),
+}
 
 /// Inputs converted but not yet reported, in input order. Nothing is said about an input
 /// before its output is durable, so every line printed is true when it appears.
@@ -114,57 +137,35 @@ impl<'a> Group<'a> {
         self.done.push((input, outcome));
     }
 
-    /// Publishes the group's outputs durably, then reports each input in order.
+    /// Publishes the group's outputs durably, by the one publish step of a batch
+    /// (files::publish), then reports each input in order.
     fn publish(&mut self, produced: &mut HashMap<String, &'a Path>, tally: &mut Tally, log: &Log) {
         let done = std::mem::take(&mut self.done);
         self.bytes = 0;
-        let mut staging = Staging::beside(self.out);
-        // Each output written, then all made durable at once, then each renamed into place.
-        let mut written: Vec<Result<(), String>> = done
-            .iter()
-            .map(|(_, outcome)| match outcome {
-                Ok((converted, Some(name))) => {
-                    let bytes = converted.output.as_ref().map_or(&[][..], |o| &o.bytes);
-                    staging.write(name, bytes).map_err(|e| e.to_string())
-                }
-                _ => Ok(()),
-            })
-            .collect();
-        if let Err(err) = staging.sync() {
-            for (result, (_, outcome)) in written.iter_mut().zip(&done) {
-                if let (Ok(()), Ok((_, Some(name)))) = (&result, outcome) {
-                    staging.discard(name);
-                    *result = Err(err.to_string());
-                }
-            }
-        }
+        let (paths, synced) = publish_outputs(self.out, &done);
         let mut reported = Vec::with_capacity(done.len());
-        for ((input, outcome), written) in done.into_iter().zip(written) {
+        for ((input, outcome), path) in done.into_iter().zip(paths) {
+            let refused = |reason: &Refusal, tally: &mut Tally| {
+                log.file(Level::Problem, input, format_args!("refused: {reason}"));
+                tally.add_refused();
+            };
             let (converted, name) = match outcome {
                 Ok(converted) => converted,
                 Err(reason) => {
-                    log.file(Level::Problem, input, format_args!("refused: {reason}"));
-                    tally.add_refused();
+                    refused(&reason, tally);
                     continue;
                 }
             };
-            let path = match name {
-                None => None,
-                Some(name) => match written.and_then(|()| {
-                    staging.publish(&name).map_err(|e| {
-                        staging.discard(&name);
-                        e.to_string()
-                    })
-                }) {
-                    Ok(path) => Some(path),
-                    Err(reason) => {
-                        // Nothing of it was published: a later input may use the name.
-                        produced.remove(&name);
-                        log.file(Level::Problem, input, format_args!("refused: {reason}"));
-                        tally.add_refused();
-                        continue;
+            let path = match path.transpose() {
+                Ok(path) => path,
+                Err(reason) => {
+                    // Nothing of it was published: a later input may use the name.
+                    if let Some(name) = &name {
+                        produced.remove(name);
                     }
-                },
+                    refused(&reason, tally);
+                    continue;
+                }
             };
             for skipped in &converted.skipped {
                 log.file(
@@ -192,11 +193,56 @@ impl<'a> Group<'a> {
             tally.add_converted(converted.leads.len(), &converted.skipped, replaced);
             reported.push(converted);
         }
-        if let Err(err) = staging.sync_target() {
+        if let Err(err) = synced {
             log.note(Level::Problem, err);
         }
         crate::parallel::drop_aside(reported);
     }
+}
+
+/// Writes and publishes the outputs of `done` into `out`: by input, the path its output was
+/// published at, or why it was not (`None`: it has no output); then whether the published
+/// names were made durable. What was not published is removed.
+fn publish_outputs(
+    out: &Path,
+    done: &[(&Path, Outcome)],
+) -> (Vec<Option<Result<PathBuf, Refusal>>>, files::Result<()>) {
+    let mut staging = Staging::beside(out);
+    let outputs: Vec<(usize, &str, &[u8])> = done
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, outcome))| match outcome {
+            Ok((converted, Some(name))) => {
+                let bytes = converted.output.as_ref().map_or(&[][..], |o| &o.bytes);
+                Some((i, name.as_str(), bytes))
+            }
+            _ => None,
+        })
+        .collect();
+    let written = staging.write_all(outputs.iter().map(|&(_, name, bytes)| (name, bytes)));
+    let durable: Vec<&str> = outputs
+        .iter()
+        .zip(&written)
+        .filter(|(_, written)| written.is_ok())
+        .map(|(&(_, name, _), _)| name)
+        .collect();
+    let Published { each, synced } = staging.publish_all(&durable, AfterFailure::TryTheRest);
+    let mut each = each.into_iter();
+    let mut paths: Vec<Option<Result<PathBuf, Refusal>>> = done.iter().map(|_| None).collect();
+    for (&(i, name, _), written) in outputs.iter().zip(written) {
+        paths[i] = Some(match written {
+            Err(err) => Err(Refusal::Unpublished(err)),
+            Ok(()) => match each.next().flatten() {
+                Some(Ok(path)) => Ok(path),
+                Some(Err(err)) => {
+                    staging.discard(name);
+                    Err(Refusal::Unpublished(Arc::new(err)))
+                }
+                None => unreachable!("every durable output is tried"),
+            },
+        });
+    }
+    (paths, synced)
 }
 
 /// What the inputs named hold: the files to convert, and the entries of the folders named that
@@ -256,9 +302,7 @@ fn why_not_taken(path: &Path) -> Option<String> {
     if name.starts_with('~') {
         return Some("a lock file (its name starts with ~)".to_string());
     }
-    // `hook.json.txt`: Notepad's «Text documents» adds its own extension to the name typed.
-    if let Some(at) = name.to_ascii_lowercase().find(".json.") {
-        let intended = &name[..at + ".json".len()];
+    if let Some(intended) = intended_webhook_name(&name) {
         return Some(format!(
             "not a .json file; rename it to {intended} to convert it"
         ));
@@ -281,13 +325,12 @@ fn convert_one<'a>(
     let bytes = files::read_at_most(input, settings.limits.max_input_bytes).map_err(|err| {
         if files::is_sharing_violation(&err.source) {
             // The webhook receiver is still writing it: not broken, just not ready.
-            "another program still has it open (still being written?); convert it again later"
-                .to_string()
+            Refusal::StillOpen
         } else {
-            err.source.to_string()
+            Refusal::Unreadable(err)
         }
     })?;
-    let received_at = files::modified_local(input).map_err(|err| err.source.to_string())?;
+    let received_at = files::modified_local(input).map_err(Refusal::Unreadable)?;
     let source_name = input
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -298,17 +341,16 @@ fn convert_one<'a>(
         received_at,
         &settings.conversion,
         &settings.limits,
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     if converted.output.is_none() {
         return Ok((converted, None));
     }
     let name = output_name(input, settings.conversion.layout.format.extension());
     if let Some(earlier) = produced.get(&name) {
-        return Err(format!(
-            "its output {name} was already written from {} in this run; convert it into another folder",
-            earlier.display()
-        ));
+        return Err(Refusal::NameTaken {
+            name,
+            earlier: earlier.to_path_buf(),
+        });
     }
     produced.insert(name.clone(), input);
     Ok((converted, Some(name)))

@@ -50,10 +50,11 @@ fn converter(settings: exchange::Watch, policy: Policy) -> serve::Background {
     Box::new(
         move |stop: Stop| match super::watch::watch(&settings, policy, &stop) {
             Exit::Success => Ok(()),
-            exit => Err(anyhow::anyhow!(
+            exit => Err(format!(
                 "converting the inbox stopped (exit status {}; see the lines above)",
                 exit.code()
-            )),
+            )
+            .into()),
         },
     )
 }

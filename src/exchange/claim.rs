@@ -197,6 +197,8 @@ fn new_lease(dir: &Path) -> files::Result<File> {
     files::create_dir_all(dir)?;
     let new = dir.join(LEASE_NEW);
     let path = dir.join(LEASE);
+    // Not published: a lease says «alive» by its time and its lock, not by what it holds;
+    // it is written under a name of its own and renamed into place as it is locked.
     let lease = File::options()
         .read(true)
         .write(true)
@@ -229,6 +231,7 @@ enum Lock {
 }
 
 fn lock_state(lease: &Path) -> Lock {
+    // Not published: opened to be locked, not written.
     let Ok(file) = File::options().read(true).write(true).open(lease) else {
         return Lock::Unknown;
     };

@@ -2,15 +2,16 @@
 //! filed away in the order that keeps the contract whatever step a crash interrupts (each step
 //! has a `crash_point` the tests abort at). A round that cannot finish is given back whole.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sha2::{Digest, Sha256};
 
 use super::{Error, Exchange, Fate, Item, filing, hex};
-use crate::files;
+use crate::files::{self, AfterFailure, Published};
 use crate::format::encoding::replaced_note;
 use crate::ledger::{Entry, Journalled, Outcome};
 use crate::report::{Level, plural};
+use crate::test_hooks::crash_point;
 
 /// From this many leads on, a round's leads are freed beside the next work.
 const FREE_ASIDE_FROM: usize = 1_000;
@@ -126,48 +127,48 @@ impl Exchange<'_> {
             }
         }
         // Publish: the rename is the commit point of each output (shared by all the inputs
-        // of a --batch file).
+        // of a --batch file). The orders file is written from the ledger once the round is
+        // recorded. What fails stays staged until the ledger has it as unpublished.
+        let mut names: Vec<&str> = Vec::new();
+        let mut named = HashSet::new();
+        for &i in rows.keys() {
+            if let Fate::Staged(output) = &items[i].fate
+                && !self.is_orders_file(output)
+                && named.insert(output.as_str())
+            {
+                names.push(output);
+            }
+        }
+        let Published { each, synced } = self.staging.publish_all(&names, AfterFailure::Stop);
+        let mut failure: Option<files::Error> = None;
+        let mut out: HashSet<&str> = HashSet::new();
+        for (name, result) in names.iter().zip(each) {
+            match result {
+                Some(Ok(_)) => {
+                    out.insert(name);
+                }
+                Some(Err(err)) => failure = Some(err),
+                None => {}
+            }
+        }
         let mut published = Vec::new();
         let mut unpublished = Vec::new();
-        let mut failure: Option<files::Error> = None;
-        let mut outputs: HashMap<String, bool> = HashMap::new();
+        let mut orders_file = false;
         for (&i, &row) in &rows {
             let Fate::Staged(output) = &items[i].fate else {
                 continue;
             };
-            let ok = match outputs.get(output) {
-                Some(&ok) => ok,
-                // Written from the ledger once the round is recorded.
-                None if self.is_orders_file(output) => {
-                    outputs.insert(output.clone(), true);
-                    true
-                }
-                None => {
-                    let ok = failure.is_none()
-                        && match self.staging.publish(output) {
-                            Ok(_) => {
-                                crash_point("published-one");
-                                true
-                            }
-                            Err(err) => {
-                                failure = Some(err);
-                                false
-                            }
-                        };
-                    outputs.insert(output.clone(), ok);
-                    ok
-                }
-            };
-            if ok {
+            let is_orders_file = self.is_orders_file(output);
+            orders_file |= is_orders_file;
+            if is_orders_file || out.contains(output.as_str()) {
                 published.push(row);
             } else {
                 unpublished.push(row);
             }
         }
-        self.tally.outputs += outputs.values().filter(|&&ok| ok).count();
-        if !published.is_empty()
-            && let Err(err) = self.staging.sync_target()
-        {
+        self.tally.outputs += out.len() + usize::from(orders_file);
+        drop(out);
+        if let Err(err) = synced {
             return Err(self.bail(&items, err.into()));
         }
         crash_point("published");
@@ -323,19 +324,6 @@ impl Exchange<'_> {
             .resolve_worker(&self.claim.id, |output| staging.staged(output).exists());
         self.give_back_all(items);
         err
-    }
-}
-
-/// Test hook: `BACHATA1C_CRASH_AT=<step>` aborts the process at that step of a round, as a
-/// power cut would, so that the tests can show every step is safe to interrupt.
-fn crash_point(step: &str) {
-    static AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    if AT
-        .get_or_init(|| std::env::var("BACHATA1C_CRASH_AT").ok())
-        .as_deref()
-        == Some(step)
-    {
-        std::process::abort();
     }
 }
 

@@ -48,12 +48,12 @@ pub fn fail(input: &Path, folders: &Folders, name: &str, reason: &str) -> files:
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| name.to_string());
-    let reason_path = folders.failed.join(reason_name(&target_name));
     let text = format!(
         "{name}: refused {}\r\n{reason}\r\n",
         chrono::Local::now().format("%Y-%m-%d %H:%M:%S")
     );
-    fs::write(&reason_path, text).map_err(err("write", &reason_path))?;
+    // Published as every file is: whole and durable before the input joins it.
+    files::write_atomic(&folders.failed, &reason_name(&target_name), text.as_bytes())?;
     fs::rename(input, &target).map_err(err("move to failed", input))?;
     Ok(target)
 }

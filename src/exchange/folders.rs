@@ -147,15 +147,23 @@ pub fn is_foreign_name(name: &str) -> bool {
 /// The name a file left for its name would be taken under: `hook.json.txt` → `hook.json`,
 /// `hook.txt` → `hook.json`.
 pub fn webhook_name_for(name: &str) -> String {
-    let lower = name.to_ascii_lowercase();
-    if let Some(at) = lower.rfind(".json").filter(|&at| at > 0) {
-        return name[..at + ".json".len()].to_string();
+    if let Some(intended) = intended_webhook_name(name) {
+        return intended;
     }
     let stem = match name.rfind('.') {
         Some(dot) if dot > 0 => &name[..dot],
         _ => name,
     };
     format!("{stem}.json")
+}
+
+/// The webhook's name a file's name shows was meant, when `.json` is in it but not at its end:
+/// `hook.json.txt` (Notepad's «Text documents» adds its own extension to the name typed) →
+/// `hook.json`. The one rule for it: `convert`, `run` and `status` all say the same.
+pub fn intended_webhook_name(name: &str) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    let at = lower.rfind(".json").filter(|&at| at > 0)?;
+    Some(name[..at + ".json".len()].to_string())
 }
 
 /// How many entries of `dir` have a webhook's name (also those whose name is not UTF-8,

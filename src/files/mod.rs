@@ -5,7 +5,7 @@ pub mod access;
 pub mod identity;
 mod publish;
 
-pub use publish::{Staging, write_atomic};
+pub use publish::{AfterFailure, Published, Staging, write_atomic};
 
 use std::fs::{self, File};
 use std::io::{self, Read};

@@ -11,6 +11,7 @@
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::{Error, Result, context, sync_dir, temporary_name};
 
@@ -133,6 +134,56 @@ impl Staging {
         Ok(target)
     }
 
+    /// Writes each of `files` and makes them all durable at once (one `sync`); each file's
+    /// result, in order. A file that could not be written is removed; when they could not be
+    /// made durable, every one written is removed and carries that error.
+    pub fn write_all<'a>(
+        &mut self,
+        files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) -> Vec<std::result::Result<(), Arc<Error>>> {
+        let mut written: Vec<(&str, std::result::Result<(), Arc<Error>>)> = files
+            .into_iter()
+            .map(|(name, bytes)| (name, self.write(name, bytes).map_err(Arc::new)))
+            .collect();
+        if let Err(err) = self.sync() {
+            let err = Arc::new(err);
+            for (name, result) in written.iter_mut().filter(|(_, result)| result.is_ok()) {
+                self.discard(name);
+                *result = Err(err.clone());
+            }
+        }
+        written.into_iter().map(|(_, result)| result).collect()
+    }
+
+    /// The step every batch of durable files ends with (`convert`'s group of outputs, the
+    /// exchange's round once journalled): each of `names` renamed into the target folder in
+    /// order, then the target folder made durable once, when any was renamed. A name whose
+    /// rename fails stays staged, for the caller to discard when it may: the exchange's
+    /// recovery reads what is left in its staging folder. After a failure, `after_failure`
+    /// says whether the rest are tried.
+    pub fn publish_all(&self, names: &[&str], after_failure: AfterFailure) -> Published {
+        let mut each = Vec::with_capacity(names.len());
+        let mut failed = false;
+        for name in names {
+            if failed && after_failure == AfterFailure::Stop {
+                each.push(None);
+                continue;
+            }
+            let result = self.publish(name);
+            match &result {
+                Ok(_) => crate::test_hooks::crash_point("published-one"),
+                Err(_) => failed = true,
+            }
+            each.push(Some(result));
+        }
+        let synced = if each.iter().any(|result| matches!(result, Some(Ok(_)))) {
+            self.sync_target()
+        } else {
+            Ok(())
+        };
+        Published { each, synced }
+    }
+
     /// Removes a written file that will not be published.
     pub fn discard(&self, name: &str) {
         let _ = fs::remove_file(self.staged(name));
@@ -154,6 +205,26 @@ impl Staging {
             let _ = fs::remove_dir(&self.dir);
         }
     }
+}
+
+/// What [`Staging::publish_all`] does after a name fails to be renamed into place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Each file is published or not on its own (`convert`: one output's failure refuses its
+    /// input only).
+    TryTheRest,
+    /// The target folder is taken to be unwritable; the rest wait for the next try (the
+    /// exchange gives their inputs back to the inbox).
+    Stop,
+}
+
+/// What [`Staging::publish_all`] did.
+#[derive(Debug)]
+pub struct Published {
+    /// Each name's published path, or why not; `None` when it was not tried after a failure.
+    pub each: Vec<Option<Result<PathBuf>>>,
+    /// Whether the published names were made durable.
+    pub synced: Result<()>,
 }
 
 /// Makes `files` durable; true when that was done for the whole file system (names included).
@@ -194,4 +265,73 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
     let published = published?;
     staging.sync_target()?;
     Ok(published)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_batch_is_written_durable_and_published_each_on_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        // `b.csv` cannot take its place: a folder holding a file is there.
+        fs::create_dir_all(dir.path().join("b.csv/inside")).unwrap();
+        let mut staging = Staging::beside(dir.path());
+        let written = staging.write_all([("a.csv", &b"a"[..]), ("b.csv", b"b"), ("c.csv", b"c")]);
+        assert!(written.iter().all(|w| w.is_ok()), "{written:?}");
+        let published = staging.publish_all(&["a.csv", "b.csv", "c.csv"], AfterFailure::TryTheRest);
+        assert!(published.synced.is_ok());
+        let each: Vec<bool> = published
+            .each
+            .iter()
+            .map(|r| matches!(r, Some(Ok(_))))
+            .collect();
+        assert_eq!(each, [true, false, true]);
+        let Some(Err(err)) = &published.each[1] else {
+            unreachable!()
+        };
+        assert!(err.to_string().contains("b.csv"), "{err}");
+        assert_eq!(fs::read(dir.path().join("c.csv")).unwrap(), b"c");
+        // The failed one stays staged until its caller discards it.
+        assert!(staging.staged("b.csv").exists());
+        staging.discard("b.csv");
+        assert_eq!(names_in(dir.path()), ["a.csv", "b.csv", "c.csv"]);
+    }
+
+    #[test]
+    fn after_a_failure_stop_leaves_the_rest_staged_untried() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("a.csv/inside")).unwrap();
+        let mut staging = Staging::beside(dir.path());
+        let written = staging.write_all([("a.csv", &b"a"[..]), ("b.csv", b"b")]);
+        assert!(written.iter().all(|w| w.is_ok()));
+        let published = staging.publish_all(&["a.csv", "b.csv"], AfterFailure::Stop);
+        assert!(matches!(published.each[0], Some(Err(_))));
+        assert!(published.each[1].is_none());
+        assert!(staging.staged("b.csv").exists() && !dir.path().join("b.csv").exists());
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_written_is_refused_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut staging = Staging::beside(dir.path());
+        // Its staged name is taken by a folder.
+        fs::create_dir(staging.staged("b.csv")).unwrap();
+        let written = staging.write_all([("a.csv", &b"a"[..]), ("b.csv", b"b")]);
+        assert!(written[0].is_ok());
+        let err = written[1].as_ref().unwrap_err();
+        assert!(err.to_string().starts_with("cannot write "), "{err}");
+        let published = staging.publish_all(&["a.csv"], AfterFailure::TryTheRest);
+        assert!(matches!(published.each[0], Some(Ok(_))));
+        assert_eq!(fs::read(dir.path().join("a.csv")).unwrap(), b"a");
+    }
 }

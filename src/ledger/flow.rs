@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::queue::TIME;
+use super::queue::received_at;
 use super::{Error, Ledger};
 
 impl Ledger {
@@ -26,6 +26,6 @@ impl Ledger {
             [],
             |row| row.get(0),
         )?;
-        Ok(oldest.and_then(|text| NaiveDateTime::parse_from_str(&text, TIME).ok()))
+        oldest.map(|text| received_at(0, &text)).transpose()
     }
 }

@@ -9,6 +9,7 @@
 pub mod alerts;
 mod flow;
 pub mod inspect;
+mod kept;
 mod numbers;
 mod orders;
 mod queue;

@@ -8,7 +8,7 @@
 use chrono::NaiveDateTime;
 use rusqlite::params;
 
-use super::queue::{TIME, kept_text, lead_at};
+use super::queue::{kept_text, lead_at, received_at};
 use super::{Error, Ledger};
 use crate::format::Layout;
 use crate::format::commerceml::{self, Order};
@@ -86,7 +86,7 @@ impl Ledger {
                 }
                 offers.push(Offer {
                     number,
-                    received_at: NaiveDateTime::parse_from_str(&received, TIME).unwrap_or_default(),
+                    received_at: received_at(1, &received)?,
                     document,
                 });
             }

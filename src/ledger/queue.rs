@@ -8,15 +8,13 @@
 //! a confirmed one never is.
 
 use chrono::NaiveDateTime;
-use rusqlite::types::Type;
 use rusqlite::{OptionalExtension, Transaction, params};
-use serde::de::IgnoredAny;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use super::kept::{self, Listed, Own, Shared, damaged};
 use super::{Error, Ledger, now};
 use crate::format::commerceml;
 use crate::lead::Lead;
-use crate::payload::CustomData;
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS queued_inputs (
@@ -61,7 +59,8 @@ const ADDED_COLUMNS: [(&str, &str); 2] = [
     ("offer_until", "INTEGER NOT NULL DEFAULT 0"),
 ];
 
-/// Adds the columns a ledger made by an earlier version lacks.
+/// Adds the columns a ledger made by an earlier version lacks, and brings its leads' rows to
+/// this version's form.
 pub(super) fn upgrade(conn: &mut rusqlite::Connection) -> Result<(), Error> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let present: Vec<String> = {
@@ -77,6 +76,7 @@ pub(super) fn upgrade(conn: &mut rusqlite::Connection) -> Result<(), Error> {
             )?;
         }
     }
+    kept::upgrade(&tx)?;
     tx.commit()
 }
 
@@ -110,12 +110,18 @@ impl State {
         }
     }
 
-    fn parse(text: &str) -> State {
+    /// A state as the ledger keeps it; an error for what no bachata1c writes (a damaged row
+    /// is not offered again as new).
+    fn parse(text: &str) -> Result<State, Error> {
         match text {
-            "offered" => State::Offered,
-            "confirmed" => State::Confirmed,
-            "known" => State::Known,
-            _ => State::Waiting,
+            "waiting" => Ok(State::Waiting),
+            "offered" => Ok(State::Offered),
+            "confirmed" => Ok(State::Confirmed),
+            "known" => Ok(State::Known),
+            _ => Err(damaged(
+                1,
+                format!("the leads table holds the state {text:?}, which no bachata1c writes"),
+            )),
         }
     }
 }
@@ -165,94 +171,16 @@ pub struct QueueTotals {
     pub known: u64,
 }
 
-/// What an input's leads share, kept once per input: the event, the dialog, the file, the time.
-struct Shared {
-    event: String,
-    dialog_id: String,
-    source_file: String,
-    received_at: NaiveDateTime,
-}
-
-/// A lead as the ledger keeps it: its own fields as a compact JSON array (a 50,000-client file
-/// is 50,000 rows written in one transaction: every byte counts); what its input's leads share
-/// is kept once per input, and what is derived from the rest (its identifier, the parts of its
-/// name) is derived again when it is read.
-#[derive(Deserialize)]
-struct Own(
-    /// client_id, search_id, login, name, phone, phone_raw, email
-    [String; 7],
-    /// phone_valid
-    bool,
-    /// custom_data: `[["key","value"],…]`
-    CustomData,
-);
-
-/// What `leads` lists of a row: its customData is skipped as it is read, never built.
-#[derive(Deserialize)]
-struct Listed([String; 7], IgnoredAny, IgnoredAny);
-
-impl Own {
-    /// What [`Own`] reads back, borrowed from the lead: no field is copied to be written.
-    fn of(lead: &Lead) -> impl Serialize + '_ {
-        let texts = [
-            &lead.client_id,
-            &lead.search_id,
-            &lead.login,
-            &lead.name,
-            &lead.phone,
-            &lead.phone_raw,
-            &lead.email,
-        ];
-        (texts, lead.phone_valid, &lead.custom_data)
-    }
-
-    fn into_lead(self, shared: &Shared) -> Lead {
-        let Own(
-            [client_id, search_id, login, name, phone, phone_raw, email],
-            phone_valid,
-            custom_data,
-        ) = self;
-        Lead {
-            id: crate::lead::stable_id(&client_id, &phone),
-            event: shared.event.as_str().into(),
-            full_name: crate::lead::split_full_name(&name),
-            client_id,
-            search_id,
-            login,
-            name,
-            phone,
-            phone_raw,
-            phone_valid,
-            email,
-            dialog_id: shared.dialog_id.as_str().into(),
-            custom_data,
-            source_file: shared.source_file.as_str().into(),
-            received_at: shared.received_at,
-        }
-    }
-
-    fn read(text: &str) -> Result<Own, Error> {
-        from_json(text)
-    }
-}
-
-/// A row's lead as `T` reads it.
-fn from_json<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, Error> {
-    serde_json::from_str(text)
-        .map_err(|err| rusqlite::Error::FromSqlConversionFailure(1, Type::Text, Box::new(err)))
-}
-
 /// The text the ledger keeps of `lead`: the lead as its order carries it.
 pub(super) fn kept_text(lead: &Lead) -> Result<String, Error> {
     let cut = commerceml::as_ordered(lead);
-    serde_json::to_string(&Own::of(cut.as_ref().unwrap_or(lead)))
-        .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))
+    kept::text(cut.as_ref().unwrap_or(lead))
 }
 
 /// The text an older bachata1c kept of `lead`: the lead whole.
 #[cfg(test)]
 pub(super) fn whole_text(lead: &Lead) -> String {
-    serde_json::to_string(&Own::of(lead)).unwrap()
+    kept::text(lead).unwrap()
 }
 
 /// Writes an input's leads into the queue, in the transaction that journals the input,
@@ -306,6 +234,11 @@ pub(super) fn journal(
 /// Times as the ledger writes them: sortable text, to the microsecond.
 pub(super) const TIME: &str = "%Y-%m-%d %H:%M:%S%.6f";
 
+/// When an input was received, as `queued_inputs` holds it in `column`.
+pub(super) fn received_at(column: usize, text: &str) -> Result<NaiveDateTime, Error> {
+    kept::time(column, text, "queued_inputs.received_at")
+}
+
 /// Leads with their numbers, rebuilt from the queue: those `condition` (over `l` the leads,
 /// `i` their inputs, `q` what their input's leads share) selects.
 fn numbered_leads(
@@ -324,7 +257,7 @@ fn numbered_leads(
             event: row.get(2)?,
             dialog_id: row.get(3)?,
             source_file: row.get(4)?,
-            received_at: NaiveDateTime::parse_from_str(&received, TIME).unwrap_or_default(),
+            received_at: received_at(5, &received)?,
         };
         Ok((
             row.get::<_, i64>(0)? as u64,
@@ -335,7 +268,7 @@ fn numbered_leads(
     let mut leads = Vec::new();
     for row in rows {
         let (number, own, shared) = row?;
-        leads.push((number, Own::read(&own)?.into_lead(&shared)));
+        leads.push((number, Own::read(number, &own)?.into_lead(&shared)));
     }
     Ok(leads)
 }
@@ -356,12 +289,12 @@ pub(super) fn lead_at(
                 event: row.get(1)?,
                 dialog_id: row.get(2)?,
                 source_file: row.get(3)?,
-                received_at: NaiveDateTime::parse_from_str(&received, TIME).unwrap_or_default(),
+                received_at: received_at(4, &received)?,
             };
             Ok((row.get::<_, String>(0)?, shared))
         })
         .optional()?;
-    row.map(|(own, shared)| Ok((Own::read(&own)?.into_lead(&shared), own)))
+    row.map(|(own, shared)| Ok((Own::read(number, &own)?.into_lead(&shared), own)))
         .transpose()
 }
 
@@ -467,7 +400,7 @@ impl Ledger {
         })? {
             let (state, n) = row?;
             let n = n as u64;
-            match State::parse(&state) {
+            match State::parse(&state)? {
                 State::Waiting => totals.waiting = n,
                 State::Offered => totals.offered = n,
                 State::Confirmed => totals.confirmed = n,
@@ -510,7 +443,7 @@ impl Ledger {
             let received: String = row.get(2)?;
             Ok(Row {
                 number: row.get::<_, i64>(0)? as u64,
-                state: State::parse(&row.get::<_, String>(1)?).as_str(),
+                state: State::parse(&row.get::<_, String>(1)?)?.as_str(),
                 received_at: received.get(..19).unwrap_or(&received).to_string(),
                 name: String::new(),
                 phone: String::new(),
@@ -535,11 +468,9 @@ impl Ledger {
         for row in rows {
             let mut row = row?;
             // Read where SQLite holds it, not copied first: a lead can be megabytes.
-            let Listed([_, _, _, name, phone, _, email], _, _) =
-                own.query_row(params![row.number as i64], |lead| {
-                    from_json(lead.get_ref(0)?.as_str().map_err(|err| {
-                        rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(err))
-                    })?)
+            let Listed { name, phone, email } = own
+                .query_row(params![row.number as i64], |lead| {
+                    kept::from_json(row.number, lead.get_ref(0)?.as_str()?)
                 })?;
             (row.name, row.phone, row.email) = (name, phone, email);
             listed.push(row);
@@ -555,8 +486,9 @@ impl Ledger {
                 params![number as i64],
                 |row| row.get::<_, String>(0),
             )
-            .optional()
-            .map(|state| state.map(|s| State::parse(&s)))
+            .optional()?
+            .map(|state| State::parse(&state))
+            .transpose()
     }
 }
 
@@ -588,4 +520,82 @@ fn matching(filter: &Filter) -> (String, Vec<String>) {
         sql.push_str(&format!(" AND q.received_at < ?{}", values.len()));
     }
     (sql, values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::{Format, Layout};
+    use crate::ledger::tests::converted;
+
+    fn ledger() -> (tempfile::TempDir, Ledger) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(&dir.path().join("ledger.sqlite")).unwrap();
+        converted(&mut ledger, &[None, None]);
+        (dir, ledger)
+    }
+
+    #[test]
+    fn the_queue_reads_each_state_it_writes() {
+        let (_dir, mut ledger) = ledger();
+        ledger.mark_offered("q1", &[2], 0).unwrap();
+        assert_eq!(ledger.lead_state(1).unwrap(), Some(State::Waiting));
+        assert_eq!(ledger.lead_state(2).unwrap(), Some(State::Offered));
+        assert_eq!(ledger.lead_state(3).unwrap(), None);
+        let totals = ledger.queue_totals().unwrap();
+        assert_eq!((totals.waiting, totals.offered), (1, 1));
+        let listed = ledger.leads(&Filter::default()).unwrap();
+        assert_eq!(listed[0].state, "offered");
+        assert_eq!(listed[0].phone, "+79161234567");
+    }
+
+    /// A damaged state was read as «waiting», and the lead offered to 1C again as new.
+    #[test]
+    fn an_unknown_state_is_an_error_not_waiting() {
+        let (_dir, mut ledger) = ledger();
+        ledger
+            .conn
+            .execute("UPDATE leads SET state = 'wating' WHERE number = 1", [])
+            .unwrap();
+        for err in [
+            ledger.lead_state(1).unwrap_err(),
+            ledger.queue_totals().unwrap_err(),
+            ledger.leads(&Filter::default()).unwrap_err(),
+        ] {
+            let err = err.to_string();
+            assert!(err.contains("the state \"wating\""), "{err}");
+        }
+        let layout = Layout::new(Format::Commerceml);
+        let offered = ledger.unconfirmed_orders(&layout, 0, |_| true).unwrap();
+        assert_eq!(
+            offered.iter().map(|offer| offer.number).collect::<Vec<_>>(),
+            [2]
+        );
+    }
+
+    /// A damaged time was read as 1970, and the lead fell out of the orders file's window.
+    #[test]
+    fn a_bad_received_time_is_an_error_not_1970() {
+        let (_dir, mut ledger) = ledger();
+        ledger
+            .conn
+            .execute("UPDATE queued_inputs SET received_at = 'yesterday'", [])
+            .unwrap();
+        let layout = Layout::new(Format::Commerceml);
+        let errors = [
+            ledger.unconfirmed_orders(&layout, 0, |_| true).unwrap_err(),
+            ledger.oldest_unconfirmed().unwrap_err(),
+            ledger
+                .converted_since(NaiveDateTime::default(), |_| Ok::<(), ()>(()))
+                .unwrap_err(),
+            lead_at(&ledger.conn, 1).unwrap_err(),
+        ];
+        for err in errors {
+            let err = err.to_string();
+            assert!(
+                err.contains("queued_inputs.received_at holds the time \"yesterday\""),
+                "{err}"
+            );
+        }
+    }
 }

@@ -95,9 +95,7 @@ impl Activity {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Noted> {
-        self.noted
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::lock::lock(&self.noted)
     }
 
     pub fn heard_from_1c(&self, at: DateTime<Utc>) {

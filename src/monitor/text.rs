@@ -3,12 +3,8 @@
 
 use std::time::Duration;
 
-/// A text in Russian and in English.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Text {
-    pub ru: String,
-    pub en: String,
-}
+/// A text in Russian and in English: the one the alerts tell and the ledger keeps.
+pub use crate::ledger::alerts::Said as Text;
 
 /// A length of time in whole days, hours and minutes, as a person says it: «3 ч 5 мин»,
 /// «3 h 5 min»; seconds only under a minute.
@@ -20,7 +16,12 @@ pub fn span(length: Duration) -> Text {
             en: format!("{seconds} s"),
         };
     }
-    let minutes = seconds / 60;
+    in_minutes(seconds / 60)
+}
+
+/// A length of whole minutes in days, hours and minutes, as a person says it: «3 ч 5 мин»,
+/// «0 мин».
+pub fn in_minutes(minutes: u64) -> Text {
     let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
     let mut ru = Vec::new();
     let mut en = Vec::new();
@@ -33,7 +34,7 @@ pub fn span(length: Duration) -> Text {
         en.push(format!("{hours} h"));
     }
     // Minutes only under a day: «2 d 3 h 7 min» says more than anyone reads.
-    if days == 0 && minutes > 0 {
+    if days == 0 && (minutes > 0 || hours == 0) {
         ru.push(format!("{minutes} мин"));
         en.push(format!("{minutes} min"));
     }

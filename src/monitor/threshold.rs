@@ -1,13 +1,12 @@
 //! How a threshold is written, in the config and on the command line alike: a time as people
 //! write it (`2h`, `30m`, `1h 30m`, `2d`), a count, a size (`1GiB`), or `off`.
 
-use std::fmt;
 use std::str::FromStr;
-use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
 use crate::limits::ByteSize;
+pub use crate::span::Span;
 
 /// A threshold, or `off`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,30 +33,6 @@ impl<T: FromStr<Err = String>> FromStr for Limit<T> {
             "off" => Ok(Limit::Off),
             other => other.parse().map(Limit::At),
         }
-    }
-}
-
-/// A length of time written as people write it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Span(pub Duration);
-
-impl FromStr for Span {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Span, String> {
-        let duration = humantime::parse_duration(text.trim()).map_err(|err| {
-            format!("{text:?}: {err}; a time such as 30m, 2h, 1h 30m or 2d (or off) is expected")
-        })?;
-        if duration.is_zero() {
-            return Err(format!("{text:?}: a time above zero is expected (or off)"));
-        }
-        Ok(Span(duration))
-    }
-}
-
-impl fmt::Display for Span {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "{}", humantime::format_duration(self.0))
     }
 }
 
@@ -112,6 +87,7 @@ mod tests {
 
     #[test]
     fn thresholds_read_as_written_and_bad_ones_say_what_is_expected() {
+        use std::time::Duration;
         assert_eq!(
             "2h".parse::<Limit<Span>>(),
             Ok(Limit::At(Span(Duration::from_secs(7200))))

@@ -203,6 +203,7 @@ impl Log {
 
 /// The log file opened for appending, created if missing (or moved away by logrotate).
 fn append_to(path: &Path) -> std::io::Result<std::fs::File> {
+    // Not published: lines are appended to it as they come, and a reader takes what is there.
     OpenOptions::new().create(true).append(true).open(path)
 }
 

@@ -18,6 +18,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
+use crate::lock::lock;
+
 /// Descriptors kept free beside the connections: the listener, the inbox files being written,
 /// the runtime's own, and `--convert`'s ledger and watcher.
 const SPARE_DESCRIPTORS: u64 = 64;
@@ -127,12 +129,6 @@ impl Connections {
             *shed = (0, Some(Instant::now()));
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A request being handled; its connection cannot be closed to make room meanwhile.

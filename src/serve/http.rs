@@ -430,7 +430,7 @@ async fn receive_part(
     mut body: Body,
     mut part: site::uploads::Part,
     deadline: Duration,
-) -> Result<(Arc<site::uploads::Upload>, u64), String> {
+) -> Result<(Arc<site::uploads::Upload>, u64), site::Failure> {
     let received = tokio::time::timeout(deadline, async {
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|err| format!("the part could not be received: {err}"))?;
@@ -439,7 +439,7 @@ async fn receive_part(
                 tokio::task::block_in_place(|| part.write(&data))?;
             }
         }
-        Ok::<_, String>(())
+        Ok::<_, site::Failure>(())
     })
     .await;
     match received {
@@ -453,7 +453,7 @@ async fn receive_part(
 }
 
 /// Reads a body to its end and drops it; its length.
-async fn drop_body(mut body: Body, deadline: Duration) -> Result<u64, String> {
+async fn drop_body(mut body: Body, deadline: Duration) -> Result<u64, site::Failure> {
     let dropped = tokio::time::timeout(deadline, async {
         let mut bytes = 0;
         while let Some(frame) = body.frame().await {
@@ -462,7 +462,7 @@ async fn drop_body(mut body: Body, deadline: Duration) -> Result<u64, String> {
                 bytes += data.len() as u64;
             }
         }
-        Ok::<_, String>(bytes)
+        Ok::<_, site::Failure>(bytes)
     })
     .await;
     dropped.unwrap_or_else(|_| {

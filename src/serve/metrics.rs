@@ -23,18 +23,12 @@ pub struct Counters {
 
 impl Counters {
     pub fn webhook_answered(&self, status: StatusCode) {
-        let mut webhooks = self
-            .webhooks
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut webhooks = crate::lock::lock(&self.webhooks);
         *webhooks.entry(status.as_u16()).or_insert(0) += 1;
     }
 
     pub fn webhooks(&self) -> Vec<(u16, u64)> {
-        let webhooks = self
-            .webhooks
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let webhooks = crate::lock::lock(&self.webhooks);
         webhooks.iter().map(|(code, n)| (*code, *n)).collect()
     }
 }

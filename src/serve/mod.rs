@@ -47,8 +47,12 @@ pub enum Error {
 /// Work that runs on its own thread beside the server, such as converting the inbox
 /// (`serve --convert`). It must return soon after the stop is requested. If it returns (or
 /// panics) before that, the server shuts down too and [`run`] reports [`Error::Stopped`], so a
-/// service manager restarts the whole service rather than keep half of it running.
-pub type Background = Box<dyn FnOnce(Stop) -> anyhow::Result<()> + Send>;
+/// service manager restarts the whole service rather than keep half of it running. Its error
+/// is only shown (in the line saying why the server stops), so any error will do.
+pub type Background = Box<dyn FnOnce(Stop) -> Result<(), BackgroundError> + Send>;
+
+/// Why a [`Background`] worker ended early.
+pub type BackgroundError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Serves until `stop` is requested (then finishes the requests in flight), with an optional
 /// background worker. Prints the bound address on stderr once listening. Everything that can
@@ -299,7 +303,7 @@ fn spawn_worker(work: Background, stop: Stop) -> std::thread::JoinHandle<Result<
             let problem = match result {
                 Ok(Ok(())) if !early => return Ok(()),
                 Ok(Ok(())) => "the background worker stopped".to_string(),
-                Ok(Err(err)) => format!("the background worker failed: {err:#}"),
+                Ok(Err(err)) => format!("the background worker failed: {err}"),
                 Err(_) => "the background worker panicked".to_string(),
             };
             crate::say!("bachata1c: {problem}; stopping the server");
@@ -390,7 +394,7 @@ mod tests {
     #[test]
     fn a_background_worker_that_ends_early_stops_the_server_with_its_reason() {
         let dir = tempfile::tempdir().unwrap();
-        let worker: Background = Box::new(|_| Err(anyhow::anyhow!("the outbox is gone")));
+        let worker: Background = Box::new(|_| Err("the outbox is gone".into()));
         let err = run(&settings(dir.path()), &Stop::new(), Some(worker)).unwrap_err();
         assert!(
             matches!(&err, Error::Stopped(m) if m.contains("the outbox is gone")),

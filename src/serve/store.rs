@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 
+use crate::exchange::filing::reason_name;
 use crate::files;
 
 /// The two folders `serve` may write into; it writes nowhere else.
@@ -86,6 +87,7 @@ impl Store {
         let probe = self
             .inbox
             .join(files::temporary_name("bachata1c-health-probe"));
+        // Not published: written only to see that it can be, and removed at once.
         let written = std::fs::File::create(&probe).and_then(|mut file| {
             std::io::Write::write_all(&mut file, &[b' '; PROBE_BYTES])?;
             file.sync_all()
@@ -104,11 +106,6 @@ const PROBE_BYTES: usize = 4096;
 
 /// A temporary file of a writer that is gone, or this old, is left from a crash.
 const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
-
-/// `webhook-….json` → `webhook-….json.reason.txt`, beside it in failed/.
-pub fn reason_name(name: &str) -> String {
-    format!("{name}.reason.txt")
-}
 
 /// ENOSPC or a full quota: the answer is 507 Insufficient Storage rather than 503.
 pub fn is_disk_full(err: &io::Error) -> bool {

@@ -16,6 +16,8 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::lock::lock;
+
 /// The wrong password that first closes an address's logins.
 pub const FREE_WRONG: u32 = 5;
 /// How long the first closing lasts; each further wrong password doubles it.
@@ -73,13 +75,10 @@ impl Default for Throttle {
     }
 }
 
-/// Test hook: `BACHATA1C_TEST_FIRST_BLOCK_SECONDS` sets how long the first closing lasts, so
-/// that the tests through the real binary see an address closed without racing a clock.
+/// How long the first closing of an address lasts: [`FIRST_BLOCK`], unless a test shortens
+/// or lengthens it ([`crate::test_hooks::first_block`]).
 pub fn first_block() -> Duration {
-    std::env::var("BACHATA1C_TEST_FIRST_BLOCK_SECONDS")
-        .ok()
-        .and_then(|secs| secs.parse().ok())
-        .map_or(FIRST_BLOCK, Duration::from_secs)
+    crate::test_hooks::first_block().unwrap_or(FIRST_BLOCK)
 }
 
 impl Throttle {
@@ -90,15 +89,9 @@ impl Throttle {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Record>> {
-        self.records
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     /// How long `client`'s logins stay closed, when they are; the refusal is counted.
     pub fn closed(&self, client: IpAddr, now: Instant) -> Option<Duration> {
-        let mut records = self.lock();
+        let mut records = lock(&self.records);
         let record = records.get_mut(&Key::of(client))?;
         let until = record.closed_until.filter(|until| *until > now)?;
         record.refused += 1;
@@ -107,7 +100,7 @@ impl Throttle {
 
     /// A wrong password from `client`; `Some` when its logins close now (one log line each).
     pub fn wrong(&self, client: IpAddr, now: Instant) -> Option<Burst> {
-        let mut records = self.lock();
+        let mut records = lock(&self.records);
         let key = Key::of(client);
         if !records.contains_key(&key) && records.len() >= MAX_ADDRESSES {
             make_room(&mut records, now);
@@ -141,12 +134,12 @@ impl Throttle {
 
     /// A right login from `client`: its count starts again.
     pub fn right(&self, client: IpAddr) {
-        self.lock().remove(&Key::of(client));
+        lock(&self.records).remove(&Key::of(client));
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.lock().len()
+        lock(&self.records).len()
     }
 }
 
@@ -252,7 +245,7 @@ mod tests {
         }
         // What docs/serve.md says it costs: a table of 16,384 buckets (hashbrown keeps 7/8 of
         // them in use) of one entry and one control byte each, about 1.2 MB.
-        let records = throttle.lock();
+        let records = lock(&throttle.records);
         assert!(
             records.capacity() <= 16_384 * 7 / 8,
             "{}",

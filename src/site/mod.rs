@@ -83,6 +83,10 @@ pub enum Intake {
     Ignore,
 }
 
+/// Why 1C is answered `failure`: the line 1C shows as is in its exchange log (and our log
+/// after it). Text, not a kind: whatever went wrong, 1C is answered the same way.
+pub type Failure = String;
+
 /// What to answer, and the line for the log.
 #[derive(Debug)]
 pub struct Answer {
@@ -522,11 +526,8 @@ impl Site {
     fn with_ledger<T>(
         &self,
         work: impl FnOnce(Option<&mut Ledger>) -> Result<T, crate::ledger::Error>,
-    ) -> Result<T, String> {
-        let mut slot = self
-            .ledger
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+    ) -> Result<T, Failure> {
+        let mut slot = crate::lock::lock(&self.ledger);
         let path = &self.settings.ledger;
         if slot.is_none() && path.is_file() {
             let mut ledger = Ledger::open(path).map_err(|err| ledger_error(path, &err))?;
@@ -562,7 +563,7 @@ fn numbers_text(numbers: &[u64]) -> String {
     text.join(", ")
 }
 
-fn ledger_error(path: &Path, err: &crate::ledger::Error) -> String {
+fn ledger_error(path: &Path, err: &crate::ledger::Error) -> Failure {
     format!("the ledger {} cannot be used: {err}", path.display())
 }
 

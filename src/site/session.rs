@@ -15,7 +15,9 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::Failure;
 use super::uploads::{Part, Upload, Uploads};
+use crate::lock::lock;
 
 /// At most this many sessions per login. 1C opens up to three per scheduled exchange (the
 /// connection test, the orders, the upload of statuses), so this is hours of exchanges every
@@ -58,7 +60,7 @@ pub enum Received {
     /// Read whole, and taken.
     Read,
     /// Read whole, and refused for this reason.
-    Refused(String),
+    Refused(Failure),
 }
 
 #[derive(Debug)]
@@ -81,17 +83,11 @@ impl Sessions {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, State>> {
-        self.open
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     /// A new session of `login`; returns its token. When the login has its full count of
     /// sessions, its idlest one without an open exchange makes room; when none can, the new
     /// login is refused with the reason.
-    pub fn open(&self, login: &str) -> Result<String, String> {
-        let mut open = self.lock();
+    pub fn open(&self, login: &str) -> Result<String, Failure> {
+        let mut open = lock(&self.open);
         open.retain(|_, state| state.last_seen.elapsed() < self.timeout);
         let of_login = open.values().filter(|state| state.login == login).count();
         if of_login >= MAX_SESSIONS_PER_LOGIN {
@@ -129,7 +125,7 @@ impl Sessions {
             let (name, value) = pair.trim().split_once('=')?;
             (name == super::COOKIE).then(|| value.trim().to_string())
         })?;
-        let mut open = self.lock();
+        let mut open = lock(&self.open);
         let state = open.get_mut(&token)?;
         if state.last_seen.elapsed() >= self.timeout {
             open.remove(&token);
@@ -140,18 +136,18 @@ impl Sessions {
     }
 
     pub fn set_offer(&self, session: &Session, offer: Option<String>) {
-        if let Some(state) = self.lock().get_mut(&session.0) {
+        if let Some(state) = lock(&self.open).get_mut(&session.0) {
             state.offer = offer;
         }
     }
 
     pub fn take_offer(&self, session: &Session) -> Option<String> {
-        self.lock().get_mut(&session.0)?.offer.take()
+        lock(&self.open).get_mut(&session.0)?.offer.take()
     }
 
     /// The session's last query not confirmed yet, if any.
     pub fn offer(&self, session: &Session) -> Option<String> {
-        self.lock().get(&session.0)?.offer.clone()
+        lock(&self.open).get(&session.0)?.offer.clone()
     }
 
     /// A part of the file `name` to receive: appended to its earlier parts. A file read before
@@ -161,8 +157,8 @@ impl Sessions {
         session: &Session,
         name: &str,
         uploads: &Uploads,
-    ) -> Result<Part, String> {
-        let mut open = self.lock();
+    ) -> Result<Part, Failure> {
+        let mut open = lock(&self.open);
         let state = open.get_mut(&session.0).ok_or("the session has ended")?;
         let upload = match state.uploads.get(name) {
             Some(Received::Partly(upload)) => upload.clone(),
@@ -185,13 +181,13 @@ impl Sessions {
 
     /// Where the file `name` stands; `None` when nothing came under that name.
     pub fn upload(&self, session: &Session, name: &str) -> Option<Received> {
-        self.lock().get(&session.0)?.uploads.get(name).cloned()
+        lock(&self.open).get(&session.0)?.uploads.get(name).cloned()
     }
 
     /// The file `name` was read whole: taken, or refused for a reason. Its parts are removed;
     /// a later `import` gets the same answer.
-    pub fn close_upload(&self, session: &Session, name: &str, refused: Option<String>) {
-        if let Some(state) = self.lock().get_mut(&session.0) {
+    pub fn close_upload(&self, session: &Session, name: &str, refused: Option<Failure>) {
+        if let Some(state) = lock(&self.open).get_mut(&session.0) {
             let closed = refused.map_or(Received::Read, Received::Refused);
             state.uploads.insert(name.to_string(), closed);
         }

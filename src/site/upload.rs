@@ -14,6 +14,7 @@ use encoding_rs::WINDOWS_1251;
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
+use super::Failure;
 use crate::ledger::FromOneC;
 
 /// What 1C reported on one order of ours.
@@ -26,7 +27,7 @@ pub struct Report {
 
 /// The reports in the document 1C uploaded into `path`; the reason when it is not a whole,
 /// well-formed CommerceML document.
-pub fn read_file(path: &Path) -> Result<Vec<Report>, String> {
+pub fn read_file(path: &Path) -> Result<Vec<Report>, Failure> {
     let file = File::open(path).map_err(|err| format!("cannot be read: {err}"))?;
     let mut file = BufReader::new(file);
     let head = file
@@ -75,7 +76,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The reports in a whole document; an error when the text is not a whole, well-formed
 /// CommerceML document.
-fn read(input: impl BufRead) -> Result<Vec<Report>, String> {
+fn read(input: impl BufRead) -> Result<Vec<Report>, Failure> {
     let mut reader = Reader::from_reader(input);
     let mut buf = Vec::new();
     let mut path: Vec<String> = Vec::new();

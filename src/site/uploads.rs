@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use super::Failure;
 use crate::files;
 
 /// The most one session may upload: 1C's report on its orders is about 1.5 KiB an order, so
@@ -78,6 +79,8 @@ impl Uploads {
             uuid::Uuid::new_v4().simple()
         );
         let path = self.folder.join(name);
+        // Not published: 1C's upload is appended to as its parts arrive, read when 1C asks
+        // for it to be taken, and removed once read or with its session (module docs).
         File::create_new(&path)?;
         Ok(Arc::new(Upload {
             path,
@@ -153,6 +156,7 @@ impl Part {
     pub fn new(upload: Arc<Upload>, session: Arc<AtomicU64>) -> io::Result<Part> {
         // Written at its end, not opened to append: a handle opened to append may not
         // truncate on Windows, and an unfinished part is cut off again.
+        // Not published: see `Uploads::create`.
         let mut file = OpenOptions::new().write(true).open(&upload.path)?;
         file.seek(SeekFrom::End(0))?;
         Ok(Part {
@@ -165,7 +169,7 @@ impl Part {
     }
 
     /// Whether `bytes` more would pass a bound: the reason, as 1C is told it.
-    pub fn refuses(&self, bytes: u64) -> Option<String> {
+    pub fn refuses(&self, bytes: u64) -> Option<Failure> {
         bound_passed(
             self.session.load(Ordering::SeqCst) + bytes,
             self.upload.held.load(Ordering::SeqCst) + bytes,
@@ -174,7 +178,7 @@ impl Part {
 
     /// Appends `data`; the reason when a bound would be passed or the disk refuses. After an
     /// error the part is to be dropped.
-    pub fn write(&mut self, data: &[u8]) -> Result<(), String> {
+    pub fn write(&mut self, data: &[u8]) -> Result<(), Failure> {
         let n = data.len() as u64;
         // Counted before the write, so that a part written at the same time by another
         // session sees these bytes; taken back with the part when it is not finished.
@@ -202,7 +206,7 @@ impl Part {
 
 /// The bound that `session` bytes sent in one session, or `held` bytes held by every upload,
 /// would pass.
-fn bound_passed(session: u64, held: u64) -> Option<String> {
+fn bound_passed(session: u64, held: u64) -> Option<Failure> {
     if session > SESSION_LIMIT {
         Some(format!(
             "more than {} MiB uploaded in one session, more than any report on orders",

@@ -11,6 +11,8 @@ use std::path::Path;
 
 use regex::{Captures, Regex};
 
+use crate::password::PasswordSource;
+
 /// What a masked value is replaced with.
 pub const MASKED: &str = "\"(masked)\"";
 
@@ -53,14 +55,18 @@ pub fn passwords(config_text: &str, config_dir: &Path) -> Vec<String> {
         let Some(text) = value.as_str() else {
             return;
         };
-        if key.ends_with("password_env") {
-            found.extend(std::env::var(text).ok());
-        } else if key.ends_with("password_file")
-            && let Ok(file) = std::fs::read_to_string(config_dir.join(text))
-        {
-            let file = file.trim_start_matches('\u{FEFF}');
-            found.extend(file.lines().next().map(str::to_string));
-        }
+        // Read as serve and the alert mail read them, so that the bundle hides what they use.
+        let source = if key.ends_with("password_env") {
+            PasswordSource::Env {
+                var: text.to_string(),
+                origin: "the config",
+            }
+        } else if key.ends_with("password_file") {
+            PasswordSource::File(config_dir.join(text))
+        } else {
+            return;
+        };
+        found.extend(source.read().ok());
     });
     found.retain(|password| !password.is_empty());
     found

@@ -169,6 +169,10 @@ pub fn skip_log() -> PathBuf {
 
 /// A test that cannot run on this machine: one line on stderr naming the test and why, and a
 /// line in the skip log for the summary. Under CI it fails instead.
+#[allow(
+    clippy::print_stderr,
+    reason = "the test harness shows a skipped check with the test's output"
+)]
 pub fn skip(reason: &str) {
     let test = std::thread::current()
         .name()

@@ -197,9 +197,7 @@ impl Tracer {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::lock::lock(&self.state)
     }
 
     /// Ends a trace past its end and removes one past its keeping; how long until the next
@@ -362,6 +360,7 @@ fn idle(
 
 fn open_exchange(dir: &Path) -> files::Result<(File, u64)> {
     let path = dir.join(EXCHANGE_FILE);
+    // Not published: 1C's requests are appended as they come, and a reader takes the lines there are.
     OpenOptions::new()
         .create(true)
         .append(true)
