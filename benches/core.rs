@@ -5,10 +5,10 @@
 use std::hint::black_box;
 
 use bachata1c::conversion;
+use bachata1c::conversion::Settings;
 use bachata1c::format::{self, Format, Layout, TextEncoding};
 use bachata1c::lead::{self, Lead, Origin, Rules};
 use bachata1c::payload;
-use bachata1c::settings::Conversion as Settings;
 use chrono::NaiveDateTime;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 

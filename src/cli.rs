@@ -5,13 +5,23 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::format::{CmlVersion, EnterpriseDataVersion, Format, TextEncoding};
 use crate::limits::ByteSize;
 
+mod values;
+pub use values::{
+    CmlVersion, CsvProfile, CsvTarget, Encoding, EnterpriseDataVersion, Format, LeadState,
+    ListFormat,
+};
 mod doctor;
 pub use doctor::DoctorArgs;
 mod check;
 pub use check::CheckArgs;
+mod output;
+pub use output::{ConvertArgs, LimitArgs, OutputArgs, RuleArgs};
+mod running;
+pub use running::{LogArgs, RunArgs, WatchArgs};
+mod serving;
+pub use serving::ServeArgs;
 
 const ABOUT: &str = "Turns Bachata webhooks into files 1C:Enterprise imports (CSV, XML, XLSX, \
      CommerceML, EnterpriseData), or hands them to 1C's «Обмен с сайтом» over HTTP.";
@@ -465,7 +475,7 @@ pub struct LeadsArgs {
     /// Only leads in this state (waiting, offered, confirmed, known); repeat for several
     /// [default: all].
     #[arg(long, value_enum, value_name = "STATE")]
-    pub only: Vec<crate::ledger::State>,
+    pub only: Vec<LeadState>,
 
     /// Only leads received on or after this day or time (`2026-12-01`, `2026-12-01 14:30`).
     #[arg(long, value_name = "WHEN")]
@@ -482,314 +492,6 @@ pub struct LeadsArgs {
     /// At most this many leads, newest first [default: 50 in a table, all in csv and json].
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ListFormat {
-    Table,
-    Csv,
-    Json,
-}
-
-/// Options of `run`, shared by `watch` and `serve --convert`. The command's own options come
-/// first: each flattened group below sets the help heading of what follows it.
-#[derive(Debug, Clone, Args)]
-pub struct RunArgs {
-    /// Take a file only once it has stayed unchanged this many seconds, for writers that pause
-    /// mid-file [default: take a file as soon as it parses as a whole JSON object, which a
-    /// partly written one does not; config: [watch] settle_seconds].
-    #[arg(long, value_name = "SECS")]
-    pub settle: Option<f64>,
-
-    /// Seconds an unparseable file may stay unchanged (still being written?) before it goes to
-    /// failed/ [default: 120; config: [watch] give_up_after_seconds].
-    #[arg(long, value_name = "SECS")]
-    pub give_up_after: Option<f64>,
-
-    /// Seconds after which the claim of a worker that stopped renewing it is taken back; on one
-    /// machine a dead worker's claim is taken back at once [default: 300; config: [watch]
-    /// lease_seconds].
-    #[arg(long, value_name = "SECS")]
-    pub lease: Option<f64>,
-
-    /// One outbox file per run (per scan in `watch`) instead of one per input, for 1C
-    /// processings that import one file per exchange (up to 10,000 inputs per file).
-    #[arg(long)]
-    pub batch: bool,
-
-    /// With --format commerceml: keep one orders file of this name in the outbox, holding the
-    /// leads of the last --commerceml-window-days days numbered as 1C's «Обмен с сайтом» knows
-    /// them, rewritten after every round, instead of one file per input: for 1C's exchange
-    /// through a folder, which reads one fixed file on every exchange.
-    #[arg(long, value_name = "NAME")]
-    pub commerceml_file: Option<String>,
-
-    /// The days of leads (by when their webhook was received) the --commerceml-file holds
-    /// [default: 30].
-    #[arg(long, value_name = "DAYS")]
-    pub commerceml_window_days: Option<u32>,
-
-    /// After publishing, create this empty file in the outbox (for 1C setups that wait for one).
-    #[arg(long, value_name = "NAME")]
-    pub done_marker: Option<String>,
-
-    /// Take symbolic links to files from the inbox too. By default a link is refused into
-    /// failed/, so that nothing outside the exchange folder is read.
-    #[arg(long)]
-    pub follow_symlinks: bool,
-
-    /// Start a new ledger although archive/ holds converted inputs (the old ledger was lost):
-    /// the archived inputs are recorded in it first, so that a webhook delivered again is
-    /// still recognised, and the numbers (Номер) continue above every one given before
-    /// (archive/.bachata1c-last-number), so 1C never gets one number for two leads.
-    #[arg(long)]
-    pub new_ledger: bool,
-
-    #[command(flatten, next_help_heading = "Exchange folder")]
-    pub folders: FolderArgs,
-
-    #[command(flatten, next_help_heading = "Output")]
-    pub output: OutputArgs,
-
-    #[command(flatten, next_help_heading = "Which clients are exported")]
-    pub rules: RuleArgs,
-
-    #[command(flatten, next_help_heading = "Limits on one input")]
-    pub limits: LimitArgs,
-
-    #[command(flatten, next_help_heading = "Log")]
-    pub log: LogArgs,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct WatchArgs {
-    /// Poll the inbox instead of waiting for file-system events (network shares)
-    /// [config: [watch] poll].
-    #[arg(long)]
-    pub poll: bool,
-
-    /// Scan the inbox at least this often, in seconds [default: 30; 2 with --poll; config:
-    /// [watch] rescan_seconds].
-    #[arg(long, value_name = "SECS")]
-    pub rescan: Option<f64>,
-
-    #[command(flatten)]
-    pub run: RunArgs,
-}
-
-#[derive(Debug, Args, Clone, Default)]
-pub struct LogArgs {
-    /// Also print details: files not complete yet, files of an input folder that are not
-    /// taken, each skipped client.
-    // A flag, not a count: there is no more to show with -vv (accepted, the same as -v).
-    #[arg(long, short, action = clap::ArgAction::SetTrue, overrides_with = "verbose")]
-    pub verbose: bool,
-
-    /// Print only problems and the summary.
-    #[arg(long, short, conflicts_with = "verbose")]
-    pub quiet: bool,
-
-    /// Append the log lines, with timestamps, to this file too.
-    #[arg(long, value_name = "FILE")]
-    pub log_file: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct ServeArgs {
-    /// Address and port to listen on [default: 127.0.0.1:8080; config: [serve] listen]. Port 0
-    /// picks a free port; the address actually used is printed on stderr.
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub listen: Option<std::net::SocketAddr>,
-
-    /// URL path Bachata posts to [default: /webhook; config: [serve] path].
-    #[arg(long, value_name = "PATH")]
-    pub path: Option<String>,
-
-    /// Basic Authentication user name; needs --password-env or --password-file [config:
-    /// [serve] user].
-    #[arg(long, value_name = "NAME")]
-    pub user: Option<String>,
-
-    /// Name of the environment variable that holds the password [config: [serve]
-    /// password_env].
-    #[arg(long, value_name = "VAR")]
-    pub password_env: Option<String>,
-
-    /// File whose first line is the password [config: [serve] password_file].
-    #[arg(long, value_name = "FILE")]
-    pub password_file: Option<PathBuf>,
-
-    /// Largest accepted body: bytes or a size like 2MiB, 512K; larger ones get 413 [default:
-    /// 1MiB; config: [serve] body_limit].
-    #[arg(long, value_name = "SIZE")]
-    pub body_limit: Option<ByteSize>,
-
-    /// PEM certificate chain: serve HTTPS directly (needs --tls-key) [config: [serve] tls_cert].
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
-    pub tls_cert: Option<PathBuf>,
-
-    /// PEM private key for --tls-cert [config: [serve] tls_key].
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    pub tls_key: Option<PathBuf>,
-
-    /// Seconds a client may take to send the request head; also how long an idle connection
-    /// is kept open [default: 10; config: [serve] header_timeout_seconds].
-    #[arg(long, value_name = "SECS")]
-    pub header_timeout: Option<u64>,
-
-    /// Seconds a client may take to send the body [default: 30; config: [serve]
-    /// body_timeout_seconds].
-    #[arg(long, value_name = "SECS")]
-    pub body_timeout: Option<u64>,
-
-    /// Most connections open at once [default: 512, lowered to what the process's file
-    /// descriptor limit allows; config: [serve] max_connections]. At the cap the longest-idle
-    /// connection is closed to make room.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_connections: Option<u64>,
-
-    /// A reverse proxy's address whose X-Forwarded-For (or X-Real-IP) names the client, so
-    /// that wrong passwords are counted per real client; repeat for several [default:
-    /// 127.0.0.1 and ::1, a proxy on this machine; config: [serve] trusted_proxies]. Any other
-    /// peer is the client itself, whatever headers it sends.
-    #[arg(long, value_name = "ADDR")]
-    pub trusted_proxy: Option<Vec<std::net::IpAddr>>,
-
-    /// Record 1C's requests and our answers for this long (30m, 2h; at most 24h) into
-    /// state/trace-1c/, for `bachata1c report`: credentials and cookies hidden, bodies cut at
-    /// 16 KiB. It ends by itself, also across restarts, and is removed 7 days later [config:
-    /// [site_exchange] trace_1c].
-    #[arg(long = "trace-1c", value_name = "LENGTH")]
-    pub trace_1c: Option<crate::span::Span>,
-
-    /// Also convert what arrives, as `bachata1c watch` would, in this same process: one
-    /// service for the whole way from Bachata to 1C. The options below apply to it; serve
-    /// itself uses only the inbox and failed folders (and state/ for 1C's «Обмен с сайтом»).
-    #[arg(long)]
-    pub convert: bool,
-
-    #[command(flatten, next_help_heading = "Converting (with --convert)")]
-    pub watch: WatchArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct ConvertArgs {
-    /// Webhook JSON files, or folders whose *.json files are converted (hidden files skipped).
-    #[arg(required = true, value_name = "INPUT")]
-    pub inputs: Vec<PathBuf>,
-
-    /// Folder to write the 1C files into; created if missing.
-    #[arg(long, short, value_name = "DIR")]
-    pub out: PathBuf,
-
-    /// Config file (TOML) whose [output], [rules], [mapping] and [limits] apply; options given
-    /// on the command line win over it.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    #[command(flatten, next_help_heading = "Output")]
-    pub output: OutputArgs,
-
-    #[command(flatten, next_help_heading = "Which clients are exported")]
-    pub rules: RuleArgs,
-
-    #[command(flatten, next_help_heading = "Limits on one input")]
-    pub limits: LimitArgs,
-
-    #[command(flatten, next_help_heading = "Log")]
-    pub log: LogArgs,
-}
-
-/// Options that shape the output files.
-#[derive(Debug, Clone, Args)]
-pub struct OutputArgs {
-    /// File format: csv for a 1C processing (or «Загрузка данных из файла» with --csv-profile
-    /// bsp), xml for a 1C processing, commerceml for «Обмен с сайтом», enterprisedata for
-    /// «Выгрузка/загрузка данных EnterpriseData», xlsx for Excel and 1C's spreadsheet reading
-    /// (the CSV's columns, every cell text) [default: csv; config: [output] format].
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
-
-    /// Text encoding of the output [default: windows-1251 for csv, utf-8 for the others;
-    /// CommerceML in UTF-8 gets a byte-order mark; config: [output] encoding]. Ignored for
-    /// xlsx, which is always UTF-8 inside.
-    #[arg(long, value_enum)]
-    pub encoding: Option<TextEncoding>,
-
-    /// CommerceML schema version written in ВерсияСхемы [default: 2.10; config: [output]
-    /// cml_version].
-    #[arg(long, value_enum, value_name = "VERSION")]
-    pub cml_version: Option<CmlVersion>,
-
-    /// EnterpriseData format version of the message [default: 1.8]. Choose the one the dealer's
-    /// «Выгрузка/загрузка данных EnterpriseData» lists under «Поддерживаемые версии формата»:
-    /// 1C refuses any other with «Не поддерживается версия формата обмена».
-    #[arg(long, value_enum, value_name = "VERSION")]
-    pub enterprisedata_version: Option<EnterpriseDataVersion>,
-
-    /// CSV: keep `;`, `"` and line breaks in values and quote them, for 1C code that reads CSV
-    /// with a real parser. By default they are replaced, because «Загрузка данных из файла»
-    /// splits lines on `;` without honouring quotes.
-    #[arg(long)]
-    pub csv_quote: bool,
-
-    /// CSV (and XLSX) layout: `plain` (every field, bachata1c's titles, windows-1251: for the
-    /// dealer's own 1C processing) or `bsp` (for 1C's standard «Загрузка данных из файла»:
-    /// UTF-8 with a byte-order mark, only the columns whose titles the target's template has)
-    /// [default: plain].
-    #[arg(long, value_enum, value_name = "PROFILE")]
-    pub csv_profile: Option<crate::format::bsp::CsvProfile>,
-
-    /// With `--csv-profile bsp` (CSV or XLSX): what the file is loaded into, for its titles and
-    /// the values its catalog's fill check asks [default: counterparties]. `bachata1c
-    /// csv-template FILE` writes the titles of the template your 1C saves instead.
-    #[arg(long, value_enum, value_name = "TARGET")]
-    pub csv_target: Option<crate::format::bsp::CsvTarget>,
-
-    /// With `--csv-target ut11-counterparties`: the partner every counterparty is written under,
-    /// as 1C names it; УТ 11 refuses a counterparty without one [default: Неизвестный партнер,
-    /// the predefined partner УТ 11's own site exchange uses].
-    #[arg(long, value_name = "NAME")]
-    pub csv_partner: Option<String>,
-
-    /// Event name for webhooks that do not name their event [default: dialog_completed].
-    #[arg(long, value_name = "NAME")]
-    pub event: Option<String>,
-}
-
-/// Which clients are exported. The defaults follow the integration note: phone not empty.
-#[derive(Debug, Clone, Args)]
-pub struct RuleArgs {
-    /// Export clients without any phone too.
-    #[arg(long)]
-    pub no_require_phone: bool,
-
-    /// Export only clients whose phone is a valid number by libphonenumber (default region RU).
-    #[arg(long)]
-    pub require_valid_phone: bool,
-
-    /// Export only clients with an e-mail address.
-    #[arg(long)]
-    pub require_email: bool,
-
-    /// Export only webhooks of this event; repeat for several. Default: every event.
-    #[arg(long, value_name = "NAME")]
-    pub only_event: Vec<String>,
-}
-
-/// The most one input file may hold; a file over a limit is refused with the reason and the
-/// other files are still converted.
-#[derive(Debug, Clone, Args)]
-pub struct LimitArgs {
-    /// Refuse input files larger than this, before reading them: bytes or a size like 16MiB,
-    /// 512K [default: 16MiB; config: [limits] max_input_size].
-    #[arg(long, value_name = "SIZE")]
-    pub max_input_size: Option<ByteSize>,
-
-    /// Refuse input files whose `clients` array has more entries than this [default: 100000;
-    /// config: [limits] max_clients].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_clients: Option<u64>,
 }
 
 #[cfg(test)]

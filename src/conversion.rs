@@ -5,11 +5,33 @@ use std::sync::Mutex;
 
 use chrono::NaiveDateTime;
 
-use crate::format::{self, Rendered};
+use crate::format::{self, Layout, Rendered};
 use crate::lead::{self, Lead, Origin, Rules, Skipped};
 use crate::limits::Limits;
 use crate::payload::{self, ReadError, SourceEncoding};
-use crate::settings::Conversion;
+
+/// Event name for webhooks that do not name their event.
+pub const DEFAULT_EVENT: &str = "dialog_completed";
+
+/// How one input becomes a document: what decides a conversion's result.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub layout: Layout,
+    pub rules: Rules,
+    /// Event name for payloads that carry none.
+    pub default_event: String,
+}
+
+impl Settings {
+    /// The default rules and event for `layout`.
+    pub fn new(layout: Layout) -> Self {
+        Settings {
+            layout,
+            rules: Rules::default(),
+            default_event: DEFAULT_EVENT.to_string(),
+        }
+    }
+}
 
 /// The result of converting one readable input.
 #[derive(Debug, Clone)]
@@ -26,7 +48,7 @@ pub fn convert(
     bytes: &[u8],
     source_file: &str,
     received_at: NaiveDateTime,
-    settings: &Conversion,
+    settings: &Settings,
 ) -> Result<Converted, ReadError> {
     convert_limited(
         bytes,
@@ -42,7 +64,7 @@ pub fn convert_limited(
     bytes: &[u8],
     source_file: &str,
     received_at: NaiveDateTime,
-    settings: &Conversion,
+    settings: &Settings,
     limits: &Limits,
 ) -> Result<Converted, ReadError> {
     let mut converted = qualify_limited(bytes, source_file, received_at, settings, limits)?;
@@ -57,7 +79,7 @@ pub fn qualify_limited(
     bytes: &[u8],
     source_file: &str,
     received_at: NaiveDateTime,
-    settings: &Conversion,
+    settings: &Settings,
     limits: &Limits,
 ) -> Result<Converted, ReadError> {
     let origin = Origin {
@@ -180,7 +202,7 @@ mod tests {
         assert!(!read(&big_payload("", ""), &only_some_events));
         assert!(!read(r#"{"clients":[{"phone":"89161234567"}]}"#, &rules));
         // And converting any of them gives what reading first gives.
-        let settings = Conversion::new(Layout::new(Format::Csv));
+        let settings = Settings::new(Layout::new(Format::Csv));
         for json in [big_payload(r#""Clients":[],"#, ""), big_payload("", "")] {
             let converted = convert(
                 json.as_bytes(),

@@ -16,6 +16,7 @@
 //! what is past its days.
 
 pub mod alerts;
+pub mod auth;
 pub mod cli;
 pub mod cmd;
 pub mod config;

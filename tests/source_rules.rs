@@ -19,6 +19,10 @@ fn sources(dir: &Path) -> Vec<PathBuf> {
 /// A file's code without its unit tests (which write their fixtures as they like).
 fn product_code(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap();
+    // A `tests.rs` is a test module of its own (`#[cfg(test)] mod tests;` in its parent).
+    if path.file_name().is_some_and(|name| name == "tests.rs") {
+        return String::new();
+    }
     // `#[cfg(test)]` or `#[cfg(all(test, unix))]` above `mod tests`.
     let tests = text.find("\nmod tests {").and_then(|at| {
         let cfg = text[..at].rfind('\n').map_or(0, |start| start + 1);

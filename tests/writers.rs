@@ -10,10 +10,9 @@ mod xlsx;
 use std::path::{Component, Path};
 
 use bachata1c::conversion;
+use bachata1c::conversion::Settings;
 use bachata1c::format::{Format, Layout, TextEncoding};
-use bachata1c::settings::Conversion as Settings;
 use chrono::NaiveDate;
-use clap::ValueEnum;
 use encoding_rs::WINDOWS_1251;
 use proptest::prelude::*;
 
@@ -295,7 +294,7 @@ fn check_xlsx(client: &Client) -> Result<(), TestCaseError> {
 
 /// Formats added later are at least checked for being readable text and, if XML, well-formed.
 fn check_other(client: &Client, format: Format) -> Result<(), TestCaseError> {
-    for encoding in TextEncoding::value_variants() {
+    for encoding in &TextEncoding::ALL {
         let layout = Layout {
             encoding: *encoding,
             ..Layout::new(format)
@@ -327,7 +326,7 @@ proptest! {
 
     #[test]
     fn every_format_reads_back_to_the_client_it_was_given(client in client()) {
-        for format in Format::value_variants() {
+        for format in &Format::ALL {
             match format {
                 Format::Csv => {
                     check_csv(&client, TextEncoding::Windows1251)?;
@@ -351,7 +350,7 @@ proptest! {
     ) {
         let stem: String = stem.into_iter().collect();
         let input = format!("{dots}{stem}.json");
-        for format in Format::value_variants() {
+        for format in &Format::ALL {
             let name = bachata1c::cmd::convert::output_name(Path::new(&input), format.extension());
             let components: Vec<Component> = Path::new(&name).components().collect();
             prop_assert!(

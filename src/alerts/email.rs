@@ -27,6 +27,9 @@ pub enum Security {
     None,
 }
 
+/// The security a mail server gets when `[alerts.email] security` is not set.
+pub const DEFAULT_SECURITY: Security = Security::Starttls;
+
 impl Security {
     pub fn as_str(self) -> &'static str {
         match self {

@@ -6,26 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Said, State};
-
-/// What the ledger keeps of one condition on one channel.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tracked {
-    /// `Firing`: the condition held at the last evaluation; `Resolved`: it has cleared.
-    pub state: State,
-    /// When the condition began to hold, this time.
-    pub since: DateTime<Utc>,
-    /// When it cleared (`Resolved` only).
-    pub cleared: Option<DateTime<Utc>>,
-    /// The message of `state` is not delivered yet: a first one, a repeat or a retry.
-    pub owed: bool,
-    /// When a firing message was last delivered since `since`.
-    pub last_sent: Option<DateTime<Utc>>,
-    /// The condition's one-line summary as last seen: what its resolved message names.
-    pub summary: Said,
-    /// An evaluator (this process or another sharing the ledger) is delivering this row's
-    /// message until then: it is not planned again before, so that two never send it both.
-    pub sending_until: Option<DateTime<Utc>>,
-}
+pub use crate::ledger::alerts::Tracked;
 
 /// The row after one evaluation, and whether its message is to be delivered now.
 #[derive(Debug, Clone, PartialEq, Eq)]

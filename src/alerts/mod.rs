@@ -25,6 +25,7 @@ pub use dispatch::Dispatcher;
 pub use email::{EmailError, EmailSettings, Login, Security};
 
 use crate::ledger::Ledger;
+pub use crate::ledger::alerts::{Said, State};
 
 /// A condition that still holds is told again at most this often: twice in a working day.
 pub const DEFAULT_REPEAT: Duration = Duration::from_secs(4 * 60 * 60);
@@ -42,33 +43,6 @@ const LEASE_MARGIN: Duration = Duration::from_secs(60);
 /// The SMTP steps of one mail (connect, greeting, EHLO, STARTTLS, EHLO, AUTH, MAIL, DATA,
 /// the text, QUIT) besides one RCPT per recipient, each within its timeout.
 const SMTP_STEPS: u32 = 10;
-
-/// Whether a condition holds (`firing`) or has cleared (`resolved`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    Firing,
-    Resolved,
-}
-
-impl State {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Firing => "firing",
-            State::Resolved => "resolved",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<State> {
-        match text {
-            "firing" => Some(State::Firing),
-            "resolved" => Some(State::Resolved),
-            _ => None,
-        }
-    }
-}
-
-/// A text in Russian and in English: the monitor's words are the alerts' words.
-pub use crate::monitor::text::Text as Said;
 
 /// A condition that holds now, as its check words it.
 #[derive(Debug, Clone, PartialEq, Eq)]

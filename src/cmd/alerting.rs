@@ -8,9 +8,8 @@ use std::time::Duration;
 
 use super::run::open_log;
 use crate::alerts::flow::{Evaluator, Setup};
-use crate::report::Log;
+use crate::report::{Log, LogSettings};
 use crate::serve::Background;
-use crate::settings;
 use crate::stop::Stop;
 
 /// `run`: one evaluation after the exchange, its messages delivered before `run` exits.
@@ -23,7 +22,7 @@ pub fn once(setup: Option<Setup>, log: Log) {
 /// The timer of `watch` (and `serve`): evaluates now and then every `[alerts]
 /// check_every_seconds` until `stop`; `None` without a channel (or when the log cannot be
 /// opened, which the command itself then reports).
-pub fn every(setup: Option<Setup>, log: &settings::Log, stop: &Stop) -> Option<JoinHandle<()>> {
+pub fn every(setup: Option<Setup>, log: &LogSettings, stop: &Stop) -> Option<JoinHandle<()>> {
     let setup = setup?;
     let log = open_log(log)?;
     let every = setup.every;
@@ -42,7 +41,7 @@ pub fn end(timer: Option<JoinHandle<()>>, stop: &Stop) {
 /// --convert`) when there is one; without a channel, the converter alone.
 pub fn beside_serve(
     setup: Option<Setup>,
-    log: settings::Log,
+    log: LogSettings,
     converter: Option<Background>,
 ) -> Option<Background> {
     let Some(setup) = setup else {

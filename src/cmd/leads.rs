@@ -8,12 +8,12 @@
 use std::io::IsTerminal;
 
 use super::Exit;
-use crate::cli::{LeadsArgs, ListFormat};
+use crate::cli::LeadsArgs;
 use crate::exchange::folders;
 use crate::ledger::{Ledger, Row};
 use crate::report::escape_controls;
 use crate::report::shown::is_unshowable;
-use crate::settings;
+use crate::settings::{self, ListFormat};
 
 pub fn run(args: &LeadsArgs) -> Exit {
     let settings = match settings::leads(args) {

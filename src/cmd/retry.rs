@@ -10,7 +10,7 @@ use crate::settings;
 
 pub fn run(args: &RetryArgs) -> Exit {
     let folders = match settings::retry(args) {
-        Ok(settings) => settings.folders,
+        Ok(folders) => folders,
         Err(err) => return super::unusable(err),
     };
     // A mistyped folder must not get an inbox made in it, nor say «nothing to retry».

@@ -5,13 +5,13 @@ use std::io::IsTerminal;
 use super::Exit;
 use crate::cli::RunArgs;
 use crate::exchange::Exchange;
-use crate::report::{self, Level, Log};
+use crate::report::{self, Level, Log, LogSettings};
 use crate::retention::{Keeper, Places};
 use crate::settings;
 use crate::stop::Stop;
 
 /// The log as `run`, `watch` and `serve --convert` ask for it; `None` after saying why not.
-pub fn open_log(settings: &settings::Log) -> Option<Log> {
+pub fn open_log(settings: &LogSettings) -> Option<Log> {
     match Log::open(settings.level, settings.file.as_deref()) {
         Ok(log) => Some(log),
         Err(err) => {

@@ -3,6 +3,7 @@
 
 use super::Exit;
 use crate::cli::ServeArgs;
+use crate::exchange;
 use crate::retention::{CHECK_EVERY, Keeper, Places, Policy};
 use crate::serve;
 use crate::settings;
@@ -45,7 +46,7 @@ pub fn run(args: &ServeArgs) -> Exit {
 
 /// `serve --convert`: the watch loop on its own thread over the same exchange folder, stopped
 /// by the same token as the server.
-fn converter(settings: settings::Watch, policy: Policy) -> serve::Background {
+fn converter(settings: exchange::Watch, policy: Policy) -> serve::Background {
     Box::new(
         move |stop: Stop| match super::watch::watch(&settings, policy, &stop) {
             Exit::Success => Ok(()),
@@ -60,7 +61,7 @@ fn converter(settings: settings::Watch, policy: Policy) -> serve::Background {
 
 /// What `serve` alone knows of the exchange folder: failed/, and the archive and the ledger when
 /// its folder (or `--state`, `--archive`) is given. No ledger: no retention.
-fn retention_places(settings: &settings::Serve) -> Option<Places> {
+fn retention_places(settings: &serve::Settings) -> Option<Places> {
     let state = settings.flow.state.as_ref()?;
     let archive = settings
         .flow

@@ -6,11 +6,11 @@
 use super::Exit;
 use crate::cli::StatusArgs;
 use crate::exchange::folders::{self, Folders};
-use crate::exchange::{NAMED_AFTER, filing, scan};
+use crate::exchange::{DEFAULT_GIVE_UP_AFTER, NAMED_AFTER, filing, scan};
 use crate::format::commerceml::number_text;
 use crate::ledger::{IgnoredReports, Ledger, Outcome, Totals};
 use crate::report::{Tally, escape_controls, plural, tally};
-use crate::settings::{self, DEFAULT_GIVE_UP_AFTER};
+use crate::settings;
 
 mod check;
 pub use check::refused_check;
@@ -20,7 +20,7 @@ pub fn run(args: &StatusArgs) -> Exit {
         return check::run(args);
     }
     let folders = match settings::status(args) {
-        Ok(settings) => settings.folders,
+        Ok(folders) => folders,
         Err(err) => return super::unusable(err),
     };
     // A mistyped --dir must not look like an empty exchange folder.

@@ -6,10 +6,10 @@ use std::time::Duration;
 use super::Exit;
 use super::run::open_log;
 use crate::cli::WatchArgs;
-use crate::exchange::{self, Exchange};
+use crate::exchange::{self, DEFAULT_POLL_RESCAN, Exchange};
 use crate::report::Level;
 use crate::retention::{Keeper, Places, Policy};
-use crate::settings::{self, DEFAULT_POLL_RESCAN};
+use crate::settings;
 use crate::stop::Stop;
 use crate::trigger::Trigger;
 
@@ -36,7 +36,7 @@ pub fn run(args: &WatchArgs) -> Exit {
 
 /// The watch loop until `stop` is requested (by a signal, or by `serve` shutting down); what
 /// is past its days goes by `policy`, once a day, between scans.
-pub fn watch(settings: &settings::Watch, policy: Policy, stop: &Stop) -> Exit {
+pub fn watch(settings: &exchange::Watch, policy: Policy, stop: &Stop) -> Exit {
     let Some(log) = open_log(&settings.exchange.log) else {
         return Exit::Unusable;
     };

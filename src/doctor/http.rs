@@ -9,7 +9,7 @@ use rustls::crypto::CryptoProvider;
 use ureq::config::AutoHeaderValue;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 
-use crate::serve::auth::Credentials;
+use crate::auth::Credentials;
 
 /// `Новый HTTPСоединение(…, 180, …)` in УТ 11 (`СоединениеССервером` 5949): the shortest of the
 /// clients (SmB and УНФ 3 wait 1800 s), so an answer within it suits them all.

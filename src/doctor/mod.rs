@@ -14,7 +14,7 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::serve::auth::Credentials;
+use crate::auth::Credentials;
 use address::Address;
 
 /// How long a TCP connection or a TLS handshake may take before doctor calls the server

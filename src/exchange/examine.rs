@@ -210,7 +210,7 @@ impl Exchange<'_> {
 
 /// Reads and qualifies; the output is rendered when it is staged.
 fn convert(
-    settings: &crate::settings::Exchange,
+    settings: &super::Settings,
     bytes: &[u8],
     name: &str,
     received: chrono::NaiveDateTime,

@@ -16,6 +16,7 @@ pub mod numbers;
 mod orders_file;
 pub mod recover;
 pub mod scan;
+mod settings;
 mod told;
 
 use std::collections::{BTreeMap, HashMap};
@@ -25,12 +26,16 @@ use std::time::{Duration, Instant};
 use crate::files::{self, Staging};
 use crate::ledger::{Entry, Ledger};
 use crate::report::{Level, Log, Tally};
-use crate::settings;
 use crate::stop::Stop;
 use claim::Claim;
 use numbers::NumberMark;
 use scan::{Candidate, Refusal, Scanner};
 use told::Told;
+
+pub use settings::{
+    DEFAULT_GIVE_UP_AFTER, DEFAULT_LEASE, DEFAULT_POLL_RESCAN, DEFAULT_RESCAN, DEFAULT_WINDOW_DAYS,
+    MIN_RESCAN, OrdersFile, Settings, Watch,
+};
 
 /// Files claimed, converted and published together: at most this many, and no more than
 /// `ROUND_TIME` of work, so that outputs appear steadily and a crash costs little redoing.
@@ -158,7 +163,7 @@ fn item(path: PathBuf, entry: Entry, fate: Fate) -> Item {
 
 /// A worker on the exchange folder.
 pub struct Exchange<'a> {
-    settings: &'a settings::Exchange,
+    settings: &'a Settings,
     log: &'a Log,
     stop: &'a Stop,
     ledger: Ledger,
@@ -182,11 +187,7 @@ pub struct Exchange<'a> {
 }
 
 impl<'a> Exchange<'a> {
-    pub fn open(
-        settings: &'a settings::Exchange,
-        log: &'a Log,
-        stop: &'a Stop,
-    ) -> Result<Self, Error> {
+    pub fn open(settings: &'a Settings, log: &'a Log, stop: &'a Stop) -> Result<Self, Error> {
         let folders = &settings.folders;
         // A mistyped --dir must not quietly become a new, empty exchange folder.
         if !folders.inbox.is_dir() {

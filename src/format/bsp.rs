@@ -20,7 +20,7 @@ use super::Field;
 use super::mapping::Column;
 
 /// How a CSV file (and an XLSX's columns) is laid out.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CsvProfile {
     /// Every field, bachata1c's own titles, windows-1251 by default: for the dealer's own
@@ -39,7 +39,7 @@ pub enum CsvProfile {
 /// an empty one (`ЗаписатьСопоставленныеДанные`), then calls `ПроверитьЗаполнение()` and skips
 /// the row as «Пропущен» if it fails: no attribute keeps a default, so whatever the catalog
 /// checks must be in the file (docs/1c-import.md §1.1, tests/bsp_loader).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CsvTarget {
     /// «Контрагенты» of a БСП configuration (БП, УНФ…): «Наименование», «Телефон»,
@@ -72,7 +72,36 @@ const NATURAL_PERSON: &str = "Физическое лицо";
 /// A boolean column's «Истина»: БСП's `ПредставлениеТекстаДаДляБулево()`.
 const YES: &str = "Да";
 
+impl CsvProfile {
+    pub const ALL: [CsvProfile; 2] = [CsvProfile::Plain, CsvProfile::Bsp];
+
+    /// The name the config file (and the command line) gives the profile.
+    pub fn name(self) -> &'static str {
+        match self {
+            CsvProfile::Plain => "plain",
+            CsvProfile::Bsp => "bsp",
+        }
+    }
+}
+
 impl CsvTarget {
+    pub const ALL: [CsvTarget; 4] = [
+        CsvTarget::Counterparties,
+        CsvTarget::Ut11Counterparties,
+        CsvTarget::Partners,
+        CsvTarget::Persons,
+    ];
+
+    /// The name the config file (and the command line) gives the target.
+    pub fn name(self) -> &'static str {
+        match self {
+            CsvTarget::Counterparties => "counterparties",
+            CsvTarget::Ut11Counterparties => "ut11-counterparties",
+            CsvTarget::Partners => "partners",
+            CsvTarget::Persons => "persons",
+        }
+    }
+
     /// The columns and their titles (УТ 11.5.8's metadata synonyms), `partner` for
     /// `ut11-counterparties`. The loader matches titles, not places, so the order is free.
     pub fn columns(self, partner: &str) -> Vec<(Column, String)> {

@@ -12,19 +12,27 @@
 use encoding_rs::{EncoderResult, WINDOWS_1251};
 
 /// The text encoding of an output file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 pub enum TextEncoding {
     /// Cyrillic Windows code page; what old 1C setups expect.
-    #[value(name = "windows-1251", alias = "cp1251")]
     #[serde(rename = "windows-1251", alias = "cp1251")]
     Windows1251,
     /// UTF-8 (CSV gets a byte-order mark so that 1C and Excel recognise it).
-    #[value(name = "utf-8", alias = "utf8")]
     #[serde(rename = "utf-8", alias = "utf8")]
     Utf8,
 }
 
 impl TextEncoding {
+    pub const ALL: [TextEncoding; 2] = [TextEncoding::Windows1251, TextEncoding::Utf8];
+
+    /// The name the config file (and the command line) gives the encoding.
+    pub fn name(self) -> &'static str {
+        match self {
+            TextEncoding::Windows1251 => "windows-1251",
+            TextEncoding::Utf8 => "utf-8",
+        }
+    }
+
     /// The name used in an XML declaration.
     pub fn xml_name(self) -> &'static str {
         match self {

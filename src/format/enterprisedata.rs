@@ -360,7 +360,6 @@ fn email_value(email: &str) -> String {
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDateTime;
-    use clap::ValueEnum;
     use proptest::prelude::*;
 
     use super::*;
@@ -376,7 +375,7 @@ mod tests {
             name in "\\PC{0,50}",
             email in "(\\PC|[<>&'\"]){1,80}",
             windows in any::<bool>(),
-            version in prop::sample::select(EnterpriseDataVersion::value_variants()),
+            version in prop::sample::select(EnterpriseDataVersion::ALL.to_vec()),
         ) {
             let email = clean(&email);
             prop_assume!(!email.is_empty());

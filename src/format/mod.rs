@@ -28,12 +28,13 @@ pub use mapping::Mapping;
 
 use crate::lead::Lead;
 
-/// The file layout 1C reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+/// The file layout 1C reads; by default CSV for a 1C processing, the integration note's route.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// `;`-separated text for a 1C processing, windows-1251 by default; with the `bsp` profile
     /// for 1C's «Загрузка данных из файла».
+    #[default]
     Csv,
     /// Plain XML with Russian element names (schemas/bachata1c-leads-1.xsd); UTF-8 by default.
     Xml,
@@ -47,6 +48,25 @@ pub enum Format {
 }
 
 impl Format {
+    pub const ALL: [Format; 5] = [
+        Format::Csv,
+        Format::Xml,
+        Format::Commerceml,
+        Format::Enterprisedata,
+        Format::Xlsx,
+    ];
+
+    /// The name the config file (and the command line) gives the format.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xml => "xml",
+            Format::Commerceml => "commerceml",
+            Format::Enterprisedata => "enterprisedata",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             Format::Csv => "csv",
@@ -73,20 +93,20 @@ impl Format {
 }
 
 /// The CommerceML schema version written in `ВерсияСхемы`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
 pub enum CmlVersion {
     /// CommerceML 2.08, for older «Обмен с сайтом» setups.
-    #[value(name = "2.08")]
     #[serde(rename = "2.08")]
     V2_08,
     /// CommerceML 2.10.
     #[default]
-    #[value(name = "2.10")]
     #[serde(rename = "2.10")]
     V2_10,
 }
 
 impl CmlVersion {
+    pub const ALL: [CmlVersion; 2] = [CmlVersion::V2_08, CmlVersion::V2_10];
+
     pub fn as_str(self) -> &'static str {
         match self {
             CmlVersion::V2_08 => "2.08",
@@ -97,20 +117,21 @@ impl CmlVersion {
 
 /// The EnterpriseData version: the message's namespace, which БСП reads to pick the
 /// configuration's exchange manager, and the shape of the objects whose schema changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
 pub enum EnterpriseDataVersion {
     /// EnterpriseData 1.6, for configurations whose exchange manager does not list 1.8.
-    #[value(name = "1.6")]
     #[serde(rename = "1.6")]
     V1_6,
     /// EnterpriseData 1.8.
     #[default]
-    #[value(name = "1.8")]
     #[serde(rename = "1.8")]
     V1_8,
 }
 
 impl EnterpriseDataVersion {
+    pub const ALL: [EnterpriseDataVersion; 2] =
+        [EnterpriseDataVersion::V1_6, EnterpriseDataVersion::V1_8];
+
     pub fn as_str(self) -> &'static str {
         match self {
             EnterpriseDataVersion::V1_6 => "1.6",

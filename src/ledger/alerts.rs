@@ -1,6 +1,7 @@
-//! What the alerts have told, per condition and channel (`crate::alerts::machine::Tracked`),
-//! so that a restart neither repeats a message nor forgets one still owed. A table of its own:
-//! nothing else in the ledger reads it.
+//! What the alerts have told, per condition and channel ([`Tracked`], the row
+//! `crate::alerts::machine` steps), so that a restart neither repeats a message nor forgets one
+//! still owed. A table of its own: nothing else in the ledger reads it. The row's types live
+//! here, below the alerts that use them, so that the ledger needs nothing from `alerts`.
 
 use std::collections::BTreeMap;
 
@@ -8,8 +9,6 @@ use chrono::{DateTime, Utc};
 use rusqlite::{TransactionBehavior, params};
 
 use super::{Error, Ledger};
-use crate::alerts::machine::Tracked;
-use crate::alerts::{Said, State};
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS alerts (
@@ -26,6 +25,57 @@ CREATE TABLE IF NOT EXISTS alerts (
     PRIMARY KEY (condition, channel)
 );
 ";
+
+/// Whether a condition holds (`firing`) or has cleared (`resolved`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Firing,
+    Resolved,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Firing => "firing",
+            State::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<State> {
+        match text {
+            "firing" => Some(State::Firing),
+            "resolved" => Some(State::Resolved),
+            _ => None,
+        }
+    }
+}
+
+/// A text in Russian and in English.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Said {
+    pub ru: String,
+    pub en: String,
+}
+
+/// What the ledger keeps of one condition on one channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tracked {
+    /// `Firing`: the condition held at the last evaluation; `Resolved`: it has cleared.
+    pub state: State,
+    /// When the condition began to hold, this time.
+    pub since: DateTime<Utc>,
+    /// When it cleared (`Resolved` only).
+    pub cleared: Option<DateTime<Utc>>,
+    /// The message of `state` is not delivered yet: a first one, a repeat or a retry.
+    pub owed: bool,
+    /// When a firing message was last delivered since `since`.
+    pub last_sent: Option<DateTime<Utc>>,
+    /// The condition's one-line summary as last seen: what its resolved message names.
+    pub summary: Said,
+    /// An evaluator (this process or another sharing the ledger) is delivering this row's
+    /// message until then: it is not planned again before, so that two never send it both.
+    pub sending_until: Option<DateTime<Utc>>,
+}
 
 /// The rows by (condition, channel).
 pub type AlertRows = BTreeMap<(String, String), Tracked>;

@@ -81,7 +81,7 @@ pub(super) fn upgrade(conn: &mut rusqlite::Connection) -> Result<(), Error> {
 }
 
 /// Where a lead is on its way into 1C.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum State {
     /// Converted; 1C has not asked for it yet.
     Waiting,
@@ -94,6 +94,13 @@ pub enum State {
 }
 
 impl State {
+    pub const ALL: [State; 4] = [
+        State::Waiting,
+        State::Offered,
+        State::Confirmed,
+        State::Known,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             State::Waiting => "waiting",

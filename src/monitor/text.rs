@@ -3,12 +3,8 @@
 
 use std::time::Duration;
 
-/// A text in Russian and in English.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Text {
-    pub ru: String,
-    pub en: String,
-}
+/// A text in Russian and in English: the one the alerts tell and the ledger keeps.
+pub use crate::ledger::alerts::Said as Text;
 
 /// A length of time in whole days, hours and minutes, as a person says it: «3 ч 5 мин»,
 /// «3 h 5 min»; seconds only under a minute.

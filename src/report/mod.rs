@@ -78,6 +78,13 @@ pub enum Level {
     Detail,
 }
 
+/// Where a command's log lines go and how many: what [`Log::open`] is given.
+#[derive(Debug, Clone)]
+pub struct LogSettings {
+    pub level: Level,
+    pub file: Option<PathBuf>,
+}
+
 pub struct Log {
     level: Level,
     /// `--log-file`; the lock keeps two threads' lines whole.

@@ -69,7 +69,7 @@ mod tests {
         text.parse().unwrap()
     }
 
-    const LOOPBACK: [IpAddr; 2] = crate::settings::DEFAULT_TRUSTED_PROXIES;
+    const LOOPBACK: [IpAddr; 2] = crate::serve::DEFAULT_TRUSTED_PROXIES;
 
     #[test]
     fn a_peer_that_is_no_trusted_proxy_is_the_client_whatever_it_claims() {

@@ -24,9 +24,13 @@ use super::{Credentials, Settings, Store, store};
 use crate::monitor::Parts;
 use crate::monitor::activity::Activity;
 use crate::payload;
-use crate::settings::{HEALTH_PATH, METRICS_PATH};
 use crate::site::{self, AnswerKind, Intake, Site};
 use crate::support::trace::{self, Tracer};
+
+/// The path that answers health checks (never the webhook's or 1C's).
+pub const HEALTH_PATH: &str = "/health";
+/// Where Prometheus scrapes the flow's metrics.
+pub const METRICS_PATH: &str = "/metrics";
 
 /// What every request handler shares.
 #[derive(Debug)]

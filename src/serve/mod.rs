@@ -2,12 +2,12 @@
 //! life (listening, TLS, timeouts, graceful shutdown) and the extension point for a worker
 //! that runs beside it in the same process; [`http`] answers requests, [`store`] saves bodies.
 
-pub mod auth;
 pub mod client;
 pub mod connections;
 pub mod http;
 mod login;
 pub mod metrics;
+mod settings;
 pub mod store;
 pub mod throttle;
 
@@ -18,12 +18,15 @@ use std::time::Duration;
 
 use axum_server::Handle;
 
-pub use auth::Credentials;
+pub use crate::auth::Credentials;
 pub use store::Store;
 
 use crate::monitor::activity::{self, Activity};
-use crate::settings::{Serve as Settings, Tls};
 use crate::stop::Stop;
+pub use settings::{
+    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_LISTEN,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_TRUSTED_PROXIES, DEFAULT_WEBHOOK_PATH, Settings, Tls,
+};
 
 /// How long requests in flight (and their durable writes) may take to finish after the stop
 /// is requested before their connections are closed.
@@ -333,7 +336,6 @@ async fn rustls_config(tls: &Tls) -> Result<axum_server::tls_rustls::RustlsConfi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings;
     use std::sync::atomic::{AtomicBool, Ordering};
 
     /// Settings over `dir`, whose inbox is made as `init` would.
@@ -341,19 +343,19 @@ mod tests {
         std::fs::create_dir_all(dir.join("inbox")).unwrap();
         Settings {
             listen: "127.0.0.1:0".parse().unwrap(),
-            path: settings::DEFAULT_WEBHOOK_PATH.to_string(),
-            body_limit: settings::DEFAULT_BODY_LIMIT,
+            path: DEFAULT_WEBHOOK_PATH.to_string(),
+            body_limit: DEFAULT_BODY_LIMIT,
             credentials: None,
             inbox: dir.join("inbox"),
             failed: dir.join("failed"),
             tls: None,
-            header_timeout: settings::DEFAULT_HEADER_TIMEOUT,
-            body_timeout: settings::DEFAULT_BODY_TIMEOUT,
-            max_connections: settings::DEFAULT_MAX_CONNECTIONS,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             convert: None,
             site: None,
             site_without_login: Vec::new(),
-            trusted_proxies: settings::DEFAULT_TRUSTED_PROXIES.to_vec(),
+            trusted_proxies: DEFAULT_TRUSTED_PROXIES.to_vec(),
             trace_1c: None,
             flow: crate::monitor::Parts {
                 folder: dir.to_path_buf(),

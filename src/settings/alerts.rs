@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::{Error, FolderArgs, Source, given, password_variable};
+use crate::alerts::email::DEFAULT_SECURITY;
 use crate::alerts::{CommandSettings, EmailSettings, Login, Security};
 use crate::config::AlertsEmailConfig;
 use crate::password::{PasswordError, PasswordSource};
@@ -79,7 +80,7 @@ fn alerts_email(file: &AlertsEmailConfig, source: &Source) -> Result<Option<Emai
             None => Ok(None),
         };
     };
-    let security = file.security.unwrap_or(Security::Starttls);
+    let security = file.security.unwrap_or(DEFAULT_SECURITY);
     if security == Security::None && !crate::alerts::email::is_local(host) {
         return Err(Error::EmailPlain(host.clone()));
     }

@@ -59,7 +59,7 @@ pub fn serve_alerting(args: &FolderArgs, parts: &Parts) -> Result<Option<Setup>,
 }
 
 /// Where `serve`'s alert lines go: its log options, as `--convert` takes them.
-pub fn serve_log(args: &ServeArgs) -> super::Log {
+pub fn serve_log(args: &ServeArgs) -> crate::report::LogSettings {
     super::log(&args.watch.run.log)
 }
 

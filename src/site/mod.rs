@@ -12,6 +12,7 @@
 //! client which sends credentials only when challenged still logs in.
 
 pub mod session;
+mod settings;
 pub mod upload;
 pub mod uploads;
 
@@ -22,9 +23,12 @@ use std::sync::{Arc, Mutex};
 
 use crate::format::commerceml::{self, Framing};
 use crate::ledger::{Ledger, Reported};
-use crate::settings::SiteExchange as Settings;
 use session::{Received, Session, Sessions};
 use uploads::{Part, Upload, Uploads};
+
+pub use settings::{
+    BITRIX_SITE_PATH, DEFAULT_FILE_LIMIT, DEFAULT_SESSION_TIMEOUT, DEFAULT_SITE_PATH, Settings,
+};
 
 /// The cookie 1C is told to send: line 2 of the `checkauth` answer (its value is line 3).
 pub const COOKIE: &str = "bachata1c_session";

@@ -6,19 +6,18 @@
 pub mod xlsx;
 
 use bachata1c::conversion;
+use bachata1c::conversion::Settings;
 use bachata1c::format::{EnterpriseDataVersion, Format, Layout, TextEncoding};
 use bachata1c::lead::Rules;
 use bachata1c::limits::Limits;
-use bachata1c::settings::Conversion as Settings;
-use clap::ValueEnum;
 use encoding_rs::WINDOWS_1251;
 
 /// Every format in each of its variants: CSV in every encoding and style, EnterpriseData in
 /// every encoding and version, XLSX once (no encoding, no CSV style), the rest in every encoding.
 fn layouts() -> Vec<Layout> {
     let mut layouts = Vec::new();
-    for format in Format::value_variants() {
-        for encoding in TextEncoding::value_variants() {
+    for format in &Format::ALL {
+        for encoding in &TextEncoding::ALL {
             let layout = Layout {
                 encoding: *encoding,
                 ..Layout::new(*format)
@@ -30,7 +29,7 @@ fn layouts() -> Vec<Layout> {
                     ..layout.clone()
                 })),
                 Format::Enterprisedata => {
-                    for version in EnterpriseDataVersion::value_variants() {
+                    for version in &EnterpriseDataVersion::ALL {
                         layouts.push(Layout {
                             enterprisedata_version: *version,
                             ..layout.clone()

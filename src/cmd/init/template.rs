@@ -6,12 +6,15 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use clap::ValueEnum;
-
-use crate::alerts::email::Security;
+use crate::alerts::email::DEFAULT_SECURITY;
 use crate::alerts::flow::DEFAULT_CHECK_EVERY;
 use crate::alerts::{DEFAULT_COMMAND_TIMEOUT, DEFAULT_REPEAT};
 use crate::config::path_literal;
+use crate::conversion::DEFAULT_EVENT;
+use crate::exchange::{
+    DEFAULT_GIVE_UP_AFTER, DEFAULT_LEASE, DEFAULT_POLL_RESCAN, DEFAULT_RESCAN, DEFAULT_WINDOW_DAYS,
+};
+use crate::format::Format;
 use crate::format::bsp::{CsvProfile, CsvTarget, DEFAULT_PARTNER};
 use crate::format::mapping::{COUNTERPARTY_NAME, CommerceMlMapping, Mapping};
 use crate::format::{CmlVersion, EnterpriseDataVersion, Field, TextEncoding};
@@ -23,12 +26,11 @@ use crate::monitor::{
     DEFAULT_MIN_FREE_DISK,
 };
 use crate::retention::{DEFAULT_ARCHIVE_DAYS, DEFAULT_FAILED_DAYS, DEFAULT_LEDGER_DAYS};
-use crate::settings::{
-    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_EVENT, DEFAULT_FILE_LIMIT, DEFAULT_FORMAT,
-    DEFAULT_GIVE_UP_AFTER, DEFAULT_HEADER_TIMEOUT, DEFAULT_LEASE, DEFAULT_LISTEN,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_POLL_RESCAN, DEFAULT_RESCAN, DEFAULT_SESSION_TIMEOUT,
-    DEFAULT_SITE_PATH, DEFAULT_TRUSTED_PROXIES, DEFAULT_WEBHOOK_PATH, DEFAULT_WINDOW_DAYS,
+use crate::serve::{
+    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_LISTEN,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_TRUSTED_PROXIES, DEFAULT_WEBHOOK_PATH,
 };
+use crate::site::{DEFAULT_FILE_LIMIT, DEFAULT_SESSION_TIMEOUT, DEFAULT_SITE_PATH};
 use crate::support::trace;
 
 /// What marks a key that has no default value: its line shows an example.
@@ -91,14 +93,14 @@ pub fn config(dir: &Path) -> String {
     text.section("output");
     text.at_default(
         "format",
-        &quoted(&name(DEFAULT_FORMAT)),
+        &quoted(Format::default().name()),
         "csv (a 1C processing; csv_profile = \"bsp\" for «Загрузка данных из файла»),\n\
          xml (a 1C processing), commerceml («Обмен с сайтом»), enterprisedata\n\
          («Выгрузка/загрузка данных EnterpriseData») or xlsx (Excel)",
     );
     text.unset(
         "encoding",
-        &quoted(&name(TextEncoding::Utf8)),
+        &quoted(TextEncoding::Utf8.name()),
         "windows-1251 for csv, utf-8 for the others; or windows-1251, utf-8;\n\
          ignored for xlsx",
     );
@@ -120,13 +122,13 @@ pub fn config(dir: &Path) -> String {
     );
     text.at_default(
         "csv_profile",
-        &quoted(&name(CsvProfile::default())),
+        &quoted(CsvProfile::default().name()),
         "plain (every field) or bsp (UTF-8, the columns «Загрузка данных из файла» matches;\n\
          for xlsx too)",
     );
     text.at_default(
         "csv_target",
-        &quoted(&name(CsvTarget::default())),
+        &quoted(CsvTarget::default().name()),
         "bsp titles: counterparties, ut11-counterparties, partners or persons",
     );
     text.at_default(
@@ -395,12 +397,12 @@ pub fn config(dir: &Path) -> String {
     text.unset("host", &quoted("smtp.yandex.ru"), "no alert mail");
     text.unset(
         "port",
-        &Security::Starttls.default_port().to_string(),
+        &DEFAULT_SECURITY.default_port().to_string(),
         "587 for starttls, 465 for tls, 25 for none",
     );
     text.at_default(
         "security",
-        &quoted(Security::Starttls.as_str()),
+        &quoted(DEFAULT_SECURITY.as_str()),
         "starttls, tls (from the first byte) or none (only to\n\
          a relay on this machine: host = \"localhost\")",
     );
@@ -613,14 +615,6 @@ fn wrapped(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-/// A value's name as the command line and the config file spell it.
-fn name(value: impl ValueEnum) -> String {
-    value
-        .to_possible_value()
-        .map(|possible| possible.get_name().to_string())
-        .unwrap_or_default()
-}
-
 fn quoted(text: &str) -> String {
     toml::Value::String(text.to_string()).to_string()
 }
@@ -640,207 +634,4 @@ fn size(bytes: u64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::collections::BTreeSet;
-    use std::path::Path;
-
-    use clap::Parser;
-
-    use super::{NOT_SET, config};
-    use crate::cli::{Cli, Command};
-    use crate::config::Config;
-    use crate::settings;
-
-    /// The keys of one table of the config file as serde knows them: an unknown key is refused
-    /// with the list of the keys the table has. `None` when `table` is not a table of keys.
-    fn keys_of(table: &str) -> Option<Vec<String>> {
-        let text = match table {
-            "" => "zzz_unknown = 1\n".to_string(),
-            table => format!("[{table}]\nzzz_unknown = 1\n"),
-        };
-        let err = Config::parse(&text).unwrap_err();
-        let (_, expected) = err.split_once("unknown field `zzz_unknown`, expected")?;
-        let keys = expected
-            .split('`')
-            .skip(1)
-            .step_by(2)
-            .map(str::to_string)
-            .collect();
-        Some(keys)
-    }
-
-    /// Every (table, key) the config file accepts, from the serde structs themselves.
-    fn accepted_keys() -> BTreeSet<(String, String)> {
-        let mut found = BTreeSet::new();
-        let mut tables = vec![String::new()];
-        while let Some(table) = tables.pop() {
-            for key in keys_of(&table).expect("a table") {
-                let path = if table.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{table}.{key}")
-                };
-                match keys_of(&path) {
-                    Some(_) => tables.push(path),
-                    None => {
-                        found.insert((table.clone(), key));
-                    }
-                }
-            }
-        }
-        found
-    }
-
-    /// The keys of a config text with their tables, commented out or not, and whether each is
-    /// marked as having no default.
-    fn written_keys(text: &str) -> Vec<(String, String, bool)> {
-        let mut table = String::new();
-        let mut keys = Vec::new();
-        for line in text.lines() {
-            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-                table = name.to_string();
-                continue;
-            }
-            let setting = line.strip_prefix("# ").unwrap_or(line);
-            if let Some((key, _)) = setting.split_once(" = ")
-                && key
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            {
-                keys.push((table.clone(), key.to_string(), line.contains(NOT_SET)));
-            }
-        }
-        keys
-    }
-
-    /// The text with the key lines uncommented: all of them, or only those at their default.
-    fn uncommented(text: &str, examples_too: bool) -> String {
-        text.lines()
-            .map(|line| match line.strip_prefix("# ") {
-                Some(setting)
-                    if setting.contains(" = ")
-                        && setting.starts_with(|c: char| c.is_ascii_lowercase())
-                        && (examples_too || !line.contains(NOT_SET)) =>
-                {
-                    setting.split("  #").next().unwrap_or(setting).to_string()
-                }
-                _ => line.to_string(),
-            })
-            .map(|line| line + "\n")
-            .collect()
-    }
-
-    #[test]
-    fn every_key_the_config_accepts_is_in_the_template_once_and_no_other() {
-        let text = config(Path::new("."));
-        let mut accepted = accepted_keys();
-        assert!(accepted.len() >= 60, "{accepted:?}");
-        // Old names, still read, are named once in the header, not offered as keys.
-        for old in ["header_timeout_secs", "body_timeout_secs"] {
-            assert!(
-                accepted.remove(&("serve".to_string(), old.to_string())),
-                "{old}"
-            );
-            assert!(text.contains(old), "{old} is not said to be deprecated");
-        }
-        let written = written_keys(&text);
-        let mut seen = BTreeSet::new();
-        for (table, key, _) in &written {
-            assert!(
-                seen.insert((table.clone(), key.clone())),
-                "[{table}] {key} twice"
-            );
-        }
-        let missing: Vec<_> = accepted.difference(&seen).collect();
-        let unknown: Vec<_> = seen.difference(&accepted).collect();
-        assert!(missing.is_empty(), "not in the template: {missing:?}");
-        assert!(unknown.is_empty(), "not config keys: {unknown:?}");
-        // Every line, examples too, uncommented is a valid config.
-        Config::parse(&uncommented(&text, true)).unwrap();
-    }
-
-    /// The settings of `command` run in `dir` as their Debug text.
-    fn settings_of(args: &[&str]) -> String {
-        let cli =
-            Cli::try_parse_from(std::iter::once("bachata1c").chain(args.iter().copied())).unwrap();
-        match cli.command {
-            Command::Run(args) => format!(
-                "{:?} {:?}",
-                settings::run(&args).unwrap(),
-                settings::retention(&args.folders).unwrap()
-            ),
-            Command::Watch(args) => format!("{:?}", settings::watch(&args).unwrap()),
-            Command::Serve(args) => format!("{:?}", settings::serve(&args).unwrap()),
-            Command::Convert(args) => format!("{:?}", settings::convert(&args).unwrap()),
-            Command::Status(args) => format!(
-                "{:?} {:?}",
-                settings::status(&args).unwrap(),
-                settings::check(&args).unwrap()
-            ),
-            Command::Leads(args) => format!("{:?}", settings::leads(&args).unwrap()),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn the_defaults_uncommented_set_exactly_what_no_config_does() {
-        let temp = tempfile::tempdir().unwrap();
-        let dir = temp.path().join("ex");
-        std::fs::create_dir_all(&dir).unwrap();
-        let dir_text = dir.to_str().unwrap();
-        let path = dir.join("bachata1c.toml");
-        let path_text = path.to_str().unwrap();
-        let defaults = uncommented(&config(Path::new(".")), false);
-        for (table, key, unset) in written_keys(&defaults) {
-            assert!(
-                unset || defaults.contains(&format!("\n{key} = ")),
-                "[{table}] {key} is left commented out"
-            );
-        }
-        let commands: [&[&str]; 8] = [
-            &["run", dir_text],
-            &["watch", dir_text],
-            &["watch", dir_text, "--poll"],
-            &["serve", dir_text, "--convert"],
-            &["status", dir_text],
-            &["leads", dir_text],
-            &["convert", "in", "--out", "out", "--config", path_text],
-            &[
-                "convert",
-                "in",
-                "--out",
-                "out",
-                "--config",
-                path_text,
-                "--csv-profile",
-                "bsp",
-            ],
-        ];
-        for args in commands {
-            std::fs::write(&path, &defaults).unwrap();
-            let with_defaults = settings_of(args);
-            let without = match args[0] {
-                // convert reads a config only when named: an empty one is none.
-                "convert" => {
-                    std::fs::write(&path, "").unwrap();
-                    settings_of(args)
-                }
-                _ => {
-                    std::fs::remove_file(&path).unwrap();
-                    settings_of(args)
-                }
-            };
-            assert_eq!(with_defaults, without, "{args:?}");
-        }
-        // [alerts] is resolved on its own until run, watch and serve raise alerts.
-        let folders = crate::cli::FolderArgs {
-            dir: Some(dir.clone()),
-            ..Default::default()
-        };
-        std::fs::write(&path, &defaults).unwrap();
-        let with_defaults = format!("{:?}", settings::alerts(&folders).unwrap());
-        std::fs::remove_file(&path).unwrap();
-        let without = format!("{:?}", settings::alerts(&folders).unwrap());
-        assert_eq!(with_defaults, without);
-    }
-}
+mod tests;

@@ -1,4 +1,5 @@
-//! HTTP Basic Authentication for the webhook: the configured user and password, and the check
+//! HTTP Basic Authentication, for the webhook (`serve`) and for 1C's «Обмен с сайтом» (`site`):
+//! the configured user and password, and the check
 //! of a request's `Authorization` header in constant time, so the answer's timing does not tell
 //! an attacker how much of a guess was right.
 
