@@ -6,14 +6,14 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+#[cfg(unix)]
 fn check(binary: &Path) -> (Option<i32>, String) {
-    let out = Command::new(root().join("scripts/check-no-test-hooks"))
+    let out = std::process::Command::new(root().join("scripts/check-no-test-hooks"))
         .arg(binary)
         .output()
         .unwrap();
